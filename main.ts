@@ -1,0 +1,12 @@
+import { runCli } from "./src/cli/mod.ts";
+import { processContext } from "./src/cli/context.ts";
+
+/** The leash executable: parses the command line and exits with the command's status. */
+async function main(): Promise<void> {
+  const code = await runCli(Deno.args, processContext());
+  Deno.exit(code);
+}
+
+if (import.meta.main) {
+  await main();
+}
