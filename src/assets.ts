@@ -1,8 +1,8 @@
 /**
  * The native half embedded in leash: compiled eBPF objects and the static helper.
  *
- * Assets live in `build/native/` next to the sources under `deno run`, and are
- * included with `deno compile --include build/native` in a release; both read them
+ * Assets live in `bpf/dist/` (committed, rebuilt by scripts/build-native) next to the sources under `deno run`, and are
+ * included with `deno compile --include bpf/dist` in a release; both read them
  * through this module (relative to this file), so the code path is the same.
  */
 
@@ -19,7 +19,7 @@ export interface AssetInfo {
 
 /** Directory holding the native assets, resolved relative to this module. */
 export function assetDir(): URL {
-  return new URL("../build/native/", import.meta.url);
+  return new URL("../bpf/dist/", import.meta.url);
 }
 
 /** Reads one asset's bytes; throws a clear error when the native half was not built. */
