@@ -1,0 +1,190 @@
+/* Contracts between the host, the helper and the eBPF programs:
+ *  - the map image: the compact binary form the host encodes (src/native/kernel_maps.ts)
+ *    and the helper copies into the kernel maps without interpreting policy;
+ *  - the kernel map keys and values;
+ *  - the event records the programs write to the ring buffer.
+ * All integers are little-endian; structs are packed by construction (no implicit padding).
+ * Include after vmlinux.h (eBPF) or <linux/types.h> (helper). */
+#ifndef LEASH_MAPS_H
+#define LEASH_MAPS_H
+
+/* ---- modes, access bits, verdicts ---- */
+#define LEASH_MODE_RECORD 0
+#define LEASH_MODE_SHADOW 1
+#define LEASH_MODE_ENFORCE 2
+
+#define LEASH_ACC_READ 1
+#define LEASH_ACC_WRITE 2
+#define LEASH_ACC_EXEC 4
+
+#define LEASH_SLOTS 2 /* policy double buffer: the inactive slot is filled, then flipped */
+
+/* ---- file/exec rules: one entry per normalized path prefix ----
+ * The key is FNV-1a 64 of the prefix bytes (no trailing slash; "/" is the empty prefix)
+ * plus its length. The kernel hashes the opened path incrementally and looks the prefix up
+ * at each "/" boundary and at the end, so "/etc/passwd" never matches "/etc/passwd-x".
+ * dir_* bits apply to the prefix itself and everything below it (Dir::"/p/");
+ * file_* bits apply to the exact path only (File::"/p"). Every matching entry is OR-ed:
+ * deny wins over allow whatever the order or length (Cedar: forbid overrides permit). */
+#define LEASH_FNV_OFFSET 0xcbf29ce484222325ULL
+#define LEASH_FNV_PRIME 0x100000001b3ULL
+#define LEASH_PATH_MAX 4096
+
+struct leash_path_key {
+	__u64 hash;
+	__u32 len;
+	__u32 slot;
+};
+
+struct leash_path_val {
+	__u8 dir_allow;
+	__u8 dir_deny;
+	__u8 file_allow;
+	__u8 file_deny;
+	/* rule ids (1-based index into the image's rule table, 0 = none) per access bit
+	 * index 0 read, 1 write, 2 exec: the rule that allows / denies that access here. */
+	__u32 allow_rule[3];
+	__u32 deny_rule[3];
+};
+
+/* ---- network rules: LPM trie keyed by slot + IPv6 address (IPv4 as ::ffff:a.b.c.d) ----
+ * prefixlen counts the slot byte: 8 + address prefix bits. The host precomputes each
+ * entry as the union of every rule whose prefix contains it, so the longest match alone
+ * carries the combined decision (forbid of an enclosing CIDR is folded in). */
+#define LEASH_NET_PORTS 8
+
+struct leash_net_key {
+	__u32 prefixlen;
+	__u8 slot;
+	__u8 addr[16];
+	__u8 pad[3];
+};
+
+struct leash_net_port {
+	__u16 port; /* host byte order; 0 = unused */
+	__u8 allow;
+	__u8 deny;
+	__u32 rule; /* deciding rule id */
+};
+
+struct leash_net_val {
+	__u8 any_allow; /* every port allowed */
+	__u8 any_deny;  /* every port denied */
+	__u8 nports;
+	__u8 pad;
+	__u32 allow_rule;
+	__u32 deny_rule;
+	struct leash_net_port ports[LEASH_NET_PORTS];
+};
+
+/* ---- per-slot defaults (array map "policy_meta", index = slot) ---- */
+struct leash_policy_meta {
+	__u8 file_default; /* access bits allowed when no path entry decides */
+	__u8 net_default;  /* 1 = allow destinations no entry decides (the relay decides) */
+	__u8 pad[2];
+	__u32 generation;
+};
+
+/* ---- runtime config (array map "config", one entry) ---- */
+#define LEASH_F_LOG_ALLOW 1 /* in enforce/shadow mode also report allowed decisions */
+
+struct leash_config {
+	__u32 mode;
+	__u32 slot;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* ---- relay ports inside the target's network namespace ---- */
+#define LEASH_PORT_PROXY 3128
+#define LEASH_PORT_TRANSPARENT 15001
+#define LEASH_PORT_DNS 15053
+
+/* original destination of a rewritten connection (map "orig_by_port", key = client's
+ * local port in host order, family-independent; "orig_by_cookie" before the port is bound) */
+struct leash_orig_dst {
+	__u64 cookie;
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 port;   /* host byte order */
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+	__u32 pad;
+};
+
+/* ---- events (ring buffer "events") ---- */
+enum leash_event_kind {
+	LEASH_EV_FILE_OPEN = 1,
+	LEASH_EV_EXEC = 2,
+	LEASH_EV_CONNECT = 3,   /* TCP or UDP connect */
+	LEASH_EV_SENDMSG = 4,   /* unconnected UDP send */
+	LEASH_EV_SOCKET = 5,    /* socket creation */
+};
+
+enum leash_layer {
+	LEASH_LAYER_LSM = 1,
+	LEASH_LAYER_CGROUP = 2,
+	LEASH_LAYER_OBSERVE = 3,
+};
+
+#define LEASH_EVF_WOULD_DENY 1 /* policy denies but the mode let it through */
+#define LEASH_EVF_TRUNCATED 2  /* path or argv did not fit */
+#define LEASH_EVF_REWRITTEN 4  /* connection redirected to the relay */
+
+#define LEASH_DEC_ALLOW 0
+#define LEASH_DEC_DENY 1
+
+#define LEASH_ARGV_MAX 512
+
+struct leash_event {
+	__u16 kind;
+	__u8 decision;
+	__u8 flags;
+	__u8 layer;
+	__u8 access;   /* LEASH_ACC_* for files; IPPROTO_* for the network */
+	__u16 path_len; /* bytes of path at data[0], without NUL */
+	__u16 argv_len; /* bytes of NUL-separated argv after the path */
+	__u16 family;
+	__u16 port;    /* destination port, host order */
+	__u16 sock_type;
+	__u32 pid;     /* thread group id (userspace pid) */
+	__u32 tid;
+	__u32 rule;    /* rule id or 0 */
+	__u32 mode;
+	__u64 cgroup;
+	__u8 addr[16];
+	char comm[16];
+};
+
+/* ---- the map image (host -> helper) ----
+ * header, then n_paths × {key without slot: hash u64, len u32} + leash_path_val,
+ * then n_nets × {prefixlen u32 (address bits only, 0..128), addr[16]} + leash_net_val,
+ * then n_rules × {len u16, bytes} (rule ids as UTF-8, id i at position i-1). */
+#define LEASH_IMAGE_MAGIC "LEASHMAP"
+#define LEASH_IMAGE_VERSION 1
+
+struct leash_image_header {
+	char magic[8];
+	__u32 version;
+	__u32 n_paths;
+	__u32 n_nets;
+	__u32 n_rules;
+	__u8 file_default;
+	__u8 net_default;
+	__u8 pad[2];
+	__u32 generation;
+};
+
+struct leash_image_path {
+	__u64 hash;
+	__u32 len;
+	__u32 pad;
+	struct leash_path_val val;
+	__u32 pad2;
+};
+
+struct leash_image_net {
+	__u32 prefixlen;
+	__u8 addr[16];
+	struct leash_net_val val;
+};
+
+#endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kernel-lsm layer: file_open (read/write by path), bprm_check_security (exec by path,
+ * argv in events) and socket_connect (IPv4, IPv6, v4-mapped) for the target cgroup and
+ * its descendants. Denials return -EACCES (files, exec) or -EPERM (network). */
+#include "common.h"
+#include "path_match.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_EXEC 0x20
+
+/* Resolves the path into s->data; returns its length (no NUL) or 0 when it is not an
+ * absolute path (pipes, anonymous inodes) or cannot be resolved. */
+static __always_inline __u32 resolve_path(struct scratch *s, const struct path *path)
+{
+	long n = bpf_d_path((struct path *)path, s->data, LEASH_PATH_MAX);
+	if (n <= 1 || s->data[0] != '/')
+		return 0;
+	return (__u32)(n - 1) & (LEASH_PATH_MAX - 1);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(leash_file_open, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	if (!in_target())
+		return 0;
+	unsigned int fmode = file->f_mode;
+	if (fmode & FMODE_EXEC)
+		return 0; /* the binary of an exec: bprm_check_security decides */
+	__u8 acc = 0;
+	if (fmode & FMODE_READ)
+		acc |= LEASH_ACC_READ;
+	if (fmode & FMODE_WRITE)
+		acc |= LEASH_ACC_WRITE;
+	if (!acc)
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	__u32 len = resolve_path(s, &file->f_path);
+	if (!len)
+		return 0;
+	struct leash_config *cfg = get_config();
+	struct path_verdict pv = path_decide(cfg ? cfg->slot : 0, len, acc);
+	struct verdict v = apply_mode(cfg, pv.deny);
+	if (v.report) {
+		event_init(&s->ev, LEASH_EV_FILE_OPEN, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
+		s->ev.access = acc;
+		s->ev.decision = v.block ? LEASH_DEC_DENY : LEASH_DEC_ALLOW;
+		s->ev.flags = v.flags;
+		s->ev.rule = pv.rule;
+		s->ev.path_len = len;
+		event_send(s, len);
+	}
+	return v.block ? -EACCES : 0;
+}
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(leash_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return ret;
+	if (!in_target())
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	__u32 len = resolve_path(s, &bprm->file->f_path);
+	if (!len)
+		return 0;
+	struct leash_config *cfg = get_config();
+	struct path_verdict pv = path_decide(cfg ? cfg->slot : 0, len, LEASH_ACC_EXEC);
+	struct verdict v = apply_mode(cfg, pv.deny);
+	if (v.report) {
+		event_init(&s->ev, LEASH_EV_EXEC, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
+		s->ev.access = LEASH_ACC_EXEC;
+		s->ev.decision = v.block ? LEASH_DEC_DENY : LEASH_DEC_ALLOW;
+		s->ev.flags = v.flags;
+		s->ev.rule = pv.rule;
+		s->ev.path_len = len;
+		__u32 argv_len = 0;
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct argv_buf *a = bpf_map_lookup_elem(&exec_argv, &tid);
+		if (a) {
+			argv_len = a->len;
+			if (argv_len > LEASH_ARGV_MAX)
+				argv_len = LEASH_ARGV_MAX;
+			if (a->truncated)
+				s->ev.flags |= LEASH_EVF_TRUNCATED;
+			bpf_probe_read_kernel(s->data + (len & (LEASH_PATH_MAX - 1)), argv_len, a->buf);
+			bpf_map_delete_elem(&exec_argv, &tid);
+		}
+		s->ev.argv_len = argv_len;
+		event_send(s, (len & (LEASH_PATH_MAX - 1)) + argv_len);
+	}
+	return v.block ? -EACCES : 0;
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(leash_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	if (ret)
+		return ret;
+	if (!in_target())
+		return 0;
+	__u16 family = BPF_CORE_READ(address, sa_family);
+	__u8 addr[16];
+	__u16 port;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)address;
+		__u32 ip4 = BPF_CORE_READ(sin, sin_addr.s_addr);
+		if (is_loopback4(ip4))
+			return 0;
+		v4_mapped(addr, ip4);
+		port = bpf_ntohs(BPF_CORE_READ(sin, sin_port));
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)address;
+		__u32 ip6[4];
+		BPF_CORE_READ_INTO(&ip6, sin6, sin6_addr.in6_u.u6_addr32);
+		if (is_loopback6(ip6))
+			return 0;
+		__builtin_memcpy(addr, ip6, 16);
+		port = bpf_ntohs(BPF_CORE_READ(sin6, sin6_port));
+	} else {
+		return 0;
+	}
+	__u16 type = BPF_CORE_READ(sock, type);
+	struct leash_config *cfg = get_config();
+	__u32 rule = 0;
+	int deny = net_denied(cfg ? cfg->slot : 0, addr, port, &rule);
+	if (type == SOCK_DGRAM && port != 53)
+		deny = 1; /* UDP only reaches the DNS relay */
+	struct verdict v = apply_mode(cfg, deny);
+	if (v.report) {
+		struct scratch *s = get_scratch();
+		if (s) {
+			event_init(&s->ev, LEASH_EV_CONNECT, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
+			s->ev.decision = v.block ? LEASH_DEC_DENY : LEASH_DEC_ALLOW;
+			s->ev.flags = v.flags;
+			s->ev.rule = rule;
+			s->ev.family = family;
+			s->ev.port = port;
+			s->ev.sock_type = type;
+			s->ev.access = type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
+			__builtin_memcpy(s->ev.addr, addr, 16);
+			event_send(s, 0);
+		}
+	}
+	return v.block ? -EPERM : 0;
+}
