@@ -1,0 +1,143 @@
+import { generateKeyPair } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import forge from "node-forge";
+import { writeFileAtomic } from "../fs/atomic.ts";
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** File names inside the CA directory. */
+export const CA_CERT_FILE = "ca-cert.pem";
+/** The private key file; mode 0600 in a 0700 directory. */
+export const CA_KEY_FILE = "ca-key.pem";
+
+/** The user's leash CA. The key PEM never leaves the host's private directories. */
+export interface CertificateAuthority {
+  certPem: string;
+  keyPem: string;
+  /** The directory both files live in. */
+  dir: string;
+}
+
+/** A CA file or directory whose permissions would let others read the key. */
+export class CaPermissionError extends Error {
+  override name = "CaPermissionError";
+}
+
+/** Options for {@linkcode loadOrCreateCa}. */
+export interface LoadOrCreateCaOptions {
+  /** Common name of a new CA. @default "leash local CA" */
+  commonName?: string;
+  /** Years a new CA is valid. @default 10 */
+  years?: number;
+}
+
+/**
+ * Loads the CA from `dir`, creating it (dir 0700, key 0600, cert 0644) when absent.
+ * Refuses a directory or key readable by others: the key may have leaked.
+ */
+export async function loadOrCreateCa(
+  dir: string,
+  options: LoadOrCreateCaOptions = {},
+): Promise<CertificateAuthority> {
+  await ensurePrivateDir(dir);
+  const keyPath = join(dir, CA_KEY_FILE);
+  const certPath = join(dir, CA_CERT_FILE);
+  const keyStat = await statOrUndefined(keyPath);
+  if (keyStat) {
+    checkMode(keyPath, keyStat, 0o600, `delete "${keyPath}" and "${certPath}" to make a new CA`);
+    const [keyPem, certPem] = await Promise.all([
+      Deno.readTextFile(keyPath),
+      Deno.readTextFile(certPath).catch((error) => {
+        throw new Error(
+          `Cannot read CA certificate "${certPath}": delete "${keyPath}" too to make a new CA`,
+          { cause: error },
+        );
+      }),
+    ]);
+    return { certPem, keyPem, dir };
+  }
+  const created = await createCa(options);
+  await writeFileAtomic(certPath, created.certPem, { mode: 0o644 });
+  await writeFileAtomic(keyPath, created.keyPem, { mode: 0o600 });
+  return { ...created, dir };
+}
+
+/** Creates a new self-signed CA certificate and RSA-2048 key (PEM). */
+export async function createCa(
+  options: LoadOrCreateCaOptions = {},
+): Promise<{ certPem: string; keyPem: string }> {
+  const { privateKey, publicKey } = await generateKeyPairAsync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  cert.serialNumber = randomSerial();
+  const now = new Date();
+  cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
+  cert.validity.notAfter = new Date(now);
+  cert.validity.notAfter.setFullYear(now.getFullYear() + (options.years ?? 10));
+  const name = [
+    { name: "commonName", value: options.commonName ?? "leash local CA" },
+    { name: "organizationName", value: "leash" },
+  ];
+  cert.setSubject(name);
+  cert.setIssuer(name);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: true, pathLenConstraint: 0, critical: true },
+    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: privateKey };
+}
+
+/** A positive 128-bit serial number in hex (RFC 5280: at most 20 octets, positive). */
+function randomSerial(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function ensurePrivateDir(dir: string): Promise<void> {
+  const stat = await statOrUndefined(dir);
+  if (!stat) {
+    try {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      await Deno.chmod(dir, 0o700);
+    } catch (error) {
+      throw new Error(`Cannot create CA directory "${dir}"`, { cause: error });
+    }
+    return;
+  }
+  if (!stat.isDirectory) throw new TypeError(`Cannot use CA directory "${dir}": not a directory`);
+  checkMode(dir, stat, 0o700, `run chmod 700 "${dir}" after checking nobody copied the key`);
+}
+
+function checkMode(path: string, stat: Deno.FileInfo, max: number, fix: string): void {
+  const mode = (stat.mode ?? 0) & 0o777;
+  const uid = Deno.uid();
+  if ((mode & ~max) !== 0) {
+    throw new CaPermissionError(
+      `Refusing to use "${path}": mode ${
+        mode.toString(8).padStart(4, "0")
+      } lets others read it (at most ${max.toString(8).padStart(4, "0")} allowed); ${fix}`,
+    );
+  }
+  if (uid !== null && stat.uid !== null && stat.uid !== uid) {
+    throw new CaPermissionError(
+      `Refusing to use "${path}": owned by uid ${stat.uid}, not by you (uid ${uid}); ${fix}`,
+    );
+  }
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`Cannot inspect "${path}"`, { cause: error });
+  }
+}

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { CA_CERT_FILE, CA_KEY_FILE, CaPermissionError, loadOrCreateCa } from "./ca.ts";
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("loadOrCreateCa() creates a CA with a 0600 key in a 0700 dir and reuses it", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/ca`;
+    const first = await loadOrCreateCa(dir);
+    assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(`${dir}/${CA_KEY_FILE}`)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${dir}/${CA_CERT_FILE}`)).mode! & 0o777, 0o644);
+    const cert = new X509Certificate(first.certPem);
+    assert.equal(cert.ca, true);
+    assert.ok(cert.checkIssued(cert), "self-signed");
+    assert.ok(cert.verify(cert.publicKey));
+    const second = await loadOrCreateCa(dir);
+    assert.equal(second.certPem, first.certPem);
+    assert.equal(second.keyPem, first.keyPem);
+  });
+});
+
+Deno.test("loadOrCreateCa() refuses a key readable by others and names the fix", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/ca`;
+    await loadOrCreateCa(dir);
+    await Deno.chmod(`${dir}/${CA_KEY_FILE}`, 0o644);
+    await assert.rejects(
+      loadOrCreateCa(dir),
+      (error: unknown) =>
+        error instanceof CaPermissionError &&
+        /mode 0644 lets others read it \(at most 0600 allowed\); delete/.test(error.message),
+    );
+  });
+});
+
+Deno.test("loadOrCreateCa() refuses a CA directory open to others", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/ca`;
+    await loadOrCreateCa(dir);
+    await Deno.chmod(dir, 0o755);
+    await assert.rejects(loadOrCreateCa(dir), /mode 0755 lets others read it.*chmod 700/);
+  });
+});
