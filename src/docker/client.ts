@@ -1,0 +1,146 @@
+import { EngineApi } from "./_api.ts";
+import { Containers } from "./containers.ts";
+import { apiErrorFromResponse, DockerConnectionError } from "./errors.ts";
+import { type EventsOptions, streamEvents } from "./events.ts";
+import { parseDockerHost } from "./host.ts";
+import { Images } from "./images.ts";
+import { Networks } from "./networks.ts";
+import { type DockerTransport, UnixSocketTransport } from "./transport.ts";
+import type { DockerEvent, EngineInfo, EngineVersion, PingResult } from "./types.ts";
+import { type ClientApiVersions, needsEngineMinimum, negotiateApiVersion } from "./version.ts";
+
+/** Options of `DockerClient.connect()`. */
+export interface DockerClientOptions {
+  /** Engine address in `DOCKER_HOST` syntax. @default {$DOCKER_HOST, else unix:///var/run/docker.sock} */
+  host?: string;
+  /** Use this transport instead of one built from `host` (tests, other transports). */
+  transport?: DockerTransport;
+  /** API versions this client may use. @default {MIN_API_VERSION..MAX_API_VERSION} */
+  apiVersions?: ClientApiVersions;
+}
+
+/**
+ * A Docker Engine API client. `connect()` pings the engine and settles on the highest API
+ * version both sides speak; `close()` (or `using`) releases the connection pool.
+ */
+export class DockerClient implements Disposable {
+  /** The negotiated API version, e.g. `1.41`. */
+  readonly apiVersion: string;
+  /** What the engine said when the client connected. */
+  readonly engine: PingResult;
+  /** Container lifecycle and I/O. */
+  readonly containers: Containers;
+  /** Image inspect, build, remove. */
+  readonly images: Images;
+  /** Network create, inspect, remove. */
+  readonly networks: Networks;
+  #api: EngineApi;
+
+  private constructor(api: EngineApi, engine: PingResult) {
+    this.#api = api;
+    this.apiVersion = api.version;
+    this.engine = engine;
+    this.containers = new Containers(api);
+    this.images = new Images(api);
+    this.networks = new Networks(api);
+  }
+
+  /**
+   * Connects to the engine named by `options.host` or `DOCKER_HOST`. Throws
+   * `DockerConnectionError` with the fix when it is unreachable, unsupported or too old.
+   */
+  static async connect(options: DockerClientOptions = {}): Promise<DockerClient> {
+    const transport = options.transport ?? createTransport(options.host);
+    try {
+      const engine = await ping(transport);
+      let min: string | undefined;
+      if (needsEngineMinimum(engine.apiVersion, options.apiVersions)) {
+        const version = await new EngineApi(transport, "").json<EngineVersion>("GET", "/version")
+          .catch(() => undefined);
+        min = version?.MinAPIVersion;
+      }
+      let chosen: string;
+      try {
+        chosen = negotiateApiVersion({ max: engine.apiVersion, min }, options.apiVersions);
+      } catch (error) {
+        throw new DockerConnectionError(
+          `Cannot use Docker socket "${transport.socket}": ${(error as Error).message}`,
+          transport.socket,
+          { cause: error },
+        );
+      }
+      return new DockerClient(new EngineApi(transport, chosen), engine);
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+  }
+
+  /** Pings the engine again; see `PingResult`. */
+  async ping(): Promise<PingResult> {
+    return await ping(this.#api.transport);
+  }
+
+  /** The engine's version facts (`GET /version`). */
+  async version(): Promise<EngineVersion> {
+    return await this.#api.json<EngineVersion>("GET", "/version");
+  }
+
+  /** The engine's system facts (`GET /info`). */
+  async info(): Promise<EngineInfo> {
+    return await this.#api.json<EngineInfo>("GET", "/info");
+  }
+
+  /** Subscribes to engine events; cancel the stream or abort `signal` to stop. */
+  async events(options: EventsOptions = {}): Promise<ReadableStream<DockerEvent>> {
+    return await streamEvents(this.#api, options);
+  }
+
+  /** Releases the connection pool. Streams still open keep their own connection. */
+  close(): void {
+    this.#api.transport.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function createTransport(host: string | undefined): DockerTransport {
+  const value = host ?? Deno.env.get("DOCKER_HOST");
+  let parsed;
+  try {
+    parsed = parseDockerHost(value);
+  } catch (error) {
+    throw new DockerConnectionError((error as Error).message, value ?? "", { cause: error });
+  }
+  return new UnixSocketTransport(parsed.path);
+}
+
+async function ping(transport: DockerTransport): Promise<PingResult> {
+  const response = await transport.fetch("/_ping");
+  if (!response.ok) {
+    const error = await apiErrorFromResponse(response, "GET", "/_ping");
+    throw new DockerConnectionError(
+      `Cannot use Docker socket "${transport.socket}": the engine answered /_ping with ${response.status}`,
+      transport.socket,
+      { cause: error },
+    );
+  }
+  await response.body?.cancel();
+  const header = (name: string) => response.headers.get(name) ?? "";
+  const apiVersion = header("api-version");
+  if (apiVersion === "") {
+    throw new DockerConnectionError(
+      `Cannot use Docker socket "${transport.socket}": the engine did not report its API version; is this a Docker engine? Docker Engine 20.10 or newer is needed`,
+      transport.socket,
+    );
+  }
+  return {
+    apiVersion,
+    osType: header("ostype"),
+    experimental: header("docker-experimental") === "true",
+    builderVersion: header("builder-version"),
+    server: header("server"),
+  };
+}

@@ -1,0 +1,121 @@
+import { type EngineApi, pathPart } from "./_api.ts";
+import { DockerBuildError } from "./errors.ts";
+import { JsonLinesStream } from "./json_lines.ts";
+import type { BuildMessage, Filters, ImageDeleteItem, ImageInspect } from "./types.ts";
+
+/** Options of `images.build()`. */
+export interface ImageBuildOptions {
+  /** Name:tag given to the image. @default {untagged} */
+  tag?: string;
+  /** Dockerfile path inside the context. @default {"Dockerfile"} */
+  dockerfile?: string;
+  /** Labels added to the image. @default {none} */
+  labels?: Record<string, string>;
+  /** `ARG` values. @default {none} */
+  buildArgs?: Record<string, string>;
+  /** Ignore the build cache. @default {false} */
+  noCache?: boolean;
+  /** Called with each progress line the builder sends. @default {ignored} */
+  onProgress?: (message: BuildMessage) => void;
+  signal?: AbortSignal;
+}
+
+/** What `images.build()` produced. */
+export interface ImageBuildResult {
+  /** `sha256:...` of the built image. */
+  id: string;
+  /** The builder's text output, joined. */
+  output: string;
+}
+
+/** Options of `images.remove()`. */
+export interface ImageRemoveOptions {
+  /** Remove even if tagged several times or used by stopped containers. @default {false} */
+  force?: boolean;
+  /** Keep untagged parents. @default {false} */
+  noPrune?: boolean;
+}
+
+const STEP_LINES = /^Step \d+\/\d+ : .*$/gm;
+
+/** Images: `/images/...` and `/build`. */
+export class Images {
+  #api: EngineApi;
+
+  constructor(api: EngineApi) {
+    this.#api = api;
+  }
+
+  /** The engine's view of an image; `DockerApiError` 404 when absent. */
+  async inspect(name: string): Promise<ImageInspect> {
+    return await this.#api.json<ImageInspect>("GET", `/images/${pathPart(name)}/json`);
+  }
+
+  /**
+   * Builds an image from a tar build context (e.g. from `createTar()`), streamed to the engine
+   * as `application/x-tar`. Progress lines reach `onProgress`; a failing step rejects with a
+   * `DockerBuildError` naming the step.
+   */
+  async build(
+    context: Uint8Array | ReadableStream<Uint8Array>,
+    options: ImageBuildOptions = {},
+  ): Promise<ImageBuildResult> {
+    const response = await this.#api.request("POST", "/build", {
+      query: {
+        t: options.tag,
+        dockerfile: options.dockerfile,
+        labels: options.labels,
+        buildargs: options.buildArgs,
+        nocache: options.noCache,
+        rm: true,
+        forcerm: true,
+      },
+      body: context,
+      headers: { "Content-Type": "application/x-tar" },
+      signal: options.signal,
+    });
+    let id = "";
+    let step = "";
+    let output = "";
+    const messages = (response.body ?? new ReadableStream()).pipeThrough(new JsonLinesStream());
+    for await (const value of messages) {
+      const message = value as BuildMessage;
+      options.onProgress?.(message);
+      if (typeof message.stream === "string") {
+        output += message.stream;
+        const steps = message.stream.match(STEP_LINES);
+        if (steps) step = steps.at(-1)!.trim();
+        const built = /Successfully built ([0-9a-f]+)/.exec(message.stream);
+        if (built && id === "") id = built[1]!;
+      }
+      if (typeof message.aux?.ID === "string") id = message.aux.ID;
+      if (message.errorDetail !== undefined || message.error !== undefined) {
+        throw new DockerBuildError({
+          tag: options.tag ?? "",
+          step,
+          engineMessage: (message.errorDetail?.message ?? message.error ?? "").trim(),
+        });
+      }
+    }
+    if (id === "") {
+      throw new DockerBuildError({
+        tag: options.tag ?? "",
+        step,
+        engineMessage: "the builder ended without reporting an image id",
+      });
+    }
+    return { id, output };
+  }
+
+  /** Removes an image (tag); resolves to what was untagged and deleted. */
+  async remove(name: string, options: ImageRemoveOptions = {}): Promise<ImageDeleteItem[]> {
+    return await this.#api.json<ImageDeleteItem[]>("DELETE", `/images/${pathPart(name)}`, {
+      query: { force: options.force, noprune: options.noPrune },
+    });
+  }
+
+  /** Deletes unused images matching `filters` (e.g. `{label: ["leash.test=1"]}`). */
+  async prune(filters: Filters = {}): Promise<{ ImagesDeleted: ImageDeleteItem[] | null }> {
+    return await this.#api.json("POST", "/images/prune", { query: { filters } });
+  }
+}
