@@ -1,11 +1,232 @@
-/* Placeholder until the entry role lands: refuses to run so nothing executes unenforced. */
+/* leash-entry: the target container's entrypoint, the target half of BOOT
+ * (DESIGN.md §3). Usage: leash-entry [--] COMMAND [ARGS...]
+ *
+ * Steps: write /leash/cgroup-path and /leash/leash-entry.ready; read the
+ * environment; install the CA; write /leash/bootstrap.ready; wait for
+ * /leash/enforcement.active carrying this session's nonce; apply Landlock when its
+ * "layers" list "landlock"; drop to LEASH_USER; exec COMMAND with its argv untouched.
+ * The command never runs without a valid enforcement.active.
+ *
+ * Environment (removed before exec, except the CA variables it sets):
+ *   LEASH_SESSION_NONCE      required; echoed in bootstrap.ready, expected in
+ *                            enforcement.active
+ *   LEASH_BOOTSTRAP_TIMEOUT  seconds from start until enforcement.active (default 30)
+ *   LEASH_USER               uid[:gid] or name[:group] to run as (default: stay root)
+ *
+ * enforcement.active rules: invalid JSON or another nonce → ignored with a warning
+ * and the wait goes on (a stale marker can be replaced; nothing unverified is ever
+ * trusted); "protocol" missing/not 1 or "layers" not an array of strings → exit 115
+ * at once. "landlock" in layers requires /leash/landlock.rules; the rules file
+ * without "landlock" in layers is refused too (host and entry must agree).
+ *
+ * As PID 1 it stays as a minimal init: the command runs in a child that becomes the
+ * terminal's foreground group; SIGHUP/INT/QUIT/TERM/USR1/USR2/WINCH/ALRM are
+ * forwarded to it, orphans are reaped, and the command's status (128+N when killed
+ * by signal N) is the exit status. Otherwise it execs the command itself.
+ *
+ * Exit codes (all lines on stderr start with "leash-entry:"):
+ *   110 usage: no command      111 bad environment (nonce, user, timeout)
+ *   112 writing a marker       113 CA install failed
+ *   114 bootstrap timeout      115 protocol mismatch in enforcement.active
+ *   116 Landlock failed        117 privilege drop failed
+ *   118 internal (fork, memory)
+ *   126 command not executable (or denied)   127 command not found
+ *   anything else: the command's own status */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include "entry_boot.h"
+#include "entry_ca.h"
+#include "entry_user.h"
+#include "entry_util.h"
+#include "landlock.h"
 #include "roles.h"
+
+#define DEFAULT_TIMEOUT_S 30.0
+#define NONCE_MAX 200
+
+static const int FORWARDED[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+				SIGALRM, 0};
+
+struct plan {
+	char **argv;
+	int landlock;
+	int have_user;
+	struct entry_user user;
+};
+
+/* During bootstrap there is no command yet: a stop request simply ends us. */
+static void on_stop(int sig)
+{
+	static const char msg[] = "leash-entry: stopped by a signal during bootstrap\n";
+	ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)ignored;
+	_exit(128 + sig);
+}
+
+static int parse_timeout(double *out)
+{
+	const char *raw = getenv("LEASH_BOOTSTRAP_TIMEOUT");
+	*out = DEFAULT_TIMEOUT_S;
+	if (!raw || !*raw)
+		return 0;
+	char *end;
+	double v = strtod(raw, &end);
+	if (*end || !(v > 0) || v > 86400) {
+		entry_log("Cannot use LEASH_BOOTSTRAP_TIMEOUT \"%s\": expected seconds between 0 and "
+			  "86400",
+			  raw);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Landlock, user drop, exec: the last steps, in the process that becomes the command. */
+static int become_command(const struct plan *plan)
+{
+	if (plan->landlock && entry_landlock_apply(ENTRY_LANDLOCK_RULES) != 0)
+		return ENTRY_EXIT_LANDLOCK;
+	if (plan->have_user && entry_user_drop(&plan->user) != 0)
+		return ENTRY_EXIT_USER;
+	execvp(plan->argv[0], plan->argv);
+	int err = errno;
+	if (err == ENOENT) {
+		entry_log("Cannot run \"%s\": command not found", plan->argv[0]);
+		return ENTRY_EXIT_NOTFOUND;
+	}
+	entry_log("Cannot run \"%s\": %s", plan->argv[0], strerror(err));
+	return ENTRY_EXIT_NOEXEC;
+}
+
+/* PID 1: run the command in a child, forward signals, reap, pass its status on. */
+static int supervise(const struct plan *plan)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (int i = 0; FORWARDED[i]; i++)
+		sigaddset(&set, FORWARDED[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (int i = 0; FORWARDED[i]; i++)
+		signal(FORWARDED[i], SIG_DFL);
+	pid_t child = fork();
+	if (child < 0) {
+		entry_log("Cannot start the command: fork failed: %s", strerror(errno));
+		return ENTRY_EXIT_INTERNAL;
+	}
+	if (child == 0) {
+		/* Own process group in the terminal's foreground, so Ctrl-C reaches the command;
+		 * SIGTTOU is blocked here, which lets tcsetpgrp proceed. */
+		setpgid(0, 0);
+		if (isatty(STDIN_FILENO))
+			tcsetpgrp(STDIN_FILENO, getpid());
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		_exit(become_command(plan));
+	}
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(&set, &info);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid != child)
+				continue;
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			if (WIFSIGNALED(status))
+				return 128 + WTERMSIG(status);
+		}
+	}
+}
+
+/* Removes the variables meant for leash-entry alone before the command sees them. */
+static void scrub_env(void)
+{
+	unsetenv("LEASH_SESSION_NONCE");
+	unsetenv("LEASH_BOOTSTRAP_TIMEOUT");
+	unsetenv("LEASH_USER");
+}
 
 int entry_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "leash-entry: not implemented in this build; refusing to run the command\n");
-	return 125;
+	double start = entry_now();
+	struct plan plan = {0};
+	int first = 1;
+	if (first < argc && strcmp(argv[first], "--") == 0)
+		first++;
+	if (first >= argc) {
+		entry_log("Cannot start: no command given: usage: leash-entry [--] COMMAND [ARGS...]");
+		return ENTRY_EXIT_USAGE;
+	}
+	plan.argv = argv + first;
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	signal(SIGHUP, on_stop);
+
+	int rc = entry_boot_announce();
+	if (rc)
+		return rc;
+
+	double timeout_s;
+	if (parse_timeout(&timeout_s) != 0)
+		return ENTRY_EXIT_ENV;
+	double deadline = start + timeout_s;
+	const char *nonce = getenv("LEASH_SESSION_NONCE");
+	if (!nonce || !*nonce) {
+		entry_log("Cannot start: LEASH_SESSION_NONCE is not set: leash-entry runs only "
+			  "under leash run, which sets it");
+		return ENTRY_EXIT_ENV;
+	}
+	if (strlen(nonce) > NONCE_MAX) {
+		entry_log("Cannot start: LEASH_SESSION_NONCE is longer than %d bytes", NONCE_MAX);
+		return ENTRY_EXIT_ENV;
+	}
+	const char *user = getenv("LEASH_USER");
+	if (user && *user) {
+		/* Resolved now: after Landlock /etc may be unreadable. */
+		if (entry_user_resolve(user, &plan.user) != 0)
+			return ENTRY_EXIT_ENV;
+		plan.have_user = 1;
+	}
+
+	rc = entry_ca_install(deadline, timeout_s);
+	if (rc)
+		return rc;
+	rc = entry_boot_bootstrap_ready(nonce);
+	if (rc)
+		return rc;
+
+	struct entry_active active;
+	rc = entry_boot_wait_active(nonce, deadline, timeout_s, &active);
+	if (rc)
+		return rc;
+	plan.landlock = entry_active_has_layer(&active, "landlock");
+	if (!plan.landlock && entry_exists(ENTRY_LANDLOCK_RULES)) {
+		entry_log("Cannot start: \"%s\" exists but enforcement.active does not list "
+			  "\"landlock\": host and entry disagree on the posture",
+			  ENTRY_LANDLOCK_RULES);
+		return ENTRY_EXIT_PROTOCOL;
+	}
+	char layers[256] = "";
+	for (int i = 0; i < active.n_layers; i++)
+		snprintf(layers + strlen(layers), sizeof(layers) - strlen(layers), "%s%s",
+			 i ? "," : "", active.layers[i]);
+	entry_log("enforcement active (layers: %s): starting \"%s\"", layers[0] ? layers : "none",
+		  plan.argv[0]);
+	scrub_env();
+	if (getpid() == 1)
+		return supervise(&plan);
+	return become_command(&plan);
 }
