@@ -1,17 +1,47 @@
+import { dockerFacts } from "../posture/docker_facts.ts";
+import { gatherFacts } from "../posture/gather.ts";
+import type { LayerStatus } from "../posture/layers.ts";
+import { runProbe } from "../posture/probe.ts";
+import { postureReport, renderPosture } from "../posture/report.ts";
+import { VERSION } from "../version.ts";
 import { parseFlags } from "./args.ts";
 import { type Command, showHelp } from "./command.ts";
+import { paint } from "./context.ts";
 
-/** `leash doctor`: the host's enforcement posture. */
+const STATUS_STYLE = { active: "green", degraded: "yellow", off: "red" } as const;
+
+/** `leash doctor`: the host's enforcement posture, measured. */
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "Report which enforcement layers this host supports, with reasons and fixes",
   usage: "leash doctor [--json]",
-  help: "Flags:\n  --json  Print the posture as JSON\n",
+  help: [
+    "Measures the host: Docker, cgroup layout, LSM list, BTF, Landlock ABI, bpffs, tracefs,",
+    "and (as root, once the native half is built) loads real eBPF programs to see which",
+    "program types the kernel accepts. Each layer is reported as active, degraded or off,",
+    "with the reason and the fix. Exit status is 0 whatever the posture.",
+    "",
+    "Flags:",
+    "  --json  Print the report as JSON (stable: schema 1)",
+    "",
+    "Environment: DOCKER_HOST (unix:// only)",
+  ].join("\n"),
   async run(args, ctx) {
     const flags = parseFlags("doctor", args, { json: { type: "boolean" } }, {
       allowPositionals: false,
     });
     if (flags.values.help) return await showHelp(this, ctx);
-    throw new Error("Cannot run `leash doctor`: not implemented yet in this version");
+    const facts = await gatherFacts({
+      docker: () => dockerFacts(ctx.env("DOCKER_HOST")),
+      probe: () => runProbe(),
+    });
+    const report = postureReport(facts, VERSION);
+    if (flags.values.json) {
+      await ctx.out(JSON.stringify(report, null, 2) + "\n");
+      return 0;
+    }
+    const painter = (status: LayerStatus, text: string) => paint(ctx, STATUS_STYLE[status], text);
+    await ctx.out(renderPosture(report, painter));
+    return 0;
   },
 };

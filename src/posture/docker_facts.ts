@@ -1,0 +1,35 @@
+import { DockerClient, DockerConnectionError, parseDockerHost } from "../docker/mod.ts";
+import type { DockerFacts } from "./facts.ts";
+
+/** Connects to the engine named by `host` (DOCKER_HOST syntax) and reports it; never throws. */
+export async function dockerFacts(host: string | undefined): Promise<DockerFacts> {
+  let socket: string;
+  try {
+    socket = parseDockerHost(host).path;
+  } catch (error) {
+    return { reachable: false, socket: host ?? "", error: messageOf(error) };
+  }
+  try {
+    using client = await DockerClient.connect(host === undefined ? {} : { host });
+    const version = await client.version();
+    return {
+      reachable: true,
+      socket,
+      engineVersion: version.Version,
+      apiVersion: client.apiVersion,
+    };
+  } catch (error) {
+    // The layer's own fix replaces the one the client appends after "; ".
+    const message = messageOf(error).split("; ")[0] ?? "";
+    const prefix = /^Cannot (?:connect to|use) Docker socket "[^"]*": /;
+    return {
+      reachable: false,
+      socket: error instanceof DockerConnectionError ? error.socket : socket,
+      error: message.replace(prefix, ""),
+    };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
