@@ -1,7 +1,9 @@
 import { dockerFacts } from "../posture/docker_facts.ts";
 import { gatherFacts } from "../posture/gather.ts";
 import type { LayerStatus } from "../posture/layers.ts";
-import { runProbe } from "../posture/probe.ts";
+import { runProbe, runProbeInContainer } from "../posture/probe.ts";
+import { DockerClient } from "../docker/mod.ts";
+import type { ProbeFacts } from "../posture/facts.ts";
 import { postureReport, renderPosture } from "../posture/report.ts";
 import { VERSION } from "../version.ts";
 import { parseFlags } from "./args.ts";
@@ -33,7 +35,7 @@ export const doctorCommand: Command = {
     if (flags.values.help) return await showHelp(this, ctx);
     const facts = await gatherFacts({
       docker: () => dockerFacts(ctx.env("DOCKER_HOST")),
-      probe: () => runProbe(),
+      probe: () => probe(ctx.env("DOCKER_HOST"), (text) => ctx.err(text)),
     });
     const report = postureReport(facts, VERSION);
     if (flags.values.json) {
@@ -45,3 +47,23 @@ export const doctorCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Probes in a manager container when Docker answers (the context sessions load programs in);
+ * otherwise on the host, which needs root.
+ */
+async function probe(host: string | undefined, note: (text: string) => void): Promise<ProbeFacts> {
+  let client: DockerClient;
+  try {
+    client = await DockerClient.connect(host === undefined ? {} : { host });
+  } catch {
+    return await runProbe();
+  }
+  try {
+    return await runProbeInContainer(client, {
+      onBuild: () => note("leash: building the manager image for the eBPF probe\n"),
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -1,5 +1,14 @@
-import { readAsset } from "../assets.ts";
+import { assetInfo, readAsset } from "../assets.ts";
+import { collectOutput, type DockerClient } from "../docker/mod.ts";
+import { createManagerContainer, managerHostConfig } from "../manager/container.ts";
+import { ensureManagerImage } from "../manager/image.ts";
 import type { ProbeFacts } from "./facts.ts";
+
+const NOT_BUILT: ProbeFacts = {
+  ran: false,
+  reason: "leash-helper (the native half) is not built",
+  fix: "run scripts/build-native",
+};
 
 /** Options for {@linkcode runProbe}. */
 export interface ProbeOptions {
@@ -16,11 +25,7 @@ export async function runProbe(options: ProbeOptions = {}): Promise<ProbeFacts> 
   try {
     helper = await readAsset("leash-helper");
   } catch {
-    return {
-      ran: false,
-      reason: "leash-helper (the native half) is not built",
-      fix: "run scripts/build-native",
-    };
+    return NOT_BUILT;
   }
   const uid = options.uid === undefined ? Deno.uid() : options.uid;
   if (uid !== 0) {
@@ -43,8 +48,7 @@ export async function runProbe(options: ProbeOptions = {}): Promise<ProbeFacts> 
     const text = new TextDecoder().decode(output.stdout);
     return parseProbeOutput(text, output.code, new TextDecoder().decode(output.stderr));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ran: false, reason: `leash-helper probe could not run: ${message}`, fix: "" };
+    return { ran: false, reason: `leash-helper probe could not run: ${messageOf(error)}`, fix: "" };
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
@@ -72,4 +76,56 @@ export function parseProbeOutput(stdout: string, code: number, stderr: string): 
     else if (typeof value === "boolean") results[type] = value ? "ok" : "unavailable";
   }
   return { ran: true, results };
+}
+
+/** Options for {@linkcode runProbeInContainer}. */
+export interface ContainerProbeOptions {
+  /** Called once when the manager image has to be built (once per leash version). */
+  onBuild?: () => void;
+}
+
+/**
+ * Runs `leash-helper probe` in a manager container: the exact context sessions load their
+ * programs in, so the answer holds for them, and the host needs no root. Never throws.
+ */
+export async function runProbeInContainer(
+  client: DockerClient,
+  options: ContainerProbeOptions = {},
+): Promise<ProbeFacts> {
+  if ((await assetInfo()).some((asset) => asset.sha256 === undefined)) return NOT_BUILT;
+  let tag: string;
+  try {
+    let announced = false;
+    const onProgress = () => {
+      if (!announced) options.onBuild?.();
+      announced = true;
+    };
+    tag = (await ensureManagerImage(client, { onProgress })).tag;
+  } catch (error) {
+    return { ran: false, reason: `cannot build the manager image: ${messageOf(error)}`, fix: "" };
+  }
+  let id: string | undefined;
+  try {
+    id = await createManagerContainer(client, {
+      Image: tag,
+      Entrypoint: ["/leash-helper", "probe"],
+      Cmd: [],
+      Labels: { "leash.probe": "1" },
+      HostConfig: managerHostConfig(),
+    });
+    await client.containers.start(id);
+    const { StatusCode } = await client.containers.wait(id);
+    const output = await collectOutput(
+      await client.containers.logs(id, { stdout: true, stderr: true }),
+    );
+    return parseProbeOutput(output.stdout, StatusCode, output.stderr);
+  } catch (error) {
+    return { ran: false, reason: `the probe container failed: ${messageOf(error)}`, fix: "" };
+  } finally {
+    if (id) await client.containers.remove(id, { force: true }).catch(() => {});
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
