@@ -1,4 +1,5 @@
-/* leash-helper: one static binary, two roles. Invoked as "leash-entry" (argv[0]
+/* leash-helper: one static binary, two roles (plus "probe", which reports which eBPF
+ * program types this kernel loads). Invoked as "leash-entry" (argv[0]
  * basename) or "leash-helper entry ..." it is the target's entrypoint; as
  * "leash-helper manager ..." it is the manager. */
 #include <stdio.h>
@@ -19,7 +20,9 @@ int main(int argc, char **argv)
 		return entry_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "manager") == 0)
 		return manager_main(argc - 1, argv + 1);
-	fprintf(stderr, "usage: leash-helper manager|entry [ARGS...]\n"
+	if (argc > 1 && strcmp(argv[1], "probe") == 0)
+		return probe_main(argc - 1, argv + 1);
+	fprintf(stderr, "usage: leash-helper manager|entry|probe [ARGS...]\n"
 			"       (or run as leash-entry)\n");
 	return 2;
 }

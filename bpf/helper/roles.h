@@ -8,4 +8,7 @@ int entry_main(int argc, char **argv);
 /* leash-helper manager: the kernel side in the manager container (DESIGN.md §1, §3). */
 int manager_main(int argc, char **argv);
 
+/* leash-helper probe: loads trivial LSM, cgroup and tracepoint programs; prints JSON. */
+int probe_main(int argc, char **argv);
+
 #endif

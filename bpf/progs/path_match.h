@@ -21,6 +21,15 @@ struct path_verdict {
 	__u32 rule;
 };
 
+/* Records the first rule that allows / denies access bit i (i is a constant). */
+#define merge_bit(w, v, allow, deny, i)                                      \
+	do {                                                                  \
+		if (((deny) & (1 << (i))) && !((w)->deny & (1 << (i))))           \
+			(w)->deny_rule[i] = (v)->deny_rule[i];                    \
+		if (((allow) & (1 << (i))) && !((w)->allow & (1 << (i))))         \
+			(w)->allow_rule[i] = (v)->allow_rule[i];                  \
+	} while (0)
+
 static __always_inline void walk_merge(struct path_walk *w, __u32 len, bool exact)
 {
 	struct leash_path_key key = { .hash = w->hash, .len = len, .slot = w->slot };
@@ -32,13 +41,9 @@ static __always_inline void walk_merge(struct path_walk *w, __u32 len, bool exac
 		allow |= v->file_allow;
 		deny |= v->file_deny;
 	}
-#pragma unroll
-	for (int i = 0; i < 3; i++) {
-		if ((deny & (1 << i)) && !(w->deny & (1 << i)))
-			w->deny_rule[i] = v->deny_rule[i];
-		if ((allow & (1 << i)) && !(w->allow & (1 << i)))
-			w->allow_rule[i] = v->allow_rule[i];
-	}
+	merge_bit(w, v, allow, deny, 0);
+	merge_bit(w, v, allow, deny, 1);
+	merge_bit(w, v, allow, deny, 2);
 	w->allow |= allow;
 	w->deny |= deny;
 }
@@ -59,6 +64,26 @@ static long walk_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* Applies the verdict for access bit i (constant) when acc asks for it; 1 = denied. */
+static __always_inline int decide_bit(struct path_walk *w, struct path_verdict *out, __u8 acc,
+				      __u8 dflt, const int i)
+{
+	if (!(acc & (1 << i)))
+		return 0;
+	if (w->deny & (1 << i)) {
+		out->deny = 1;
+		out->rule = w->deny_rule[i];
+		return 1;
+	}
+	if (!(w->allow & (1 << i)) && !(dflt & (1 << i))) {
+		out->deny = 1;
+		out->rule = 0;
+		return 1;
+	}
+	out->rule = w->allow_rule[i];
+	return 0;
+}
+
 /* Decides access `acc` (one or more LEASH_ACC_* bits) for the path of `len` bytes in the
  * scratch buffer under policy slot `slot`. */
 static __always_inline struct path_verdict path_decide(__u32 slot, __u32 len, __u8 acc)
@@ -71,22 +96,9 @@ static __always_inline struct path_verdict path_decide(__u32 slot, __u32 len, __
 	__u32 s = slot & 1;
 	struct leash_policy_meta *meta = bpf_map_lookup_elem(&policy_meta, &s);
 	__u8 dflt = meta ? meta->file_default : 0;
-#pragma unroll
-	for (int i = 0; i < 3; i++) {
-		if (!(acc & (1 << i)))
-			continue;
-		if (w.deny & (1 << i)) {
-			out.deny = 1;
-			out.rule = w.deny_rule[i];
-			return out;
-		}
-		if (!(w.allow & (1 << i)) && !(dflt & (1 << i))) {
-			out.deny = 1;
-			out.rule = 0;
-			return out;
-		}
-		out.rule = w.allow_rule[i];
-	}
+	if (decide_bit(&w, &out, acc, dflt, 0) || decide_bit(&w, &out, acc, dflt, 1) ||
+	    decide_bit(&w, &out, acc, dflt, 2))
+		return out;
 	return out;
 }
 
