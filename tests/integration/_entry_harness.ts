@@ -1,0 +1,223 @@
+/**
+ * Runs leash-entry for real: a container FROM the busybox fixture (or an image derived from
+ * it), the static helper bind-mounted read-only at /leash/bin/leash-entry and a temp dir as
+ * /leash, exactly as a session mounts them. The test plays the host's half of BOOT.
+ */
+import { join } from "node:path";
+import {
+  collectOutput,
+  createTar,
+  DockerApiError,
+  type DockerClient,
+} from "../../src/docker/mod.ts";
+import type { TarEntry } from "../../src/docker/mod.ts";
+import { writeEnforcementActive } from "../../src/boot/mod.ts";
+import { TEST_LABELS } from "../fixtures/busybox_image.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const DIST_HELPER = join(ROOT, "bpf/dist/leash-helper");
+/** Upper bound for a wait that should finish; only guards against a hang, never asserted. */
+const HANG_GUARD_MS = 60_000;
+
+let helperPromise: Promise<string> | undefined;
+
+/**
+ * A static leash-helper holding the entry role: `$LEASH_TEST_HELPER` when set, else
+ * bpf/dist/leash-helper when it is newer than every source in bpf/helper/, else a fresh
+ * `scripts/build-native --out` in a temp dir (the committed artifact is left alone).
+ */
+export function entryHelper(): Promise<string> {
+  helperPromise ??= findOrBuildHelper();
+  return helperPromise;
+}
+
+async function findOrBuildHelper(): Promise<string> {
+  const override = Deno.env.get("LEASH_TEST_HELPER");
+  if (override) return override;
+  const dist = await Deno.stat(DIST_HELPER).catch(() => undefined);
+  let newestSource = 0;
+  for await (const entry of Deno.readDir(join(ROOT, "bpf/helper"))) {
+    const stat = await Deno.stat(join(ROOT, "bpf/helper", entry.name));
+    newestSource = Math.max(newestSource, stat.mtime?.getTime() ?? 0);
+  }
+  if (dist?.mtime && dist.mtime.getTime() >= newestSource) return DIST_HELPER;
+  const out = await Deno.makeTempDir({ prefix: "leash-entry-helper-" });
+  const build = await new Deno.Command("bash", {
+    args: [join(ROOT, "scripts/build-native"), "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!build.success) {
+    throw new Error(
+      `Cannot build leash-helper with scripts/build-native: ${
+        new TextDecoder().decode(build.stderr)
+      }`,
+    );
+  }
+  return join(out, "leash-helper");
+}
+
+/**
+ * Builds (once, cached by content) an image FROM `base` with extra files, e.g. a fake
+ * update-ca-certificates; resolves to its tag.
+ */
+export async function derivedImage(
+  docker: DockerClient,
+  base: string,
+  files: TarEntry[],
+): Promise<string> {
+  const entries: TarEntry[] = [
+    { path: "Dockerfile", data: `FROM ${base}\nCOPY rootfs/ /\n` },
+    { path: "rootfs", type: "directory" },
+    ...files.map((file) => ({ ...file, path: `rootfs/${file.path}` })),
+  ];
+  const context = createTar(entries);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", context));
+  const hash = Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const tag = `leash-test-entry:${hash.slice(0, 12)}`;
+  try {
+    await docker.images.inspect(tag);
+    return tag;
+  } catch (error) {
+    if (!(error instanceof DockerApiError && error.status === 404)) throw error;
+  }
+  await docker.images.build(context, { tag, labels: TEST_LABELS });
+  return tag;
+}
+
+/** Options of `EntryRun.start()`. */
+export interface EntryRunOptions {
+  image: string;
+  /** The command after `leash-entry --`. */
+  cmd: string[];
+  /** Container environment; LEASH_SESSION_NONCE defaults to the run's nonce (null: unset). */
+  env?: Record<string, string | null>;
+  /** Files put into /leash before the container starts (name → content). */
+  files?: Record<string, string>;
+}
+
+/** One leash-entry container and its /leash dir; dispose to remove both. */
+export class EntryRun implements AsyncDisposable {
+  readonly nonce: string;
+  readonly dir: string;
+  readonly id: string;
+  #docker: DockerClient;
+
+  private constructor(docker: DockerClient, id: string, dir: string, nonce: string) {
+    this.#docker = docker;
+    this.id = id;
+    this.dir = dir;
+    this.nonce = nonce;
+  }
+
+  /** Creates the /leash dir and starts the container. */
+  static async start(docker: DockerClient, options: EntryRunOptions): Promise<EntryRun> {
+    const nonce = crypto.randomUUID();
+    const dir = await Deno.makeTempDir({ prefix: "leash-entry-test-" });
+    await Deno.chmod(dir, 0o755);
+    await Deno.mkdir(join(dir, "bin"));
+    await Deno.copyFile(await entryHelper(), join(dir, "bin/leash-entry"));
+    await Deno.chmod(join(dir, "bin/leash-entry"), 0o755);
+    for (const [name, content] of Object.entries(options.files ?? {})) {
+      await Deno.writeTextFile(join(dir, name), content);
+    }
+    const env: Record<string, string | null> = { LEASH_SESSION_NONCE: nonce, ...options.env };
+    const { Id } = await docker.containers.create({
+      Image: options.image,
+      Entrypoint: ["/leash/bin/leash-entry", "--"],
+      Cmd: options.cmd,
+      Env: Object.entries(env).flatMap(([key, value]) => value === null ? [] : [`${key}=${value}`]),
+      Labels: TEST_LABELS,
+      HostConfig: {
+        Binds: [`${dir}:/leash`, `${join(dir, "bin")}:/leash/bin:ro`],
+        NetworkMode: "none",
+        CgroupnsMode: "host",
+      },
+    });
+    const run = new EntryRun(docker, Id, dir, nonce);
+    try {
+      await docker.containers.start(Id);
+    } catch (error) {
+      await run[Symbol.asyncDispose]();
+      throw error;
+    }
+    return run;
+  }
+
+  /** Path of a file in /leash, on the host. */
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Whether /leash/NAME exists now. */
+  async exists(name: string): Promise<boolean> {
+    return await Deno.stat(this.path(name)).then(() => true, () => false);
+  }
+
+  /** Waits until /leash/NAME exists (or the container stopped) and returns its text. */
+  async waitForFile(name: string): Promise<string> {
+    const start = Date.now();
+    while (Date.now() - start < HANG_GUARD_MS) {
+      try {
+        return await Deno.readTextFile(this.path(name));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      if (!(await this.running())) {
+        const output = await this.output();
+        throw new Error(`The container stopped before writing "${name}": ${output.stderr}`);
+      }
+      await delay(20);
+    }
+    throw new Error(`"${name}" did not appear`);
+  }
+
+  /** Waits until leash-entry's stderr matches `pattern`; returns the whole stderr. */
+  async waitForStderr(pattern: RegExp): Promise<string> {
+    const start = Date.now();
+    while (Date.now() - start < HANG_GUARD_MS) {
+      const { stderr } = await this.output();
+      if (pattern.test(stderr)) return stderr;
+      if (!(await this.running())) {
+        throw new Error(`The container stopped without printing ${pattern}: ${stderr}`);
+      }
+      await delay(50);
+    }
+    throw new Error(`stderr never matched ${pattern}`);
+  }
+
+  /** Whether the container is still running. */
+  async running(): Promise<boolean> {
+    return (await this.#docker.containers.inspect(this.id)).State.Running;
+  }
+
+  /** Plays the host's step 6: writes enforcement.active atomically. */
+  async activate(layers: string[] = ["netns"], nonce = this.nonce): Promise<void> {
+    await writeEnforcementActive(this.dir, nonce, layers);
+  }
+
+  /** Sends a signal to the container's PID 1. */
+  async kill(signal: string): Promise<void> {
+    await this.#docker.containers.kill(this.id, signal);
+  }
+
+  /** Waits for the container to stop; resolves to its exit code. */
+  async exitCode(): Promise<number> {
+    return (await this.#docker.containers.wait(this.id)).StatusCode;
+  }
+
+  /** Everything the container printed so far. */
+  async output(): Promise<{ stdout: string; stderr: string }> {
+    return await collectOutput(await this.#docker.containers.logs(this.id, { tty: false }));
+  }
+
+  /** Removes the container and the /leash dir. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#docker.containers.remove(this.id, { force: true }).catch(() => {});
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
