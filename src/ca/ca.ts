@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import forge from "node-forge";
 import { writeFileAtomic } from "../fs/atomic.ts";
+import { assertPrivate, ensurePrivateDir, lstatOrUndefined } from "../fs/private.ts";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -17,11 +18,6 @@ export interface CertificateAuthority {
   keyPem: string;
   /** The directory both files live in. */
   dir: string;
-}
-
-/** A CA file or directory whose permissions would let others read the key. */
-export class CaPermissionError extends Error {
-  override name = "CaPermissionError";
 }
 
 /** Options for {@linkcode loadOrCreateCa}. */
@@ -40,12 +36,17 @@ export async function loadOrCreateCa(
   dir: string,
   options: LoadOrCreateCaOptions = {},
 ): Promise<CertificateAuthority> {
-  await ensurePrivateDir(dir);
+  await ensurePrivateDir(dir, `run chmod 700 "${dir}" after checking nobody copied the key`);
   const keyPath = join(dir, CA_KEY_FILE);
   const certPath = join(dir, CA_CERT_FILE);
-  const keyStat = await statOrUndefined(keyPath);
+  const keyStat = await lstatOrUndefined(keyPath);
   if (keyStat) {
-    checkMode(keyPath, keyStat, 0o600, `delete "${keyPath}" and "${certPath}" to make a new CA`);
+    assertPrivate(
+      keyPath,
+      keyStat,
+      0o600,
+      `delete "${keyPath}" and "${certPath}" to make a new CA`,
+    );
     const [keyPem, certPem] = await Promise.all([
       Deno.readTextFile(keyPath),
       Deno.readTextFile(certPath).catch((error) => {
@@ -99,45 +100,4 @@ function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function ensurePrivateDir(dir: string): Promise<void> {
-  const stat = await statOrUndefined(dir);
-  if (!stat) {
-    try {
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-      await Deno.chmod(dir, 0o700);
-    } catch (error) {
-      throw new Error(`Cannot create CA directory "${dir}"`, { cause: error });
-    }
-    return;
-  }
-  if (!stat.isDirectory) throw new TypeError(`Cannot use CA directory "${dir}": not a directory`);
-  checkMode(dir, stat, 0o700, `run chmod 700 "${dir}" after checking nobody copied the key`);
-}
-
-function checkMode(path: string, stat: Deno.FileInfo, max: number, fix: string): void {
-  const mode = (stat.mode ?? 0) & 0o777;
-  const uid = Deno.uid();
-  if ((mode & ~max) !== 0) {
-    throw new CaPermissionError(
-      `Refusing to use "${path}": mode ${
-        mode.toString(8).padStart(4, "0")
-      } lets others read it (at most ${max.toString(8).padStart(4, "0")} allowed); ${fix}`,
-    );
-  }
-  if (uid !== null && stat.uid !== null && stat.uid !== uid) {
-    throw new CaPermissionError(
-      `Refusing to use "${path}": owned by uid ${stat.uid}, not by you (uid ${uid}); ${fix}`,
-    );
-  }
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`Cannot inspect "${path}"`, { cause: error });
-  }
 }

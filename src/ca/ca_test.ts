@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { CA_CERT_FILE, CA_KEY_FILE, CaPermissionError, loadOrCreateCa } from "./ca.ts";
+import { LoosePermissionsError } from "../fs/private.ts";
+import { CA_CERT_FILE, CA_KEY_FILE, loadOrCreateCa } from "./ca.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -36,7 +37,7 @@ Deno.test("loadOrCreateCa() refuses a key readable by others and names the fix",
     await assert.rejects(
       loadOrCreateCa(dir),
       (error: unknown) =>
-        error instanceof CaPermissionError &&
+        error instanceof LoosePermissionsError &&
         /mode 0644 lets others read it \(at most 0600 allowed\); delete/.test(error.message),
     );
   });
