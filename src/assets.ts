@@ -6,8 +6,12 @@
  * through this module (relative to this file), so the code path is the same.
  */
 
-/** Names of the native assets leash embeds, in a fixed order (the manifest). */
-export const ASSET_NAMES = ["leash-helper", "leash.bpf.o"] as const;
+/**
+ * Names of the native assets leash embeds, in a fixed order (the manifest). The eBPF
+ * objects (bpf/dist/*.bpf.o, committed for review) are compiled into leash-helper as
+ * libbpf skeletons, so the static helper is the only file that ships.
+ */
+export const ASSET_NAMES = ["leash-helper"] as const;
 
 /** One embedded asset and its content hash. */
 export interface AssetInfo {

@@ -13,7 +13,7 @@
 
 _Static_assert(sizeof(struct leash_image_header) == 32, "image header layout");
 _Static_assert(sizeof(struct leash_image_path) == 48, "image path entry layout");
-_Static_assert(sizeof(struct leash_image_net) == 96, "image net entry layout");
+_Static_assert(sizeof(struct leash_image_net) == 92, "image net entry layout");
 _Static_assert(sizeof(struct leash_path_val) == 28, "path value layout");
 _Static_assert(sizeof(struct leash_net_key) == 24, "net key layout");
 _Static_assert(sizeof(struct leash_event) == 72, "event layout");

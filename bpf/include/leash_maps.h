@@ -19,13 +19,13 @@
 
 #define LEASH_SLOTS 2 /* policy double buffer: the inactive slot is filled, then flipped */
 
-/* ---- file/exec rules: one entry per normalized path prefix ----
- * The key is FNV-1a 64 of the prefix bytes (no trailing slash; "/" is the empty prefix)
- * plus its length. The kernel hashes the opened path incrementally and looks the prefix up
- * at each "/" boundary and at the end, so "/etc/passwd" never matches "/etc/passwd-x".
- * dir_* bits apply to the prefix itself and everything below it (Dir::"/p/");
- * file_* bits apply to the exact path only (File::"/p"). Every matching entry is OR-ed:
- * deny wins over allow whatever the order or length (Cedar: forbid overrides permit). */
+/* ---- file/exec rules: one entry per normalized path (the policy IR's file table) ----
+ * The key is FNV-1a 64 of the path bytes (no trailing slash; "/" is the empty string)
+ * plus its length. Each entry carries the host's COMBINED decision (forbid already beats
+ * permit there), so the kernel only has to find the deepest entry: the exact File entry
+ * for the path, else the longest Dir entry at a "/" boundary (or the path itself), else
+ * the slot's default. The kernel hashes the path incrementally and looks the prefix up at
+ * every "/" boundary, so "/etc/passwd" never matches "/etc/passwd-x". */
 #define LEASH_FNV_OFFSET 0xcbf29ce484222325ULL
 #define LEASH_FNV_PRIME 0x100000001b3ULL
 #define LEASH_PATH_MAX 4096
@@ -36,21 +36,25 @@ struct leash_path_key {
 	__u32 slot;
 };
 
+#define LEASH_PV_DIR 1  /* a Dir entry: the path and everything below it */
+#define LEASH_PV_FILE 2 /* a File entry: exactly this path */
+
 struct leash_path_val {
-	__u8 dir_allow;
-	__u8 dir_deny;
-	__u8 file_allow;
-	__u8 file_deny;
-	/* rule ids (1-based index into the image's rule table, 0 = none) per access bit
-	 * index 0 read, 1 write, 2 exec: the rule that allows / denies that access here. */
-	__u32 allow_rule[3];
-	__u32 deny_rule[3];
+	__u8 flags;      /* LEASH_PV_* present in this entry */
+	__u8 dir_allow;  /* LEASH_ACC_* bits allowed by the Dir entry */
+	__u8 file_allow; /* LEASH_ACC_* bits allowed by the File entry */
+	__u8 pad;
+	/* deciding rule ids (1-based index into the image's rule table, 0 = default) per
+	 * access: index 0 read, 1 write, 2 exec */
+	__u32 dir_rule[3];
+	__u32 file_rule[3];
 };
 
 /* ---- network rules: LPM trie keyed by slot + IPv6 address (IPv4 as ::ffff:a.b.c.d) ----
- * prefixlen counts the slot byte: 8 + address prefix bits. The host precomputes each
- * entry as the union of every rule whose prefix contains it, so the longest match alone
- * carries the combined decision (forbid of an enclosing CIDR is folded in). */
+ * prefixlen counts the slot byte: 8 + address prefix bits; an entry with address prefix 0
+ * is the default. Entries carry the combined decision, so the longest match decides:
+ * the decision for the port when listed, else `other`. Only explicit forbids deny here;
+ * destinations merely not permitted by IP are left to the relay (host names). */
 #define LEASH_NET_PORTS 8
 
 struct leash_net_key {
@@ -61,19 +65,17 @@ struct leash_net_key {
 };
 
 struct leash_net_port {
-	__u16 port; /* host byte order; 0 = unused */
+	__u16 port; /* host byte order */
 	__u8 allow;
-	__u8 deny;
+	__u8 pad;
 	__u32 rule; /* deciding rule id */
 };
 
 struct leash_net_val {
-	__u8 any_allow; /* every port allowed */
-	__u8 any_deny;  /* every port denied */
+	__u8 other_allow; /* decision for ports not listed */
 	__u8 nports;
-	__u8 pad;
-	__u32 allow_rule;
-	__u32 deny_rule;
+	__u8 pad[2];
+	__u32 other_rule;
 	struct leash_net_port ports[LEASH_NET_PORTS];
 };
 

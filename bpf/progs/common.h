@@ -177,38 +177,22 @@ static __always_inline int net_denied(__u32 slot, const __u8 *addr, __u16 port, 
 	struct leash_net_key key = { .prefixlen = 8 + 128, .slot = (__u8)slot };
 	__builtin_memcpy(key.addr, addr, 16);
 	struct leash_net_val *v = bpf_map_lookup_elem(&net_rules, &key);
-	__u32 s = slot & 1;
-	struct leash_policy_meta *meta = bpf_map_lookup_elem(&policy_meta, &s);
-	int allow = meta ? meta->net_default : 1;
 	*rule = 0;
-	if (!v)
-		return !allow;
-	if (v->any_deny) {
-		*rule = v->deny_rule;
-		return 1;
+	if (!v) {
+		__u32 s = slot & 1;
+		struct leash_policy_meta *meta = bpf_map_lookup_elem(&policy_meta, &s);
+		return meta ? !meta->net_default : 0;
 	}
-	int port_allow = 0;
-	__u32 allow_rule = v->allow_rule;
+	__u32 n = v->nports;
 #pragma unroll
 	for (int i = 0; i < LEASH_NET_PORTS; i++) {
-		if (i >= v->nports)
-			break;
-		if (v->ports[i].port != port)
-			continue;
-		if (v->ports[i].deny) {
+		if (i < n && v->ports[i].port == port) {
 			*rule = v->ports[i].rule;
-			return 1;
-		}
-		if (v->ports[i].allow) {
-			port_allow = 1;
-			allow_rule = v->ports[i].rule;
+			return !v->ports[i].allow;
 		}
 	}
-	if (v->any_allow || port_allow) {
-		*rule = allow_rule;
-		return 0;
-	}
-	return !allow;
+	*rule = v->other_rule;
+	return !v->other_allow;
 }
 
 static __always_inline void v4_mapped(__u8 *out, __u32 ip4_be)
