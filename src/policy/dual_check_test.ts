@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import * as cedar from "cedar-wasm";
+import { cedarDecide, prepareCedar } from "./cedar_check.ts";
 import { compilePolicy } from "./compile.ts";
 import { DEFAULT_POLICY } from "./default_policy.ts";
-import {
-  type CedarAnswer,
-  cedarRequests,
-  combineAnswers,
-  parseRequestResource,
-} from "./entities.ts";
-import { decide, type PolicyRequest } from "./match.ts";
+import { parseRequestResource } from "./entities.ts";
+import { decide } from "./match.ts";
 import { generateRequests, Rng } from "./request_gen.ts";
-import { splitStatements } from "./source.ts";
-import type { PolicyIr } from "./ir.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/policies/", import.meta.url);
 const REQUESTS_PER_POLICY = 1500;
@@ -24,34 +17,6 @@ function corpus(): { name: string; text: string }[] {
     }
   }
   return list.sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
-/** Evaluates a request with cedar-wasm on the prepared policy set `psetId`. */
-function cedarDecide(ir: PolicyIr, psetId: string, request: PolicyRequest): CedarAnswer {
-  const res = parseRequestResource(request.action, request.resource);
-  const answers = cedarRequests(ir, request.action, res, request.context).map((r) => {
-    const answer = cedar.statefulIsAuthorized({
-      principal: r.principal,
-      action: r.action,
-      resource: r.resource,
-      context: r.context,
-      entities: r.entities,
-      preparsedPolicySetId: psetId,
-    });
-    if (answer.type !== "success") throw new Error(JSON.stringify(answer.errors));
-    return { decision: answer.response.decision, reason: answer.response.diagnostics.reason };
-  });
-  return combineAnswers(answers);
-}
-
-/** Prepares the policy set in cedar-wasm with the compiler's rule ids. */
-export function prepareCedar(psetId: string, text: string, ir: PolicyIr): void {
-  const statements = splitStatements(text);
-  assert.equal(statements.length, ir.rules.length);
-  const policies: Record<string, string> = {};
-  ir.rules.forEach((rule, i) => (policies[rule.id] = statements[i]?.text ?? ""));
-  const prepared = cedar.preparsePolicySet(psetId, { staticPolicies: policies });
-  assert.equal(prepared.type, "success", JSON.stringify(prepared));
 }
 
 for (const { name, text } of corpus()) {
@@ -70,7 +35,11 @@ for (const { name, text } of corpus()) {
         assert.ok(error instanceof RangeError, String(error));
         continue;
       }
-      const theirs = cedarDecide(ir, psetId, request);
+      const resource = parseRequestResource(request.action, request.resource);
+      const theirs = cedarDecide(ir, { action: request.action, resource }, {
+        psetId,
+        ...(request.context ? { context: request.context } : {}),
+      });
       const label = JSON.stringify(request);
       assert.equal(ours.decision, theirs.decision, `decision for ${label}`);
       assert.deepEqual([...ours.rules].sort(), theirs.reason, `rules for ${label}`);

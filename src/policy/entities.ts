@@ -15,7 +15,7 @@
  *   Cedar's over their union: deny if any satisfied forbid, else allow if any satisfied
  *   permit, else deny.
  */
-import type { ActionName, EntityType, IrEntityRef, PolicyIr } from "./ir.ts";
+import type { ActionName, IrEntityRef, PolicyIr } from "./ir.ts";
 import {
   hostCovers,
   type HostPattern,
@@ -165,9 +165,4 @@ export function combineAnswers(answers: CedarAnswer[]): CedarAnswer {
   if (forbids.size > 0) return { decision: "deny", reason: [...forbids].sort() };
   if (permits.size > 0) return { decision: "allow", reason: [...permits].sort() };
   return { decision: "deny", reason: [] };
-}
-
-/** The entity type a request of `action` names (for `resource is T`). */
-export function requestEntityType(res: RequestResource): EntityType {
-  return res.type;
 }

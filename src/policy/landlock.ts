@@ -1,0 +1,141 @@
+/**
+ * Turns the IR's file table into Landlock beneath-rules at session start.
+ *
+ * Landlock only adds permissions, so a permitted tree holding a forbidden subtree cannot be
+ * one rule: we enumerate the siblings along the way down to the forbidden subtree and grant
+ * each of them instead. What enumeration cannot cover is returned as warnings: entries
+ * created later inside an enumerated directory, the enumerated directories themselves
+ * (granting them would grant the forbidden subtree), and trees too large to enumerate.
+ */
+import type { IrFileDecisions, IrFileEntry, PolicyIr } from "./ir.ts";
+import { dirCovers } from "./paths.ts";
+
+/** The little file system access the enumeration needs (real fs at session start, fake in tests). */
+export interface LandlockFs {
+  /** Names in directory `path`, or undefined when it is not a readable directory. */
+  readDir(path: string): Promise<string[] | undefined>;
+  /** What `path` is, without following a final symlink. */
+  stat(path: string): Promise<"dir" | "file" | "symlink" | "missing">;
+}
+
+/** One Landlock beneath-rule. */
+export interface LandlockRule {
+  path: string;
+  access: ("read" | "write" | "exec")[];
+}
+
+/** The rules and what they cannot express. */
+export interface LandlockRuleset {
+  rules: LandlockRule[];
+  warnings: string[];
+}
+
+/** Options for {@linkcode landlockRuleset}. */
+export interface LandlockOptions {
+  /** Give up enumerating after this many directory entries (then deny the rest). @default 20000 */
+  maxEntries?: number;
+}
+
+type Access = "read" | "write" | "exec";
+const ACCESSES: Access[] = ["read", "write", "exec"];
+
+function entryPath(e: IrFileEntry): string {
+  return e.kind === "dir" && e.path !== "/" ? e.path.slice(0, -1) : e.path;
+}
+
+/** Computes Landlock rules for `ir` by walking `fs` where carve-outs need it. */
+export async function landlockRuleset(
+  ir: PolicyIr,
+  fs: LandlockFs,
+  options: LandlockOptions = {},
+): Promise<LandlockRuleset> {
+  const budget = { left: options.maxEntries ?? 20000 };
+  const grants = new Map<string, Set<Access>>();
+  const warnings: string[] = [];
+  const entries = ir.file.entries;
+  const decisionsAt = (path: string): IrFileDecisions => {
+    let best: IrFileEntry | undefined;
+    for (const e of entries) {
+      if (e.kind === "file" ? e.path === path : dirCovers(e.path, path)) {
+        if (
+          !best || best.kind === "dir" && (e.kind === "file" || e.path.length > best.path.length)
+        ) best = e;
+      }
+    }
+    return best ?? ir.file.default;
+  };
+  const grant = (path: string, access: Access) => {
+    let set = grants.get(path);
+    if (!set) grants.set(path, set = new Set());
+    set.add(access);
+  };
+  for (const access of ACCESSES) {
+    // Is the decision uniform below `path` (entries strictly beneath it agree with `path`'s)?
+    const uniform = (path: string, allowed: boolean) =>
+      entries.every((e) => {
+        const p = entryPath(e);
+        if (p === path || !dirCovers(path === "/" ? "/" : path + "/", p)) return true;
+        return (e[access].decision === "allow") === allowed;
+      });
+    const visit = async (path: string): Promise<void> => {
+      const allowed = decisionsAt(path)[access].decision === "allow";
+      if (uniform(path, allowed)) {
+        if (!allowed) return;
+        const kind = await fs.stat(path);
+        if (kind === "symlink") {
+          warnings.push(
+            `Landlock rule for "${path}" skipped: it is a symlink and would grant its target`,
+          );
+        } else if (kind !== "missing") grant(path, access);
+        return;
+      }
+      if (!allowed) {
+        for (const child of topEntriesBelow(entries, path)) await visit(child);
+        return;
+      }
+      const kind = await fs.stat(path);
+      if (kind === "symlink") {
+        warnings.push(
+          `Landlock rule for "${path}" skipped: it is a symlink and would grant its target`,
+        );
+        return;
+      }
+      if (kind !== "dir") {
+        if (allowed && kind !== "missing") grant(path, access);
+        return;
+      }
+      const names = await fs.readDir(path);
+      if (names === undefined) {
+        warnings.push(
+          `Cannot enumerate "${path}" for ${access}: unreadable, so it is denied below`,
+        );
+        return;
+      }
+      budget.left -= names.length;
+      if (budget.left < 0) {
+        warnings.push(
+          `Cannot enumerate "${path}" for ${access}: too many entries, so it is denied below`,
+        );
+        return;
+      }
+      {
+        warnings.push(
+          `Landlock cannot allow ${access} on "${path}" itself without its forbidden subtree: new entries created in it later are denied`,
+        );
+      }
+      for (const name of names.sort()) await visit(path === "/" ? `/${name}` : `${path}/${name}`);
+    };
+    await visit("/");
+  }
+  const rules = [...grants.entries()]
+    .map(([path, set]) => ({ path, access: ACCESSES.filter((a) => set.has(a)) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { rules, warnings };
+}
+
+/** Paths of the entries strictly beneath `path` with no other entry between them and `path`. */
+function topEntriesBelow(entries: IrFileEntry[], path: string): string[] {
+  const below = (p: string, q: string) => p !== q && dirCovers(q === "/" ? "/" : q + "/", p);
+  const paths = [...new Set(entries.map(entryPath))].filter((p) => below(p, path));
+  return paths.filter((p) => !paths.some((q) => below(p, q))).sort();
+}

@@ -1,0 +1,34 @@
+/**
+ * Policy: Cedar (Leash-compatible) compiled to a versioned IR, the IR matcher, the
+ * Landlock ruleset builder and the built-in default policy.
+ */
+export {
+  type CompileOptions,
+  compilePolicy,
+  type CompileResult,
+  MAX_POLICY_BYTES,
+} from "./compile.ts";
+export { formatDiagnostic, type PolicyDiagnostic, PolicyError } from "./errors.ts";
+export * from "./ir.ts";
+export {
+  decide,
+  decideResource,
+  fileDecisions,
+  type PolicyDecision,
+  type PolicyRequest,
+} from "./match.ts";
+export { parseRequestResource, type RequestResource } from "./entities.ts";
+export {
+  choosePolicy,
+  type ChoosePolicyOptions,
+  DEFAULT_POLICY,
+  DEFAULT_POLICY_LABEL,
+  type PolicyChoice,
+  type PolicyFileReader,
+} from "./default_policy.ts";
+export {
+  type LandlockFs,
+  type LandlockRule,
+  type LandlockRuleset,
+  landlockRuleset,
+} from "./landlock.ts";
