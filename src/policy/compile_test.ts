@@ -28,14 +28,14 @@ Deno.test("compilePolicy() locates every bad statement, not just the first", () 
     "permit (principal, action, resource) when { if true then true else false };",
   ].join("\n"));
   assert.deepEqual(errors.map((e) => e.split(":").slice(0, 2).join(":")), [
-    "1:37",
-    "2:40",
-    "3:68",
-    "4:68",
+    "1:38",
+    "2:45",
+    "3:74",
+    "4:74",
     "5:40",
     "6:9",
-    "7:81",
-    "8:44",
+    "7:80",
+    "8:45",
   ]);
   assert.match(errors[0] ?? "", /Unknown action "FileOpn"/);
   assert.match(errors[1] ?? "", /must be absolute/);
