@@ -194,6 +194,7 @@ static void load_lsm(struct kern_state *st, const struct kern_opts *opts)
 	attach(st, "kernel-lsm", skel->progs.leash_file_open, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_bprm_check, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_socket_connect, -1);
+	attach(st, "kernel-lsm", skel->progs.leash_socket_create, -1);
 }
 
 static void load_net(struct kern_state *st, const struct kern_opts *opts)

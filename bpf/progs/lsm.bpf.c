@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kernel-lsm layer: file_open (read/write by path), bprm_check_security (exec by path,
- * argv in events) and socket_connect (IPv4, IPv6, v4-mapped) for the target cgroup and
+ * argv in events), socket_connect (IPv4, IPv6, v4-mapped) and socket_create (no raw or
+ * packet sockets) for the target cgroup and
  * its descendants. Denials return -EACCES (files, exec) or -EPERM (network). */
 #include "common.h"
 #include "path_match.h"
@@ -147,6 +148,33 @@ int BPF_PROG(leash_socket_connect, struct socket *sock, struct sockaddr *address
 			s->ev.sock_type = type;
 			s->ev.access = type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
 			__builtin_memcpy(s->ev.addr, addr, 16);
+			event_send(s, 0);
+		}
+	}
+	return v.block ? -EPERM : 0;
+}
+
+/* Raw and packet sockets (cgroup sock_create only sees AF_INET/AF_INET6). */
+SEC("lsm/socket_create")
+int BPF_PROG(leash_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	if (ret)
+		return ret;
+	if (kern || !in_target())
+		return 0;
+	if (family != AF_PACKET && (type & 0xf) != SOCK_RAW)
+		return 0;
+	struct leash_config *cfg = get_config();
+	struct verdict v = apply_mode(cfg, 1);
+	if (v.report) {
+		struct scratch *s = get_scratch();
+		if (s) {
+			event_init(&s->ev, LEASH_EV_SOCKET, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
+			s->ev.decision = v.block ? LEASH_DEC_DENY : LEASH_DEC_ALLOW;
+			s->ev.flags = v.flags;
+			s->ev.family = family;
+			s->ev.sock_type = type & 0xf;
+			s->ev.access = protocol;
 			event_send(s, 0);
 		}
 	}
