@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "leash_maps.h"
 
 #define KERN_MAX_PROGS 24
 #define KERN_ERR_MAX 256
@@ -72,6 +73,10 @@ int kern_activate(struct kern_state *st, const struct kern_opts *opts, char *err
  * config flips to it. A bad image changes nothing. */
 int kern_apply_image(struct kern_state *st, const unsigned char *buf, size_t len, char *err,
 		     size_t errlen);
+
+/* Original destination of a relayed TCP connection, by the client's family (AF_INET or
+ * AF_INET6) and local port as the relay sees them on accept; 0 when found. */
+int kern_orig_dst(struct kern_state *st, __u16 family, __u16 port, struct leash_orig_dst *out);
 
 /* Switches the mode at runtime (LEASH_MODE_*). */
 int kern_set_mode(struct kern_state *st, __u32 mode);

@@ -327,3 +327,14 @@ void kern_teardown(struct kern_state *st)
 	st->rules.names = NULL;
 	st->rules.n = 0;
 }
+
+int kern_orig_dst(struct kern_state *st, __u16 family, __u16 port, struct leash_orig_dst *out)
+{
+	struct bpf_map *map = st->net ? bpf_object__find_map_by_name(st->net->obj, "orig_by_port") : NULL;
+	__u32 key = ((__u32)family << 16) | port;
+	if (!map)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &key, out))
+		return -errno;
+	return 0;
+}

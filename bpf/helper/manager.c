@@ -4,6 +4,7 @@
  * reuses the same kern_* functions. Stdin EOF tears everything down, like control EOF. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,7 +39,8 @@ static void usage(void)
 		"         [--events FILE|-] [--observe auto|on|off] [--no-lsm] [--no-cgroup-net]\n"
 		"         [--log-allow] [--ring-size BYTES]\n"
 		"  MODE: record | shadow | enforce (default enforce)\n"
-		"  stdin commands, one per line: mode MODE | maps FILE | drops | pause | resume | stop\n"
+		"  stdin commands, one per line: mode MODE | maps FILE | orig 4|6 PORT | drops | pause |\n"
+		"  resume | stop\n"
 		"  (stdin EOF stops and detaches everything)\n");
 }
 
@@ -164,6 +166,23 @@ static int handle_command(struct kern_state *st, char *line, int *paused)
 		fprintf(st->out, "{\"event\":\"helper.mode\",\"mode\":\"%s\"}\n", kern_mode_name(st->mode));
 	} else if (strncmp(line, "maps ", 5) == 0) {
 		load_image_file(st, line + 5);
+	} else if (strncmp(line, "orig ", 5) == 0) {
+		/* orig 4|6 PORT: what the relay will ask for an accepted connection */
+		unsigned fam = 0, port = 0;
+		struct leash_orig_dst o;
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (sscanf(line + 5, "%u %u", &fam, &port) != 2 || (fam != 4 && fam != 6) || port > 65535) {
+			emit_error(st->out, "Cannot look up orig: use orig 4|6 PORT");
+			return 0;
+		}
+		if (kern_orig_dst(st, fam == 4 ? AF_INET : AF_INET6, (__u16)port, &o)) {
+			fprintf(st->out, "{\"event\":\"helper.orig\",\"found\":false,\"local_port\":%u}\n", port);
+		} else {
+			inet_ntop(o.family, o.addr, addr, sizeof(addr));
+			fprintf(st->out,
+				"{\"event\":\"helper.orig\",\"found\":true,\"local_port\":%u,\"addr\":\"%s\",\"port\":%u}\n",
+				port, addr, o.port);
+		}
 	} else if (strcmp(line, "drops") == 0) {
 		fprintf(st->out, "{\"event\":\"kernel.drops\",\"dropped\":%llu}\n",
 			(unsigned long long)kern_drops(st));
@@ -177,7 +196,7 @@ static int handle_command(struct kern_state *st, char *line, int *paused)
 		return 1;
 	} else {
 		char msg[300];
-		snprintf(msg, sizeof(msg), "Unknown command \"%.200s\": use mode, maps, drops, pause, resume or stop",
+		snprintf(msg, sizeof(msg), "Unknown command \"%.200s\": use mode, maps, orig, drops, pause, resume or stop",
 			 line);
 		emit_error(st->out, msg);
 	}

@@ -120,6 +120,18 @@ test("VM: allowed TCP connects are redirected to the transparent relay port", as
   assert.match((await kase("tcp4_listener")).out, /accepted from 127\.0\.0\.1:/);
   assert.match((await kase("tcp6_redirected")).out, /^ok peer ::1:15001/);
   assert.match((await kase("tcp6_listener")).out, /accepted from ::1:/);
+  const { events } = await vm();
+  const port4 = Number((await kase("tcp4_listener")).out.split(":").pop());
+  const port6 = Number((await kase("tcp6_listener")).out.split(":").pop());
+  const orig = events.filter((e) => e.event === "helper.orig");
+  assert.deepEqual(orig.find((e) => e.local_port === port4), {
+    event: "helper.orig",
+    found: true,
+    local_port: port4,
+    addr: "10.1.1.1",
+    port: 80,
+  }, "the relay can look up the original IPv4 destination by the client port");
+  assert.equal(orig.find((e) => e.local_port === port6)?.addr, "2001:db9::1");
 });
 
 test("VM: DNS is redirected to 15053 and answers look like the resolver's", async () => {

@@ -73,12 +73,14 @@ case_run tcp4_v4mapped_denied $CG netprobe tcp ::ffff:192.0.2.7 80
 case_run tcp4_redirected $CG netprobe tcp 10.1.1.1 80
 wait $! 2>/dev/null
 echo "LEASH-CASE tcp4_listener rc=0 out=$(cat /tmp/listen4.out)"
+ctl "orig 4 $(sed 's/.*://' /tmp/listen4.out)" helper.orig
 netprobe listen ::1 15001 >/tmp/listen6.out 2>&1 3>&- &
 sleep 0.3
 case_run tcp6_denied $CG netprobe tcp 2001:db8::1 80
 case_run tcp6_redirected $CG netprobe tcp 2001:db9::1 80
 wait $! 2>/dev/null
 echo "LEASH-CASE tcp6_listener rc=0 out=$(cat /tmp/listen6.out)"
+ctl "orig 6 $(sed 's/.*://' /tmp/listen6.out)" helper.orig
 netprobe udp-echo 127.0.0.1 15053 >/dev/null 2>&1 3>&- &
 sleep 0.3
 case_run dns_redirected $CG netprobe dns 8.8.8.8
