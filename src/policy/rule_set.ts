@@ -1,7 +1,7 @@
 /** Rules compiled to closures and indexed by action: the evaluation core of the IR matcher. */
 import { compileCondition, type CondFn, EntityIndex, type EvalResource } from "./evaluate.ts";
 import type { ActionName, IrDecision, IrRule } from "./ir.ts";
-import { refCovers, type RequestResource } from "./entities.ts";
+import { hostPattern, refCovers, type RequestResource } from "./entities.ts";
 
 interface CompiledRule {
   id: string;
@@ -37,9 +37,47 @@ export class RuleSet {
     });
   }
 
+  #candidates: { byKey: Map<string, number[]>; scan: number[] } | undefined;
+
   /** The `covered` vector of a request resource over the named entities. */
-  covered(res: RequestResource): boolean[] {
-    return this.index.refs.map((ref) => refCovers(ref, res));
+  covered(res: RequestResource): Uint8Array {
+    const refs = this.index.refs;
+    const out = new Uint8Array(refs.length);
+    if (res.type !== "Host") {
+      for (let i = 0; i < refs.length; i++) if (refCovers(refs[i]!, res)) out[i] = 1;
+      return out;
+    }
+    // Host patterns are many in big policies: only names and suffixes of this host can match.
+    const c = this.#candidates ??= this.#hostCandidates();
+    const test = (i: number) => {
+      if (refCovers(refs[i]!, res)) out[i] = 1;
+    };
+    c.scan.forEach(test);
+    const host = res.host.host;
+    c.byKey.get(host)?.forEach(test);
+    if (res.host.ip === undefined) {
+      for (let dot = host.indexOf("."); dot >= 0; dot = host.indexOf(".", dot + 1)) {
+        c.byKey.get(`*${host.slice(dot)}`)?.forEach(test);
+      }
+    }
+    return out;
+  }
+
+  #hostCandidates(): { byKey: Map<string, number[]>; scan: number[] } {
+    const byKey = new Map<string, number[]>();
+    const scan: number[] = [];
+    this.index.refs.forEach((ref, i) => {
+      if (ref.type !== "Host") return;
+      const p = hostPattern(ref.key);
+      const key = p.kind === "name" ? p.name : p.kind === "suffix" ? `*.${p.suffix}` : undefined;
+      if (key === undefined) scan.push(i);
+      else {
+        const list = byKey.get(key);
+        if (list) list.push(i);
+        else byKey.set(key, [i]);
+      }
+    });
+    return { byKey, scan };
   }
 
   /** Cedar's decision over the union of `subs` for `resource`. */
