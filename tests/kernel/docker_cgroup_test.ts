@@ -9,7 +9,6 @@ import { DockerClient } from "../../src/docker/mod.ts";
 import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
-import { uniqueName } from "../fixtures/docker.ts";
 import { buildNetprobe } from "./vm_harness.ts";
 import { note } from "./note.ts";
 
@@ -106,7 +105,7 @@ Deno.test({
   fn: async () => {
     using docker = await DockerClient.connect();
     const image = await ensureBusyboxImage(docker);
-    const name = uniqueName("kern");
+    const name = `leash-test-kern-${crypto.randomUUID().slice(0, 8)}`;
     const tmp = await Deno.makeTempDir({ prefix: "leash-kern-" });
     let helper: Deno.ChildProcess | undefined;
     try {
