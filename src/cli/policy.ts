@@ -3,7 +3,7 @@ import { boolFlag, parseFlags, stringFlag } from "./args.ts";
 import { type Command, commandHelp, showHelp } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
-import { suggest } from "./suggest.ts";
+import { suggest } from "../text/suggest.ts";
 import {
   type ActionName,
   ACTIONS,
