@@ -196,9 +196,9 @@ export class EntryRun implements AsyncDisposable {
     await writeEnforcementActive(this.dir, nonce, layers);
   }
 
-  /** Sends a signal to the container's PID 1. */
-  async kill(signal: string): Promise<void> {
-    await this.#docker.containers.kill(this.id, signal);
+  /** `docker stop`: SIGTERM to PID 1, SIGKILL after `graceSeconds`. */
+  async stop(graceSeconds: number): Promise<void> {
+    await this.#docker.containers.stop(this.id, { timeout: graceSeconds });
   }
 
   /** Waits for the container to stop; resolves to its exit code. */

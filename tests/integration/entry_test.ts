@@ -205,12 +205,13 @@ Deno.test("leash-entry exits 127 for a missing command and 126 for a non-executa
 Deno.test("leash-entry as PID 1 forwards SIGTERM to the command and returns 128+signal", async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  // sleep has no SIGTERM handler: as PID 1 itself it would ignore the signal.
+  // sleep has no SIGTERM handler: as PID 1 itself it would ignore the signal and be
+  // killed by docker stop's SIGKILL after the grace period (137, not 143).
   await using run = await EntryRun.start(docker, { image, cmd: ["sleep", "600"] });
   await run.waitForFile("bootstrap.ready");
   await run.activate();
   await run.waitForStderr(/starting "sleep"/);
-  await run.kill("SIGTERM");
+  await run.stop(30);
   assert.equal(await run.exitCode(), 128 + 15);
 });
 
