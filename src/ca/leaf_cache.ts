@@ -18,6 +18,18 @@ export interface LeafCacheOptions {
   now?: () => Date;
 }
 
+/** The `SNICallback` signature of `tls.createServer`. */
+export type SniCallback = (
+  servername: string,
+  callback: (error: Error | null, context?: SecureContext) => void,
+) => void;
+
+/** Options for {@linkcode LeafCache.sniCallback}. */
+export interface SniCallbackOptions {
+  /** Host whose leaf answers a client that sent no server name (e.g. the original destination IP). */
+  defaultHost?: string;
+}
+
 interface Entry {
   promise: Promise<CachedLeaf>;
   value?: CachedLeaf;
@@ -100,13 +112,19 @@ export class LeafCache {
     return (await this.get(host)).secureContext;
   }
 
-  /** An `SNICallback` for `tls.createServer` serving a leaf per requested server name. */
-  sniCallback(): (
-    servername: string,
-    callback: (error: Error | null, context?: SecureContext) => void,
-  ) => void {
+  /**
+   * An `SNICallback` for `tls.createServer` serving a leaf per requested server name.
+   * Deno calls it with "" when the client sent no SNI (an IP literal): then the leaf
+   * for `defaultHost` is served, or the server's own default context when none is given.
+   */
+  sniCallback(options: SniCallbackOptions = {}): SniCallback {
     return (servername, callback) => {
-      this.get(servername).then(
+      const host = servername === "" ? options.defaultHost : servername;
+      if (host === undefined) {
+        callback(null);
+        return;
+      }
+      this.get(host).then(
         (cached) => callback(null, cached.secureContext),
         (error) => callback(error instanceof Error ? error : new Error(String(error))),
       );

@@ -125,8 +125,11 @@ Deno.test("leaf: international names are minted in IDNA ASCII form", async () =>
 
 Deno.test("leaf: RSA leaf keys carry keyEncipherment and verify", async () => {
   const rsa = await createLeafMinter(ca, { keyType: "rsa-2048" });
-  const cert = new X509Certificate((await rsa.mint("rsa.example")).certPem);
+  const leaf = await rsa.mint("rsa.example");
+  const cert = new X509Certificate(leaf.certPem);
   assert.equal(cert.publicKey.asymmetricKeyType, "rsa");
+  const text = await runOpenssl(["x509", "-noout", "-text"], leaf.certPem);
+  assert.match(text, /Key Usage: critical\s+Digital Signature, Key Encipherment\n/);
   assert.equal(cert.verify(caCert.publicKey), true);
 });
 
@@ -248,6 +251,15 @@ Deno.test("leaf cache: SNICallback hands out the context or the error", async ()
     sni("sni.example", (error, context) => error ? reject(error) : resolve(context))
   );
   assert.equal(ok, (await cache.get("sni.example")).secureContext);
+  const byDefault = await new Promise<unknown>((resolve, reject) =>
+    cache.sniCallback({ defaultHost: "10.0.0.1" })(
+      "",
+      (error, context) => error ? reject(error) : resolve(context),
+    )
+  );
+  assert.equal(byDefault, (await cache.get("10.0.0.1")).secureContext);
+  const none = await new Promise<unknown[]>((resolve) => sni("", (...args) => resolve(args)));
+  assert.deepEqual(none, [null]);
   const bad = await new Promise<Error | null>((resolve) => sni("*", (error) => resolve(error)));
   assert.ok(bad instanceof TypeError);
 });

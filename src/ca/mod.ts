@@ -15,5 +15,11 @@ export {
   type LeafMinter,
   type LeafMinterOptions,
 } from "./leaf.ts";
-export { type CachedLeaf, LeafCache, type LeafCacheOptions } from "./leaf_cache.ts";
+export {
+  type CachedLeaf,
+  LeafCache,
+  type LeafCacheOptions,
+  type SniCallback,
+  type SniCallbackOptions,
+} from "./leaf_cache.ts";
 export { type LeafHost, parseLeafHost } from "./leaf_host.ts";
