@@ -215,6 +215,17 @@ Deno.test("leash-entry as PID 1 forwards SIGTERM to the command and returns 128+
   assert.equal(await run.exitCode(), 128 + 15);
 });
 
+Deno.test("leash-entry stopped while waiting for activation exits without running the command", async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await run.waitForFile("bootstrap.ready");
+  await run.stop(30);
+  assert.equal(await run.exitCode(), 128 + 15);
+  assert.match((await run.output()).stderr, /stopped by a signal during bootstrap/);
+  assert.equal(await run.exists("ran"), false);
+});
+
 const FAKE_UPDATE_CA = `#!/bin/sh
 # Stand-in for Debian's tool: concatenates the system roots and local CAs into the bundle.
 mkdir -p /etc/ssl/certs
@@ -273,6 +284,30 @@ Deno.test("leash-entry installs the CA with update-ca-certificates and exports t
     /CA added to the system store with "\/usr\/sbin\/update-ca-certificates"/,
   );
   assert.match(result.stderr, /Updating certificates in \/etc\/ssl\/certs/);
+});
+
+const FAKE_UPDATE_CA_TRUST = `#!/bin/sh
+# Stand-in for the RHEL family's tool: "update-ca-trust extract" rebuilds the bundle.
+[ "$1" = extract ] || exit 9
+cat /usr/share/pki/ca-trust-source/*.crt /etc/pki/ca-trust/source/anchors/* > /etc/pki/tls/certs/ca-bundle.crt
+`;
+
+Deno.test("leash-entry installs the CA with update-ca-trust on the RHEL family", async () => {
+  const { docker, image: base } = await setup();
+  using _ = docker;
+  const image = await derivedImage(docker, base, [
+    { path: "usr/bin/update-ca-trust", data: FAKE_UPDATE_CA_TRUST, mode: 0o755 },
+    { path: "usr/share/pki/ca-trust-source/system.crt", data: SYSTEM_ROOT },
+    { path: "etc/pki/ca-trust/source/anchors", type: "directory" },
+    { path: "etc/pki/tls/certs", type: "directory" },
+  ]);
+  const { certPem } = await createCa();
+  const result = await runWithCa(docker, image, certPem, `${PRINT_CA_ENV}; cat $SSL_CERT_FILE`);
+  assert.equal(result.code, 0, result.stderr);
+  const bundle = "/etc/pki/tls/certs/ca-bundle.crt";
+  for (const name of CA_VARS) assert.match(result.stdout, new RegExp(`^${name}=${bundle}$`, "m"));
+  assert.ok(result.stdout.endsWith(SYSTEM_ROOT + certPem.trim() + "\n"), result.stdout);
+  assert.match(result.stderr, /CA added to the system store with "\/usr\/bin\/update-ca-trust"/);
 });
 
 Deno.test("leash-entry appends the CA to the bundle when the distro tool fails", async () => {
