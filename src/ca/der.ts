@@ -1,7 +1,7 @@
 /** Minimal DER (X.690) encoding and reading, enough to build and inspect X.509 certificates. */
 
 /** An encoded TLV element. */
-export type Der = Uint8Array;
+export type Der = Uint8Array<ArrayBuffer>;
 
 /** Universal and context-specific tags used by X.509. */
 export const Tag = {
@@ -42,7 +42,7 @@ export function tlv(tag: number, ...contents: Uint8Array[]): Der {
 }
 
 /** SEQUENCE of elements. */
-export function sequence(...elements: Der[]): Der {
+export function sequence(...elements: Uint8Array[]): Der {
   return tlv(Tag.SEQUENCE, ...elements);
 }
 

@@ -263,3 +263,78 @@ Deno.test("leaf cache: SNICallback hands out the context or the error", async ()
   const bad = await new Promise<Error | null>((resolve) => sni("*", (error) => resolve(error)));
   assert.ok(bad instanceof TypeError);
 });
+
+Deno.test("leaf: an EC P-256 CA (made by openssl) signs leaves with ECDSA", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leash-ec-ca-" });
+  try {
+    const out = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+        "-days",
+        "30",
+        "-subj",
+        "/CN=ec test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const ecCa = {
+      certPem: await Deno.readTextFile(`${dir}/cert.pem`),
+      keyPem: await Deno.readTextFile(`${dir}/key.pem`),
+    };
+    const leaf = await (await createLeafMinter(ecCa)).mint("ec.example");
+    const cert = new X509Certificate(leaf.certPem);
+    const issuer = new X509Certificate(ecCa.certPem);
+    assert.equal(cert.verify(issuer.publicKey), true);
+    assert.equal(cert.checkIssued(issuer), true);
+    await Deno.writeTextFile(`${dir}/leaf.pem`, leaf.certPem);
+    const verify = await new Deno.Command("openssl", {
+      args: ["verify", "-CAfile", `${dir}/cert.pem`, "-purpose", "sslserver", `${dir}/leaf.pem`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(verify.code, 0, new TextDecoder().decode(verify.stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("leaf: openssl verifies the leaf for the sslserver purpose", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leash-leaf-verify-" });
+  try {
+    await Deno.writeTextFile(`${dir}/ca.pem`, ca.certPem);
+    await Deno.writeTextFile(`${dir}/leaf.pem`, (await minter.mint("ossl.example")).certPem);
+    const verify = await new Deno.Command("openssl", {
+      args: [
+        "verify",
+        "-CAfile",
+        `${dir}/ca.pem`,
+        "-purpose",
+        "sslserver",
+        "-verify_hostname",
+        "ossl.example",
+        `${dir}/leaf.pem`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(verify.code, 0, new TextDecoder().decode(verify.stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
