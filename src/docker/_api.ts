@@ -1,3 +1,4 @@
+import { abortable } from "./_abortable.ts";
 import { apiErrorFromResponse } from "./errors.ts";
 import type { DockerTransport, RawConn } from "./transport.ts";
 import { hijack, type HijackedConn } from "./hijack.ts";
@@ -42,8 +43,16 @@ export class EngineApi {
       body: body ?? null,
       signal: options.signal ?? null,
     });
-    if (response.ok || options.accept?.includes(response.status)) return response;
-    throw await apiErrorFromResponse(response, method, path);
+    if (!response.ok && !options.accept?.includes(response.status)) {
+      throw await apiErrorFromResponse(response, method, path);
+    }
+    if (options.signal === undefined || response.body === null) return response;
+    const { status, statusText } = response;
+    return new Response(abortable(response.body, options.signal), {
+      status,
+      statusText,
+      headers: response.headers,
+    });
   }
 
   /** Sends a request and parses its JSON answer. */

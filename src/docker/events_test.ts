@@ -44,6 +44,10 @@ Deno.test("events() streams parsed events until its signal is aborted", async ()
     type: ["container"],
     label: ["leash.test=1"],
   });
+  // The engine subscribes only after answering: replaying from the call time closes that gap.
+  const since = Number(query.get("since"));
+  assert.ok(Math.abs(since - Date.now() / 1000) < 5, `since=${query.get("since")}`);
+  assert.match(query.get("since")!, /^\d+\.\d{9}$/);
 });
 
 Deno.test("events() can be stopped by cancelling the stream", async () => {
