@@ -6,17 +6,17 @@ import type { RawConn } from "./transport.ts";
 /** Options of `containers.attach()`. */
 export interface AttachOptions {
   /** Send input to the container (it needs `OpenStdin`). @default {true} */
-  stdin?: boolean;
+  stdin?: boolean | undefined;
   /** @default {true} */
-  stdout?: boolean;
+  stdout?: boolean | undefined;
   /** @default {true} */
-  stderr?: boolean;
+  stderr?: boolean | undefined;
   /** Replay the output written before attaching. @default {false} */
-  logs?: boolean;
+  logs?: boolean | undefined;
   /** Whether the container has a TTY (raw output); looked up when absent. @default {inspected} */
-  tty?: boolean;
+  tty?: boolean | undefined;
   /** Aborting closes the session; `output` then errors with the abort reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

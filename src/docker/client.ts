@@ -12,11 +12,11 @@ import { type ClientApiVersions, needsEngineMinimum, negotiateApiVersion } from 
 /** Options of `DockerClient.connect()`. */
 export interface DockerClientOptions {
   /** Engine address in `DOCKER_HOST` syntax. @default {$DOCKER_HOST, else unix:///var/run/docker.sock} */
-  host?: string;
+  host?: string | undefined;
   /** Use this transport instead of one built from `host` (tests, other transports). */
-  transport?: DockerTransport;
+  transport?: DockerTransport | undefined;
   /** API versions this client may use. @default {MIN_API_VERSION..MAX_API_VERSION} */
-  apiVersions?: ClientApiVersions;
+  apiVersions?: ClientApiVersions | undefined;
 }
 
 /**

@@ -11,45 +11,45 @@ import type {
 /** Options of `containers.create()`. */
 export interface ContainerCreateOptions {
   /** Container name; the engine picks one when absent. @default {undefined} */
-  name?: string;
+  name?: string | undefined;
 }
 
 /** Options of `containers.stop()`. */
 export interface ContainerStopOptions {
   /** Seconds to wait after the stop signal before killing. @default {the container's own} */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /** Options of `containers.remove()`. */
 export interface ContainerRemoveOptions {
   /** Kill a running container first. @default {false} */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Remove its anonymous volumes too. @default {false} */
-  volumes?: boolean;
+  volumes?: boolean | undefined;
 }
 
 /** Options of `containers.wait()`. */
 export interface ContainerWaitOptions {
   /** @default {"not-running"} */
-  condition?: "not-running" | "next-exit" | "removed";
-  signal?: AbortSignal;
+  condition?: "not-running" | "next-exit" | "removed" | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** Options of `containers.logs()`. */
 export interface ContainerLogsOptions {
   /** @default {true} */
-  stdout?: boolean;
+  stdout?: boolean | undefined;
   /** @default {true} */
-  stderr?: boolean;
+  stderr?: boolean | undefined;
   /** Keep streaming until the container stops (cancel with `signal`). @default {false} */
-  follow?: boolean;
+  follow?: boolean | undefined;
   /** Only the last N lines. @default {all} */
-  tail?: number;
+  tail?: number | undefined;
   /** Prefix lines with RFC 3339 timestamps. @default {false} */
-  timestamps?: boolean;
+  timestamps?: boolean | undefined;
   /** Whether the container has a TTY (raw output); looked up when absent. @default {inspected} */
-  tty?: boolean;
-  signal?: AbortSignal;
+  tty?: boolean | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** Container lifecycle and I/O: `/containers/...`. */

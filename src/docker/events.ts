@@ -5,16 +5,16 @@ import type { DockerEvent, Filters } from "./types.ts";
 /** Options of `events()`. */
 export interface EventsOptions {
   /** e.g. `{type: ["container"], label: ["leash.session=abc"]}`. @default {all events} */
-  filters?: Filters;
+  filters?: Filters | undefined;
   /**
    * Replay events since this time (Unix seconds, or a duration like "10m").
    * @default {the time of the call}
    */
-  since?: number | string;
+  since?: number | string | undefined;
   /** End the stream at this time. @default {never} */
-  until?: number | string;
+  until?: number | string | undefined;
   /** Aborting ends the subscription; the stream then errors with the abort reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { concatBytes } from "./demux.ts";
 import { DockerApiError, engineMessageOf } from "./errors.ts";
 import type { RawConn } from "./transport.ts";
 
@@ -71,7 +72,7 @@ async function readHead(conn: RawConn, request: HijackRequest) {
     if (received.length > MAX_HEAD) throw protocolError(request, "response head over 64 KiB");
     const n = await conn.read(buffer);
     if (n === null) throw protocolError(request, "connection closed before the response head");
-    received = concat(received, buffer.subarray(0, n));
+    received = concatBytes([received, buffer.subarray(0, n)]);
   }
 }
 
@@ -94,7 +95,7 @@ async function readBody(conn: RawConn, headers: Headers, rest: Uint8Array): Prom
   while (!(body.length >= length) && body.length < MAX_HEAD) {
     const n = await conn.read(buffer);
     if (n === null) break;
-    body = concat(body, buffer.subarray(0, n));
+    body = concatBytes([body, buffer.subarray(0, n)]);
   }
   if (headers.get("transfer-encoding")?.toLowerCase() === "chunked") return dechunk(body);
   return Number.isFinite(length) ? body.subarray(0, length) : body;
@@ -112,7 +113,7 @@ function dechunk(body: Uint8Array): Uint8Array {
     parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
     offset = lineEnd + 2 + size + 2;
   }
-  return parts.reduce(concat, new Uint8Array(0));
+  return concatBytes(parts);
 }
 
 function indexOfCrlf(bytes: Uint8Array, from: number): number {
@@ -129,13 +130,6 @@ function indexOfHeadEnd(bytes: Uint8Array): number {
     }
   }
   return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function protocolError(request: HijackRequest, detail: string): Error {

@@ -6,18 +6,18 @@ import type { BuildMessage, Filters, ImageDeleteItem, ImageInspect } from "./typ
 /** Options of `images.build()`. */
 export interface ImageBuildOptions {
   /** Name:tag given to the image. @default {untagged} */
-  tag?: string;
+  tag?: string | undefined;
   /** Dockerfile path inside the context. @default {"Dockerfile"} */
-  dockerfile?: string;
+  dockerfile?: string | undefined;
   /** Labels added to the image. @default {none} */
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | undefined;
   /** `ARG` values. @default {none} */
-  buildArgs?: Record<string, string>;
+  buildArgs?: Record<string, string> | undefined;
   /** Ignore the build cache. @default {false} */
-  noCache?: boolean;
+  noCache?: boolean | undefined;
   /** Called with each progress line the builder sends. @default {ignored} */
-  onProgress?: (message: BuildMessage) => void;
-  signal?: AbortSignal;
+  onProgress?: ((message: BuildMessage) => void) | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** What `images.build()` produced. */
@@ -31,9 +31,9 @@ export interface ImageBuildResult {
 /** Options of `images.remove()`. */
 export interface ImageRemoveOptions {
   /** Remove even if tagged several times or used by stopped containers. @default {false} */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Keep untagged parents. @default {false} */
-  noPrune?: boolean;
+  noPrune?: boolean | undefined;
 }
 
 const STEP_LINES = /^Step \d+\/\d+ : .*$/gm;

@@ -14,9 +14,9 @@ export interface EngineApiVersions {
 /** Bounds of what the client speaks; defaults to `MIN_API_VERSION`..`MAX_API_VERSION`. */
 export interface ClientApiVersions {
   /** @default {MIN_API_VERSION} */
-  min?: string;
+  min?: string | undefined;
   /** @default {MAX_API_VERSION} */
-  max?: string;
+  max?: string | undefined;
 }
 
 /**
