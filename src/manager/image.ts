@@ -83,8 +83,8 @@ export async function ensureManagerImage(
   }
   await client.images.build(context.tar, {
     tag: context.tag,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: options.onProgress,
+    signal: options.signal,
   });
   return { tag: context.tag, built: true };
 }
