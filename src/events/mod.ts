@@ -1,0 +1,4 @@
+/** Events of DESIGN.md §6: the record, the session log with fan-out, secret masking. */
+export type { EventFacts, EventKind, EventSink, LeashEvent } from "./event.ts";
+export { EventLog, type EventLogOptions, type EventSubscriber } from "./log.ts";
+export { Redactor } from "./redact.ts";
