@@ -163,16 +163,17 @@ function proxy(): LayerPosture {
 
 function observe(facts: HostFacts): LayerPosture {
   const name = "observe";
-  if (!facts.tracefs) {
+  // The observers are BTF tracepoints (tp_btf): they need kernel BTF, not a tracefs mount.
+  if (!facts.btf) {
     return layer(
       name,
       "off",
-      "the kernel offers no tracefs (not in /proc/filesystems)",
-      "use a kernel built with CONFIG_TRACING and CONFIG_KPROBE_EVENTS",
+      "no kernel BTF at /sys/kernel/btf/vmlinux (the observers are BTF tracepoints)",
+      "use a kernel built with CONFIG_DEBUG_INFO_BTF=y",
     );
   }
   const result = probed(facts, "tracepoint");
-  if (result?.ok) return layer(name, "active", "tracepoint programs load and attach");
+  if (result?.ok) return layer(name, "active", "BTF tracepoint programs load and attach");
   if (result) {
     return layer(name, "off", `tracepoint programs are refused (${result.detail})`, "");
   }

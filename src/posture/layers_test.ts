@@ -73,6 +73,13 @@ Deno.test("assessLayers() turns cgroup-net off on a v1-only host", () => {
   assert.match(net.reason, /v1-only/);
 });
 
+Deno.test("assessLayers() turns observe off without BTF (the observers are BTF tracepoints)", () => {
+  const facts = vmFacts({ btf: false, probe: { ran: true, results: { tracepoint: "ok" } } });
+  const observe = byName(facts, "observe");
+  assert.equal(observe.status, "off");
+  assert.match(observe.fix, /CONFIG_DEBUG_INFO_BTF/);
+});
+
 Deno.test("assessLayers() grades Landlock by ABI", () => {
   assert.equal(byName(vmFacts({ landlockAbi: 7 }), "landlock").status, "active");
   assert.equal(byName(vmFacts({ landlockAbi: 1 }), "landlock").status, "degraded");
