@@ -78,6 +78,26 @@ int kern_apply_image(struct kern_state *st, const unsigned char *buf, size_t len
  * AF_INET6) and local port as the relay sees them on accept; 0 when found. */
 int kern_orig_dst(struct kern_state *st, __u16 family, __u16 port, struct leash_orig_dst *out);
 
+/* Forgets a relayed connection's original destination once the relay consumed it. */
+void kern_orig_forget(struct kern_state *st, __u16 family, __u16 port);
+
+/* Original resolver of a DNS client socket, by the socket's cookie; 0 when found. */
+int kern_dns_orig(struct kern_state *st, __u64 cookie, struct leash_orig_dst *out);
+
+/* Mount point of the cgroup2 hierarchy's root in this mount namespace; 0 or -1. */
+int kern_cgroup2_mount(char *out, size_t outlen);
+
+/* What this kernel loads: one verdict per program type ("ok" or "EPERM: load: ..."). */
+struct kern_probe {
+	char lsm[256];
+	char cgroup[256];
+	char tracepoint[256];
+	bool btf;
+};
+
+/* Loads and attaches one trivial program per type (kern_probe.c). */
+void kern_probe_run(struct kern_probe *out);
+
 /* Switches the mode at runtime (LEASH_MODE_*). */
 int kern_set_mode(struct kern_state *st, __u32 mode);
 

@@ -338,3 +338,21 @@ int kern_orig_dst(struct kern_state *st, __u16 family, __u16 port, struct leash_
 		return -errno;
 	return 0;
 }
+
+void kern_orig_forget(struct kern_state *st, __u16 family, __u16 port)
+{
+	struct bpf_map *map = st->net ? bpf_object__find_map_by_name(st->net->obj, "orig_by_port") : NULL;
+	__u32 key = ((__u32)family << 16) | port;
+	if (map)
+		bpf_map_delete_elem(bpf_map__fd(map), &key);
+}
+
+int kern_dns_orig(struct kern_state *st, __u64 cookie, struct leash_orig_dst *out)
+{
+	struct bpf_map *map = st->net ? bpf_object__find_map_by_name(st->net->obj, "dns_orig") : NULL;
+	if (!map)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &cookie, out))
+		return -errno;
+	return 0;
+}

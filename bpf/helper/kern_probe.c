@@ -43,27 +43,34 @@ static const char *errno_name(int err)
 	}
 }
 
-/* Opens the cgroup v2 directory this process belongs to (for the cgroup probe). */
-static int own_cgroup_fd(char *why, size_t whylen)
+int kern_cgroup2_mount(char *out, size_t outlen)
 {
-	char line[4096], mnt[4096] = "", path[8192];
+	char line[4096];
+	int ret = -1;
 	FILE *f = fopen("/proc/self/mountinfo", "r");
-	if (!f) {
-		snprintf(why, whylen, "cannot read /proc/self/mountinfo");
+	if (!f)
 		return -1;
-	}
 	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - cgroup2 ");
-		if (!sep)
+		if (!strstr(line, " - cgroup2 "))
 			continue;
 		/* fields: id parent major:minor root mountpoint ... */
 		char root[4096], point[4096];
 		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) == 2 && strcmp(root, "/") == 0) {
-			snprintf(mnt, sizeof(mnt), "%s", point);
+			snprintf(out, outlen, "%s", point);
+			ret = 0;
 			break;
 		}
 	}
 	fclose(f);
+	return ret;
+}
+
+/* Opens the cgroup v2 directory this process belongs to (for the cgroup probe). */
+static int own_cgroup_fd(char *why, size_t whylen)
+{
+	char line[4096], mnt[4096] = "", path[8192];
+	FILE *f;
+	kern_cgroup2_mount(mnt, sizeof(mnt));
 	if (!mnt[0]) {
 		snprintf(why, whylen, "no cgroup v2 mount");
 		return -1;
@@ -138,22 +145,28 @@ cleanup:
 	leash_probe_bpf__destroy(skel);
 }
 
+void kern_probe_run(struct kern_probe *out)
+{
+	libbpf_print_fn_t prev = libbpf_set_print(quiet_print);
+	try_one("lsm", out->lsm, sizeof(out->lsm));
+	try_one("cgroup", out->cgroup, sizeof(out->cgroup));
+	try_one("tracepoint", out->tracepoint, sizeof(out->tracepoint));
+	libbpf_set_print(prev);
+	out->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
 int probe_main(int argc, char **argv)
 {
-	char lsm[256], cgroup[256], tp[256];
+	struct kern_probe p;
 	(void)argc;
 	(void)argv;
-	libbpf_set_print(quiet_print);
-	try_one("lsm", lsm, sizeof(lsm));
-	try_one("cgroup", cgroup, sizeof(cgroup));
-	try_one("tracepoint", tp, sizeof(tp));
-	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	kern_probe_run(&p);
 	fputs("{\"lsm\":", stdout);
-	kern_json_str(stdout, lsm, strlen(lsm));
+	kern_json_str(stdout, p.lsm, strlen(p.lsm));
 	fputs(",\"cgroup\":", stdout);
-	kern_json_str(stdout, cgroup, strlen(cgroup));
+	kern_json_str(stdout, p.cgroup, strlen(p.cgroup));
 	fputs(",\"tracepoint\":", stdout);
-	kern_json_str(stdout, tp, strlen(tp));
-	printf(",\"btf\":%s}\n", btf ? "true" : "false");
+	kern_json_str(stdout, p.tracepoint, strlen(p.tracepoint));
+	printf(",\"btf\":%s}\n", p.btf ? "true" : "false");
 	return 0;
 }

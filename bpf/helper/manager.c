@@ -1,7 +1,8 @@
-/* leash-helper manager. This build has the standalone mode: the kernel side driven by
- * flags, a map image file and line commands on stdin, with events as JSON lines on
- * stdout (or --events FILE). The control-socket protocol (DESIGN.md §3) comes later and
- * reuses the same kern_* functions. Stdin EOF tears everything down, like control EOF. */
+/* leash-helper manager. The control-socket mode (manager_control.c, docs/protocol.md) is
+ * what leash runs; the standalone mode here drives the same kern_* functions by flags, a
+ * map image file and line commands on stdin, with events as JSON lines on stdout (or
+ * --events FILE), for tests and debugging. Stdin EOF tears everything down, like control
+ * EOF. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "leash_maps.h"
 #include "kern.h"
+#include "manager_control.h"
 #include "roles.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -35,7 +37,8 @@ static int libbpf_to_stderr(enum libbpf_print_level level, const char *fmt, va_l
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: leash-helper manager --standalone --cgroup DIR [--maps FILE] [--mode MODE]\n"
+		"usage: leash-helper manager --control PATH --proxy PATH --dns PATH\n"
+		"       leash-helper manager --standalone --cgroup DIR [--maps FILE] [--mode MODE]\n"
 		"         [--events FILE|-] [--observe auto|on|off] [--no-lsm] [--no-cgroup-net]\n"
 		"         [--log-allow] [--ring-size BYTES]\n"
 		"  MODE: record | shadow | enforce (default enforce)\n"
@@ -254,6 +257,7 @@ int manager_main(int argc, char **argv)
 				  .cgroup_net = true };
 	struct kern_state st = { .cgroup_fd = -1, .slot = -1, .out = stdout };
 	const char *maps = NULL, *events = "-";
+	struct manager_control_options control = { 0 };
 	char err[KERN_ERR_MAX + 64];
 	int standalone = 0, ret = 1;
 
@@ -262,6 +266,15 @@ int manager_main(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--standalone") == 0) {
 			standalone = 1;
+		} else if (strcmp(a, "--control") == 0 && v) {
+			control.control = v;
+			i++;
+		} else if (strcmp(a, "--proxy") == 0 && v) {
+			control.proxy = v;
+			i++;
+		} else if (strcmp(a, "--dns") == 0 && v) {
+			control.dns = v;
+			i++;
 		} else if (strcmp(a, "--cgroup") == 0 && v) {
 			opts.cgroup_path = v;
 			i++;
@@ -306,9 +319,11 @@ int manager_main(int argc, char **argv)
 		}
 	}
 	if (!standalone) {
-		fprintf(stderr, "leash-helper manager: the control-socket mode is not implemented in this build; "
-				"use --standalone\n");
-		return 125;
+		if (!control.control || !control.proxy || !control.dns) {
+			usage();
+			return 2;
+		}
+		return manager_control_main(&control);
 	}
 	if (!opts.cgroup_path) {
 		usage();

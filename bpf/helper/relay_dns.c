@@ -1,0 +1,303 @@
+/* The DNS relay: each datagram on 15053 becomes one connection to the host's dns.sock
+ * (header line, then the query with a 2-byte length, DNS-over-TCP framing); the answer goes
+ * back to the client from the listener it came in on, where the cgroup recvmsg program
+ * restores the resolver's address. The resolver the client asked for is recorded by the
+ * cgroup programs under the client socket's cookie, which sock_diag gives for the client's
+ * port. A query without an answer within 5 s is dropped. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+#include "relay_internal.h"
+
+#define DNS_TIMEOUT_S 5
+#define DNS_MAX_QUERIES 256
+#define DNS_MAX_MSG 65535
+
+struct relay_dns_query {
+	struct relay_handler h;
+	struct relay *relay;
+	bool closed;
+	struct relay_dns_query *prev, *next;
+	int fd;
+	int listener_fd;
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	double deadline;
+	unsigned char *out; /* header + framed query */
+	size_t out_off, out_len;
+	unsigned char *in; /* framed answer */
+	size_t in_len, in_cap;
+	uint32_t events;
+	bool registered;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Closes the query now; the memory is freed by relay_dns_reap after the event batch. */
+static void query_close(struct relay_dns_query *q)
+{
+	struct relay *r = q->relay;
+	if (q->closed)
+		return;
+	q->closed = true;
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		r->queries = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	r->n_queries--;
+	close(q->fd);
+	q->next = r->closed_queries;
+	r->closed_queries = q;
+}
+
+void relay_dns_reap(struct relay *r)
+{
+	while (r->closed_queries) {
+		struct relay_dns_query *q = r->closed_queries;
+		r->closed_queries = q->next;
+		free(q->out);
+		free(q->in);
+		free(q);
+	}
+}
+
+/* Cookie of the UDP socket bound to local port `port` in this network namespace. */
+static int udp_cookie_by_port(unsigned port, __u64 *cookie)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int found = -1;
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return -1;
+	struct timeval tv = { .tv_sec = 1 };
+	setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int f = 0; f < 2 && found < 0; f++) {
+		struct {
+			struct nlmsghdr nlh;
+			struct inet_diag_req_v2 req;
+		} msg = {
+			.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+			.req = { .sdiag_family = (__u8)families[f], .sdiag_protocol = IPPROTO_UDP,
+				 .idiag_states = ~0u },
+		};
+		struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+		if (sendto(nl, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+			break;
+		for (bool done = false; !done;) {
+			long buf[8192 / sizeof(long)];
+			ssize_t n = recv(nl, buf, sizeof(buf), 0);
+			if (n <= 0)
+				break;
+			for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+					done = true;
+					break;
+				}
+				struct inet_diag_msg *d = NLMSG_DATA(h);
+				if (found < 0 && ntohs(d->id.idiag_sport) == port) {
+					*cookie = ((__u64)d->id.idiag_cookie[1] << 32) | d->id.idiag_cookie[0];
+					found = 0;
+				}
+			}
+		}
+	}
+	close(nl);
+	return found;
+}
+
+/* The resolver the client addressed, as "ADDR:53"; -1 when unknown. */
+static int dns_dst(struct relay *r, const struct sockaddr_storage *peer, char *dst, size_t cap)
+{
+	unsigned port = ntohs(peer->ss_family == AF_INET ? ((const struct sockaddr_in *)peer)->sin_port
+							 : ((const struct sockaddr_in6 *)peer)->sin6_port);
+	struct leash_orig_dst o;
+	__u64 cookie;
+	if (udp_cookie_by_port(port, &cookie) || kern_dns_orig(r->opts.kern, cookie, &o))
+		return -1;
+	struct sockaddr_storage ss = { .ss_family = o.family };
+	if (o.family == AF_INET) {
+		struct sockaddr_in *in = (void *)&ss;
+		memcpy(&in->sin_addr, o.addr, 4);
+		in->sin_port = htons(o.port);
+	} else {
+		struct sockaddr_in6 *in6 = (void *)&ss;
+		memcpy(&in6->sin6_addr, o.addr, 16);
+		in6->sin6_port = htons(o.port);
+	}
+	return relay_format_addr(dst, cap, (struct sockaddr *)&ss);
+}
+
+/* Sends the answer back once the whole framed message arrived; 1 when done. */
+static int deliver(struct relay_dns_query *q)
+{
+	if (q->in_len < 2)
+		return 0;
+	size_t want = ((size_t)q->in[0] << 8 | q->in[1]) + 2;
+	if (q->in_len < want)
+		return 0;
+	sendto(q->listener_fd, q->in + 2, want - 2, MSG_DONTWAIT, (struct sockaddr *)&q->client, q->client_len);
+	return 1;
+}
+
+static void on_query_event(struct relay_handler *h, uint32_t events)
+{
+	struct relay_dns_query *q = (struct relay_dns_query *)h;
+	char src[64] = "?";
+	if (q->closed)
+		return;
+	relay_format_addr(src, sizeof(src), (struct sockaddr *)&q->client);
+	if (events & EPOLLERR) {
+		relay_report(q->relay, "Cannot relay DNS query from \"%s\": the host socket failed", src);
+		query_close(q);
+		return;
+	}
+	while (q->out_off < q->out_len) {
+		ssize_t n = send(q->fd, q->out + q->out_off, q->out_len - q->out_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			q->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		relay_report(q->relay, "Cannot relay DNS query from \"%s\": %s", src, strerror(errno));
+		query_close(q);
+		return;
+	}
+	for (;;) {
+		if (q->in_len == q->in_cap) {
+			/* the length prefix bounds the answer: never more than 2 + 65,535 bytes */
+			size_t cap = q->in_len < 2 ? 2 : ((size_t)q->in[0] << 8 | q->in[1]) + 2;
+			if (cap <= q->in_cap)
+				break;
+			unsigned char *grown = realloc(q->in, cap);
+			if (!grown) {
+				query_close(q);
+				return;
+			}
+			q->in = grown;
+			q->in_cap = cap;
+		}
+		ssize_t n = read(q->fd, q->in + q->in_len, q->in_cap - q->in_len);
+		if (n > 0) {
+			q->in_len += (size_t)n;
+			if (deliver(q)) {
+				query_close(q);
+				return;
+			}
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		/* EOF or error before a whole answer */
+		if (q->in_len)
+			relay_report(q->relay, "Cannot relay DNS answer to \"%s\": the host closed mid-answer", src);
+		query_close(q);
+		return;
+	}
+	uint32_t want = EPOLLIN | (q->out_off < q->out_len ? EPOLLOUT : 0);
+	relay_watch(q->relay->opts.epfd, q->fd, &q->h, want, &q->events, &q->registered);
+}
+
+static void receive_one(struct relay_listener *l, const unsigned char *msg, size_t len,
+			const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+	struct relay *r = l->relay;
+	char src[64], dst[64], header[RELAY_HEADER_MAX];
+	struct relay_dns_query *q = NULL;
+	if (relay_format_addr(src, sizeof(src), (const struct sockaddr *)peer))
+		return;
+	if (r->n_queries >= DNS_MAX_QUERIES) {
+		relay_report(r, "Cannot relay DNS query from \"%s\": %u queries pending already", src,
+			     DNS_MAX_QUERIES);
+		return;
+	}
+	if (dns_dst(r, peer, dst, sizeof(dst))) {
+		relay_report(r, "Cannot relay DNS query from \"%s\": its original resolver is unknown", src);
+		return;
+	}
+	int n = relay_format_header(header, sizeof(header), "dns", dst, src, 0);
+	if (n < 0)
+		return;
+	q = calloc(1, sizeof(*q));
+	if (!q || !(q->out = malloc((size_t)n + 2 + len)))
+		goto fail;
+	q->fd = relay_connect_unix(r->opts.dns_path);
+	if (q->fd < 0) {
+		relay_report(r, "Cannot relay DNS query from \"%s\": connecting to \"%s\": %s", src, r->opts.dns_path,
+			     strerror(errno));
+		goto fail;
+	}
+	memcpy(q->out, header, (size_t)n);
+	q->out[n] = (unsigned char)(len >> 8);
+	q->out[n + 1] = (unsigned char)len;
+	memcpy(q->out + n + 2, msg, len);
+	q->out_len = (size_t)n + 2 + len;
+	q->h.on_event = on_query_event;
+	q->relay = r;
+	q->listener_fd = l->fd;
+	memcpy(&q->client, peer, peer_len);
+	q->client_len = peer_len;
+	q->deadline = now_s() + DNS_TIMEOUT_S;
+	q->next = r->queries;
+	if (r->queries)
+		r->queries->prev = q;
+	r->queries = q;
+	r->n_queries++;
+	on_query_event(&q->h, 0);
+	return;
+fail:
+	if (q) {
+		if (q->fd > 0)
+			close(q->fd);
+		free(q->out);
+		free(q);
+	}
+}
+
+void relay_dns_receive(struct relay_listener *l)
+{
+	static unsigned char msg[DNS_MAX_MSG];
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		ssize_t n = recvfrom(l->fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&peer, &len);
+		if (n < 0)
+			return;
+		receive_one(l, msg, (size_t)n, &peer, len);
+	}
+}
+
+void relay_dns_expire(struct relay *r)
+{
+	double now = now_s();
+	struct relay_dns_query *q = r->queries;
+	while (q) {
+		struct relay_dns_query *next = q->next;
+		if (now >= q->deadline)
+			query_close(q);
+		q = next;
+	}
+}
+
+void relay_dns_close_all(struct relay *r)
+{
+	while (r->queries)
+		query_close(r->queries);
+}

@@ -1,0 +1,303 @@
+/**
+ * `leash-helper manager --control` against a real container on this host's kernel: this test
+ * is the host (tests/kernel/fake_host.ts listens on control/proxy/dns sockets), the manager
+ * runs from the manager image in the target's network namespace exactly as leash starts it,
+ * and busybox in a `--network none` target shows what an agent would see: transparent and
+ * explicit TCP through the relay, DNS, half-close, no fd leak over 10,000 connections, and
+ * no egress at all once the control socket closes.
+ */
+import assert from "node:assert/strict";
+import { DockerClient } from "../../src/docker/mod.ts";
+import { compilePolicy } from "../../src/policy/compile.ts";
+import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
+import { ensureManagerImage } from "../../src/manager/image.ts";
+import { createManagerContainer, managerHostConfig } from "../../src/manager/container.ts";
+import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
+import { DNS_ANSWER, FakeHost } from "./fake_host.ts";
+import { note } from "./note.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+const POLICY = `
+@id("read-all")
+permit (principal, action == Action::"FileOpen", resource) when { resource in Dir::"/" };
+@id("exec-all")
+permit (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/" };
+@id("no-testnet")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
+`;
+
+function encodeBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+async function dockerAnswers(): Promise<boolean> {
+  try {
+    using docker = await DockerClient.connect();
+    await docker.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const skip = Deno.uid() !== 0
+  ? "loading eBPF programs needs root"
+  : !(await dockerAnswers())
+  ? "dockerd does not answer at /var/run/docker.sock"
+  : undefined;
+if (skip) note(`Manager control tests skipped: ${skip}`);
+
+async function sh(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
+  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+  return { code: r.code, out: out.trim() };
+}
+
+/** Builds the static test client that drives half-closes and connection loops. */
+async function buildRelayprobe(out: string): Promise<void> {
+  const r = await new Deno.Command("gcc", {
+    args: ["-static", "-O2", "-o", out, `${ROOT}tests/kernel/tools/relayprobe.c`],
+  }).output();
+  if (!r.success) throw new Error(`Cannot build relayprobe: ${new TextDecoder().decode(r.stderr)}`);
+}
+
+/** The cgroup v2 path of a pid relative to the cgroup2 mount (what leash-entry reports). */
+async function cgroupPath(pid: number): Promise<string> {
+  const self = await Deno.readTextFile(`/proc/${pid}/cgroup`);
+  const rel = self.split("\n").find((l) => l.startsWith("0::"))?.slice(3);
+  assert.ok(rel, `pid ${pid} has a cgroup v2 entry`);
+  return rel;
+}
+
+async function fdCount(pid: number): Promise<number> {
+  let n = 0;
+  for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) n++;
+  return n;
+}
+
+/** Retries `read` until it returns `want` (the relay closes asynchronously), at most ~10 s. */
+async function settle(read: () => Promise<number>, want: number): Promise<number> {
+  let got = await read();
+  for (let i = 0; i < 100 && got !== want; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = await read();
+  }
+  return got;
+}
+
+Deno.test({
+  name:
+    "manager --control: hello, activate, relay (transparent, explicit, DNS), updates, fail closed",
+  ignore: skip !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    using docker = await DockerClient.connect();
+    const busybox = await ensureBusyboxImage(docker);
+    const manager = await ensureManagerImage(docker);
+    const id = crypto.randomUUID().slice(0, 8);
+    /* short: unix socket paths are limited to 107 bytes */
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "lm-" });
+    const host = new FakeHost(dir);
+    const containers: string[] = [];
+    try {
+      await buildRelayprobe(`${dir}/relayprobe`);
+      const target = (await docker.containers.create({
+        Image: busybox,
+        Cmd: ["sleep", "600"],
+        Labels: TEST_LABELS,
+        /* Docker turns IPv6 off in a --network none namespace; the relay serves ::1 too */
+        HostConfig: {
+          NetworkMode: "none",
+          Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" },
+        },
+      }, { name: `leash-test-${id}-target` })).Id;
+      containers.push(target);
+      await docker.containers.start(target);
+      assert.equal(
+        (await sh("docker", ["cp", `${dir}/relayprobe`, `${target}:/bin/relayprobe`])).code,
+        0,
+      );
+      const targetPid = (await docker.containers.inspect(target)).State.Pid;
+      const cgroup = await cgroupPath(targetPid);
+
+      const mgr = await createManagerContainer(docker, {
+        Image: manager.tag,
+        Entrypoint: [
+          "/leash-helper",
+          "manager",
+          "--control",
+          "/leash-sock/control.sock",
+          "--proxy",
+          "/leash-sock/proxy.sock",
+          "--dns",
+          "/leash-sock/dns.sock",
+        ],
+        Labels: TEST_LABELS,
+        HostConfig: managerHostConfig({
+          networkMode: `container:${target}`,
+          binds: [`${dir}:/leash-sock`],
+        }),
+      }, { name: `leash-test-${id}-manager` });
+      containers.push(mgr);
+      await docker.containers.start(mgr);
+      await host.acceptControl();
+
+      const hello = await host.next((m) => m.type === "hello");
+      assert.equal(hello.protocol, 1);
+      assert.equal(typeof hello.version, "string");
+      assert.equal(hello.kernel, Deno.osRelease());
+      const probe = hello.probe as Record<string, unknown>;
+      assert.equal(probe.cgroup, "ok");
+      note(`hello: ${JSON.stringify(hello)}`);
+
+      const maps = encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir));
+      await host.send({
+        type: "activate",
+        cgroup,
+        mode: "enforce",
+        maps,
+        layers: ["kernel-lsm", "cgroup-net", "observe"],
+        log_allow: false,
+      });
+      const active = await host.next((m) => m.type === "active" || m.type === "error");
+      note(`active: ${JSON.stringify(active)}`);
+      assert.equal(active.type, "active");
+      const layers = active.layers as Record<string, string>;
+      assert.equal(layers["cgroup-net"], "ok");
+      assert.equal(layers["kernel-lsm"] === "ok", probe.lsm === "ok", "probe and activate agree");
+      if (layers["kernel-lsm"] !== "ok") assert.match(layers["kernel-lsm"]!, /^E[A-Z]+: /);
+      assert.deepEqual(active.relay, { explicit: 3128, transparent: 15001, dns: 15053 });
+
+      const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
+
+      /* transparent: the cgroup program sends 1.2.3.4:80 to the relay, which names it */
+      const wget = await exec("wget", "-q", "-O", "-", "http://1.2.3.4/");
+      assert.equal(wget.out, "hello from 1.2.3.4:80");
+      const transparent = host.streams.find((s) => s.header.dst === "1.2.3.4:80")!;
+      assert.equal(transparent.header.v, 1);
+      assert.equal(transparent.header.kind, "transparent");
+      assert.equal(transparent.header.relay_port, 15001);
+      assert.match(String(transparent.header.src), /^127\.0\.0\.1:\d+$/);
+      assert.match(transparent.received, /^GET \/ HTTP\/1\.[01]\r\nHost: 1\.2\.3\.4\r\n/);
+
+      /* explicit proxy on 3128 */
+      const explicit = await sh("docker", [
+        "exec",
+        "-e",
+        "http_proxy=http://127.0.0.1:3128",
+        target,
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "http://example.test/",
+      ]);
+      assert.equal(explicit.out, "hello from explicit");
+      const ex = host.streams.find((s) => s.header.kind === "explicit")!;
+      assert.equal(ex.header.relay_port, 3128);
+      assert.equal(ex.header.dst, undefined);
+      assert.match(ex.received, /^GET http:\/\/example\.test\/ HTTP\/1\.[01]\r\n/);
+
+      /* half-close both ways: the echo comes only after the host saw the client's FIN */
+      const half = await exec("relayprobe", "halfclose", "1.2.3.4", "7", "ping-half");
+      assert.equal(half.out, "got ping-half");
+      const v6 = await exec("relayprobe", "halfclose", "2001:db8::1", "443", "ping-v6");
+      assert.equal(v6.out, "got ping-v6");
+      const v6stream = host.streams.find((s) => s.received === "ping-v6")!;
+      assert.equal(v6stream.header.dst, "[2001:db8::1]:443");
+      assert.match(String(v6stream.header.src), /^\[::1\]:\d+$/);
+
+      /* a connection straight to 15001 has no original destination: closed, reported */
+      const direct = await exec("relayprobe", "halfclose", "127.0.0.1", "15001", "x");
+      assert.equal(direct.out, "got", "closed without an answer");
+      const relayError = await host.next((m) => m.type === "relay.error");
+      assert.match(String(relayError.message), /original destination is unknown/);
+
+      /* DNS: 8.8.8.8:53 → 15053 → dns.sock, the answer returns as if from 8.8.8.8 */
+      const lookup = await exec("nslookup", "example.test", "8.8.8.8");
+      assert.match(lookup.out, new RegExp(`Address:\\s+${DNS_ANSWER.replaceAll(".", "\\.")}`));
+      assert.match(lookup.out, /Server:\s+8\.8\.8\.8/);
+      const query = host.dnsQueries[0]!;
+      assert.equal(query.kind, "dns");
+      assert.equal(query.dst, "8.8.8.8:53");
+      assert.match(String(query.src), /^127\.0\.0\.1:\d+$/);
+
+      /* forbidden by IP: refused by the kernel with an event, never reaches the relay */
+      const denied = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
+      assert.match(denied.out, /^error connect: Operation not permitted/);
+      const event = await host.next((m) =>
+        m.type === "event" && (m.event as Record<string, unknown>).addr === "192.0.2.7" &&
+        (m.event as Record<string, unknown>).layer === "cgroup-net"
+      );
+      const ev = event.event as Record<string, unknown>;
+      assert.equal(ev.decision, "deny");
+      assert.equal(ev.rule, "no-testnet");
+      assert.equal(ev.layer, "cgroup-net");
+
+      /* runtime changes */
+      await host.send({ type: "mode.set", mode: "record" });
+      assert.deepEqual(await host.next((m) => m.type.startsWith("mode.") || m.type === "error"), {
+        type: "mode.updated",
+        mode: "record",
+      });
+      const recorded = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "rec");
+      assert.equal(recorded.out, "got rec", "record mode lets the forbidden address through");
+      await host.send({ type: "mode.set", mode: "enforce" });
+      await host.next((m) => m.type === "mode.updated" && m.mode === "enforce");
+      await host.send({ type: "policy.update", maps: "not base64!" });
+      const bad = await host.next((m) => m.type === "error");
+      assert.equal(bad.phase, "policy.update");
+      await host.send({ type: "policy.update", maps: encodeBase64(new Uint8Array(10)) });
+      assert.equal((await host.next((m) => m.type === "error")).phase, "policy.update");
+      const still = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
+      assert.match(still.out, /^error connect/, "a refused update keeps the old policy");
+      const open = encodeBase64(
+        encodeKernelMaps(compilePolicy(POLICY.split('@id("no-testnet")')[0]!).ir),
+      );
+      await host.send({ type: "policy.update", maps: open });
+      assert.equal(
+        (await host.next((m) => m.type.startsWith("policy.") || m.type === "error")).type,
+        "policy.updated",
+      );
+      assert.equal(
+        (await exec("relayprobe", "halfclose", "192.0.2.7", "443", "new")).out,
+        "got new",
+      );
+      await host.send({ type: "no.such.thing" });
+      assert.equal((await host.next((m) => m.type === "error")).phase, "protocol");
+      await host.send({ type: "policy.update", maps });
+
+      /* 10,000 connections through the relay: no descriptor stays behind */
+      const mgrPid = (await docker.containers.inspect(mgr)).State.Pid;
+      const before = await fdCount(mgrPid);
+      const streamsBefore = host.streamCount;
+      const many = await exec("relayprobe", "many", "1.2.3.4", "80", "10000");
+      assert.equal(many.out, "ok 10000");
+      assert.equal(host.streamCount - streamsBefore, 10000);
+      const after = await settle(() => fdCount(mgrPid), before);
+      note(`manager fds before ${before}, after 10,000 relayed connections ${after}`);
+      assert.equal(after, before);
+
+      /* fail closed: the host goes away, the manager exits non-zero, no egress remains */
+      host.closeControl();
+      const exit = await docker.containers.wait(mgr);
+      assert.notEqual(exit.StatusCode, 0);
+      const afterWget = await exec("wget", "-q", "-T", "3", "-O", "-", "http://1.2.3.4/");
+      assert.notEqual(afterWget.code, 0);
+      assert.notEqual((await exec("relayprobe", "halfclose", "127.0.0.1", "3128", "x")).code, 0);
+      assert.notEqual((await exec("relayprobe", "halfclose", "1.2.3.4", "80", "x")).code, 0);
+    } finally {
+      for (const c of containers.reverse()) {
+        await docker.containers.remove(c, { force: true }).catch(() => {});
+      }
+      await host.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
