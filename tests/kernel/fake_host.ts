@@ -217,6 +217,11 @@ export class FakeHost {
     await this.#control!.write(new TextEncoder().encode(`${JSON.stringify(message)}\n`));
   }
 
+  /** Sends raw bytes on the control socket (malformed input tests). */
+  async sendRaw(text: string): Promise<void> {
+    await this.#control!.write(new TextEncoder().encode(text));
+  }
+
   /** Resolves to the first message (already received or next) that matches, and removes it. */
   async next(pred: (m: ControlMessage) => boolean): Promise<ControlMessage> {
     for (;;) {

@@ -90,6 +90,79 @@ async function settle(read: () => Promise<number>, want: number): Promise<number
   return got;
 }
 
+/** A target and a manager container started the way leash starts them, with this test as host. */
+interface Session {
+  docker: DockerClient;
+  host: FakeHost;
+  dir: string;
+  target: string;
+  manager: string;
+  cgroup: string;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+async function startSession(docker: DockerClient): Promise<Session> {
+  const busybox = await ensureBusyboxImage(docker);
+  const image = await ensureManagerImage(docker);
+  const id = crypto.randomUUID().slice(0, 8);
+  /* short: unix socket paths are limited to 107 bytes */
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "lm-" });
+  const host = new FakeHost(dir);
+  const containers: string[] = [];
+  const dispose = async () => {
+    for (const c of containers.reverse()) {
+      await docker.containers.remove(c, { force: true }).catch(() => {});
+    }
+    await host.close();
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await buildRelayprobe(`${dir}/relayprobe`);
+    const target = (await docker.containers.create({
+      Image: busybox,
+      Cmd: ["sleep", "600"],
+      Labels: TEST_LABELS,
+      /* Docker turns IPv6 off in a --network none namespace; the relay serves ::1 too */
+      HostConfig: {
+        NetworkMode: "none",
+        Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" },
+      },
+    }, { name: `leash-test-${id}-target` })).Id;
+    containers.push(target);
+    await docker.containers.start(target);
+    assert.equal(
+      (await sh("docker", ["cp", `${dir}/relayprobe`, `${target}:/bin/relayprobe`])).code,
+      0,
+    );
+    const cgroup = await cgroupPath((await docker.containers.inspect(target)).State.Pid);
+    const manager = await createManagerContainer(docker, {
+      Image: image.tag,
+      Entrypoint: [
+        "/leash-helper",
+        "manager",
+        "--control",
+        "/leash-sock/control.sock",
+        "--proxy",
+        "/leash-sock/proxy.sock",
+        "--dns",
+        "/leash-sock/dns.sock",
+      ],
+      Labels: TEST_LABELS,
+      HostConfig: managerHostConfig({
+        networkMode: `container:${target}`,
+        binds: [`${dir}:/leash-sock`],
+      }),
+    }, { name: `leash-test-${id}-manager` });
+    containers.push(manager);
+    await docker.containers.start(manager);
+    await host.acceptControl();
+    return { docker, host, dir, target, manager, cgroup, [Symbol.asyncDispose]: dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
 Deno.test({
   name:
     "manager --control: hello, activate, relay (transparent, explicit, DNS), updates, fail closed",
@@ -98,206 +171,220 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     using docker = await DockerClient.connect();
-    const busybox = await ensureBusyboxImage(docker);
-    const manager = await ensureManagerImage(docker);
-    const id = crypto.randomUUID().slice(0, 8);
-    /* short: unix socket paths are limited to 107 bytes */
-    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "lm-" });
-    const host = new FakeHost(dir);
-    const containers: string[] = [];
-    try {
-      await buildRelayprobe(`${dir}/relayprobe`);
-      const target = (await docker.containers.create({
-        Image: busybox,
-        Cmd: ["sleep", "600"],
-        Labels: TEST_LABELS,
-        /* Docker turns IPv6 off in a --network none namespace; the relay serves ::1 too */
-        HostConfig: {
-          NetworkMode: "none",
-          Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" },
-        },
-      }, { name: `leash-test-${id}-target` })).Id;
-      containers.push(target);
-      await docker.containers.start(target);
-      assert.equal(
-        (await sh("docker", ["cp", `${dir}/relayprobe`, `${target}:/bin/relayprobe`])).code,
-        0,
-      );
-      const targetPid = (await docker.containers.inspect(target)).State.Pid;
-      const cgroup = await cgroupPath(targetPid);
+    await using session = await startSession(docker);
+    const { host, target, cgroup } = session;
+    const mgr = session.manager;
+    const hello = await host.next((m) => m.type === "hello");
+    assert.equal(hello.protocol, 1);
+    assert.equal(typeof hello.version, "string");
+    assert.equal(hello.kernel, Deno.osRelease());
+    const probe = hello.probe as Record<string, unknown>;
+    assert.equal(probe.cgroup, "ok");
+    note(`hello: ${JSON.stringify(hello)}`);
 
-      const mgr = await createManagerContainer(docker, {
-        Image: manager.tag,
-        Entrypoint: [
-          "/leash-helper",
-          "manager",
-          "--control",
-          "/leash-sock/control.sock",
-          "--proxy",
-          "/leash-sock/proxy.sock",
-          "--dns",
-          "/leash-sock/dns.sock",
-        ],
-        Labels: TEST_LABELS,
-        HostConfig: managerHostConfig({
-          networkMode: `container:${target}`,
-          binds: [`${dir}:/leash-sock`],
-        }),
-      }, { name: `leash-test-${id}-manager` });
-      containers.push(mgr);
-      await docker.containers.start(mgr);
-      await host.acceptControl();
+    const maps = encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir));
+    await host.send({
+      type: "activate",
+      cgroup,
+      mode: "enforce",
+      maps,
+      layers: ["kernel-lsm", "cgroup-net", "observe"],
+      log_allow: false,
+    });
+    const active = await host.next((m) => m.type === "active" || m.type === "error");
+    note(`active: ${JSON.stringify(active)}`);
+    assert.equal(active.type, "active");
+    const layers = active.layers as Record<string, string>;
+    assert.equal(layers["cgroup-net"], "ok");
+    assert.equal(layers["kernel-lsm"] === "ok", probe.lsm === "ok", "probe and activate agree");
+    if (layers["kernel-lsm"] !== "ok") assert.match(layers["kernel-lsm"]!, /^E[A-Z]+: /);
+    assert.deepEqual(active.relay, { explicit: 3128, transparent: 15001, dns: 15053 });
 
-      const hello = await host.next((m) => m.type === "hello");
-      assert.equal(hello.protocol, 1);
-      assert.equal(typeof hello.version, "string");
-      assert.equal(hello.kernel, Deno.osRelease());
-      const probe = hello.probe as Record<string, unknown>;
-      assert.equal(probe.cgroup, "ok");
-      note(`hello: ${JSON.stringify(hello)}`);
+    const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
 
-      const maps = encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir));
-      await host.send({
-        type: "activate",
-        cgroup,
-        mode: "enforce",
-        maps,
-        layers: ["kernel-lsm", "cgroup-net", "observe"],
-        log_allow: false,
-      });
-      const active = await host.next((m) => m.type === "active" || m.type === "error");
-      note(`active: ${JSON.stringify(active)}`);
-      assert.equal(active.type, "active");
-      const layers = active.layers as Record<string, string>;
-      assert.equal(layers["cgroup-net"], "ok");
-      assert.equal(layers["kernel-lsm"] === "ok", probe.lsm === "ok", "probe and activate agree");
-      if (layers["kernel-lsm"] !== "ok") assert.match(layers["kernel-lsm"]!, /^E[A-Z]+: /);
-      assert.deepEqual(active.relay, { explicit: 3128, transparent: 15001, dns: 15053 });
+    /* transparent: the cgroup program sends 1.2.3.4:80 to the relay, which names it */
+    const wget = await exec("wget", "-q", "-O", "-", "http://1.2.3.4/");
+    assert.equal(wget.out, "hello from 1.2.3.4:80");
+    const transparent = host.streams.find((s) => s.header.dst === "1.2.3.4:80")!;
+    assert.equal(transparent.header.v, 1);
+    assert.equal(transparent.header.kind, "transparent");
+    assert.equal(transparent.header.relay_port, 15001);
+    assert.match(String(transparent.header.src), /^127\.0\.0\.1:\d+$/);
+    assert.match(transparent.received, /^GET \/ HTTP\/1\.[01]\r\nHost: 1\.2\.3\.4\r\n/);
 
-      const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
+    /* explicit proxy on 3128 */
+    const explicit = await sh("docker", [
+      "exec",
+      "-e",
+      "http_proxy=http://127.0.0.1:3128",
+      target,
+      "wget",
+      "-q",
+      "-O",
+      "-",
+      "http://example.test/",
+    ]);
+    assert.equal(explicit.out, "hello from explicit");
+    const ex = host.streams.find((s) => s.header.kind === "explicit")!;
+    assert.equal(ex.header.relay_port, 3128);
+    assert.equal(ex.header.dst, undefined);
+    assert.match(ex.received, /^GET http:\/\/example\.test\/ HTTP\/1\.[01]\r\n/);
 
-      /* transparent: the cgroup program sends 1.2.3.4:80 to the relay, which names it */
-      const wget = await exec("wget", "-q", "-O", "-", "http://1.2.3.4/");
-      assert.equal(wget.out, "hello from 1.2.3.4:80");
-      const transparent = host.streams.find((s) => s.header.dst === "1.2.3.4:80")!;
-      assert.equal(transparent.header.v, 1);
-      assert.equal(transparent.header.kind, "transparent");
-      assert.equal(transparent.header.relay_port, 15001);
-      assert.match(String(transparent.header.src), /^127\.0\.0\.1:\d+$/);
-      assert.match(transparent.received, /^GET \/ HTTP\/1\.[01]\r\nHost: 1\.2\.3\.4\r\n/);
+    /* half-close both ways: the echo comes only after the host saw the client's FIN */
+    const half = await exec("relayprobe", "halfclose", "1.2.3.4", "7", "ping-half");
+    assert.equal(half.out, "got ping-half");
+    const v6 = await exec("relayprobe", "halfclose", "2001:db8::1", "443", "ping-v6");
+    assert.equal(v6.out, "got ping-v6");
+    const v6stream = host.streams.find((s) => s.received === "ping-v6")!;
+    assert.equal(v6stream.header.dst, "[2001:db8::1]:443");
+    assert.match(String(v6stream.header.src), /^\[::1\]:\d+$/);
 
-      /* explicit proxy on 3128 */
-      const explicit = await sh("docker", [
-        "exec",
-        "-e",
-        "http_proxy=http://127.0.0.1:3128",
-        target,
-        "wget",
-        "-q",
-        "-O",
-        "-",
-        "http://example.test/",
-      ]);
-      assert.equal(explicit.out, "hello from explicit");
-      const ex = host.streams.find((s) => s.header.kind === "explicit")!;
-      assert.equal(ex.header.relay_port, 3128);
-      assert.equal(ex.header.dst, undefined);
-      assert.match(ex.received, /^GET http:\/\/example\.test\/ HTTP\/1\.[01]\r\n/);
+    /* a connection straight to 15001 has no original destination: closed, reported */
+    const direct = await exec("relayprobe", "halfclose", "127.0.0.1", "15001", "x");
+    assert.equal(direct.out, "got", "closed without an answer");
+    const relayError = await host.next((m) => m.type === "relay.error");
+    assert.match(String(relayError.message), /original destination is unknown/);
 
-      /* half-close both ways: the echo comes only after the host saw the client's FIN */
-      const half = await exec("relayprobe", "halfclose", "1.2.3.4", "7", "ping-half");
-      assert.equal(half.out, "got ping-half");
-      const v6 = await exec("relayprobe", "halfclose", "2001:db8::1", "443", "ping-v6");
-      assert.equal(v6.out, "got ping-v6");
-      const v6stream = host.streams.find((s) => s.received === "ping-v6")!;
-      assert.equal(v6stream.header.dst, "[2001:db8::1]:443");
-      assert.match(String(v6stream.header.src), /^\[::1\]:\d+$/);
+    /* DNS: 8.8.8.8:53 → 15053 → dns.sock, the answer returns as if from 8.8.8.8 */
+    const lookup = await exec("nslookup", "example.test", "8.8.8.8");
+    assert.match(lookup.out, new RegExp(`Address:\\s+${DNS_ANSWER.replaceAll(".", "\\.")}`));
+    assert.match(lookup.out, /Server:\s+8\.8\.8\.8/);
+    const query = host.dnsQueries[0]!;
+    assert.equal(query.kind, "dns");
+    assert.equal(query.dst, "8.8.8.8:53");
+    assert.match(String(query.src), /^127\.0\.0\.1:\d+$/);
 
-      /* a connection straight to 15001 has no original destination: closed, reported */
-      const direct = await exec("relayprobe", "halfclose", "127.0.0.1", "15001", "x");
-      assert.equal(direct.out, "got", "closed without an answer");
-      const relayError = await host.next((m) => m.type === "relay.error");
-      assert.match(String(relayError.message), /original destination is unknown/);
+    /* forbidden by IP: refused by the kernel with an event, never reaches the relay */
+    const denied = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
+    assert.match(denied.out, /^error connect: Operation not permitted/);
+    const event = await host.next((m) =>
+      m.type === "event" && (m.event as Record<string, unknown>).addr === "192.0.2.7" &&
+      (m.event as Record<string, unknown>).layer === "cgroup-net"
+    );
+    const ev = event.event as Record<string, unknown>;
+    assert.equal(ev.decision, "deny");
+    assert.equal(ev.rule, "no-testnet");
+    assert.equal(ev.layer, "cgroup-net");
 
-      /* DNS: 8.8.8.8:53 → 15053 → dns.sock, the answer returns as if from 8.8.8.8 */
-      const lookup = await exec("nslookup", "example.test", "8.8.8.8");
-      assert.match(lookup.out, new RegExp(`Address:\\s+${DNS_ANSWER.replaceAll(".", "\\.")}`));
-      assert.match(lookup.out, /Server:\s+8\.8\.8\.8/);
-      const query = host.dnsQueries[0]!;
-      assert.equal(query.kind, "dns");
-      assert.equal(query.dst, "8.8.8.8:53");
-      assert.match(String(query.src), /^127\.0\.0\.1:\d+$/);
+    /* runtime changes */
+    await host.send({ type: "mode.set", mode: "record" });
+    assert.deepEqual(await host.next((m) => m.type.startsWith("mode.") || m.type === "error"), {
+      type: "mode.updated",
+      mode: "record",
+    });
+    const recorded = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "rec");
+    assert.equal(recorded.out, "got rec", "record mode lets the forbidden address through");
+    await host.send({ type: "mode.set", mode: "enforce" });
+    await host.next((m) => m.type === "mode.updated" && m.mode === "enforce");
+    await host.send({ type: "policy.update", maps: "not base64!" });
+    const bad = await host.next((m) => m.type === "error");
+    assert.equal(bad.phase, "policy.update");
+    await host.send({ type: "policy.update", maps: encodeBase64(new Uint8Array(10)) });
+    assert.equal((await host.next((m) => m.type === "error")).phase, "policy.update");
+    const still = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
+    assert.match(still.out, /^error connect/, "a refused update keeps the old policy");
+    const open = encodeBase64(
+      encodeKernelMaps(compilePolicy(POLICY.split('@id("no-testnet")')[0]!).ir),
+    );
+    await host.send({ type: "policy.update", maps: open });
+    assert.equal(
+      (await host.next((m) => m.type.startsWith("policy.") || m.type === "error")).type,
+      "policy.updated",
+    );
+    assert.equal(
+      (await exec("relayprobe", "halfclose", "192.0.2.7", "443", "new")).out,
+      "got new",
+    );
+    await host.send({ type: "no.such.thing" });
+    assert.equal((await host.next((m) => m.type === "error")).phase, "protocol");
+    await host.send({ type: "policy.update", maps });
 
-      /* forbidden by IP: refused by the kernel with an event, never reaches the relay */
-      const denied = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
-      assert.match(denied.out, /^error connect: Operation not permitted/);
-      const event = await host.next((m) =>
-        m.type === "event" && (m.event as Record<string, unknown>).addr === "192.0.2.7" &&
-        (m.event as Record<string, unknown>).layer === "cgroup-net"
-      );
-      const ev = event.event as Record<string, unknown>;
-      assert.equal(ev.decision, "deny");
-      assert.equal(ev.rule, "no-testnet");
-      assert.equal(ev.layer, "cgroup-net");
+    /* 10,000 connections through the relay: no descriptor stays behind */
+    const mgrPid = (await docker.containers.inspect(mgr)).State.Pid;
+    const before = await fdCount(mgrPid);
+    const streamsBefore = host.streamCount;
+    const many = await exec("relayprobe", "many", "1.2.3.4", "80", "10000");
+    assert.equal(many.out, "ok 10000");
+    assert.equal(host.streamCount - streamsBefore, 10000);
+    const after = await settle(() => fdCount(mgrPid), before);
+    note(`manager fds before ${before}, after 10,000 relayed connections ${after}`);
+    assert.equal(after, before);
 
-      /* runtime changes */
+    /* fail closed: the host goes away, the manager exits non-zero, no egress remains */
+    host.closeControl();
+    const exit = await docker.containers.wait(mgr);
+    assert.notEqual(exit.StatusCode, 0);
+    const afterWget = await exec("wget", "-q", "-T", "3", "-O", "-", "http://1.2.3.4/");
+    assert.notEqual(afterWget.code, 0);
+    assert.notEqual((await exec("relayprobe", "halfclose", "127.0.0.1", "3128", "x")).code, 0);
+    assert.notEqual((await exec("relayprobe", "halfclose", "1.2.3.4", "80", "x")).code, 0);
+  },
+});
+
+Deno.test({
+  name: "manager --control: refuses bad activations in staging, stop exits 0, SIGTERM fails closed",
+  ignore: skip !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    using docker = await DockerClient.connect();
+    const maps = encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir));
+    const exec = (target: string, ...args: string[]) => sh("docker", ["exec", target, ...args]);
+    {
+      await using session = await startSession(docker);
+      const { host, target, cgroup } = session;
+      await host.next((m) => m.type === "hello");
       await host.send({ type: "mode.set", mode: "record" });
-      assert.deepEqual(await host.next((m) => m.type.startsWith("mode.") || m.type === "error"), {
-        type: "mode.updated",
-        mode: "record",
-      });
-      const recorded = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "rec");
-      assert.equal(recorded.out, "got rec", "record mode lets the forbidden address through");
-      await host.send({ type: "mode.set", mode: "enforce" });
-      await host.next((m) => m.type === "mode.updated" && m.mode === "enforce");
-      await host.send({ type: "policy.update", maps: "not base64!" });
-      const bad = await host.next((m) => m.type === "error");
-      assert.equal(bad.phase, "policy.update");
-      await host.send({ type: "policy.update", maps: encodeBase64(new Uint8Array(10)) });
-      assert.equal((await host.next((m) => m.type === "error")).phase, "policy.update");
-      const still = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
-      assert.match(still.out, /^error connect/, "a refused update keeps the old policy");
-      const open = encodeBase64(
-        encodeKernelMaps(compilePolicy(POLICY.split('@id("no-testnet")')[0]!).ir),
-      );
-      await host.send({ type: "policy.update", maps: open });
-      assert.equal(
-        (await host.next((m) => m.type.startsWith("policy.") || m.type === "error")).type,
-        "policy.updated",
-      );
-      assert.equal(
-        (await exec("relayprobe", "halfclose", "192.0.2.7", "443", "new")).out,
-        "got new",
-      );
-      await host.send({ type: "no.such.thing" });
+      assert.match(String((await host.next((m) => m.type === "error")).message), /not active/);
+      await host.sendRaw("this is not json\n");
       assert.equal((await host.next((m) => m.type === "error")).phase, "protocol");
-      await host.send({ type: "policy.update", maps });
-
-      /* 10,000 connections through the relay: no descriptor stays behind */
-      const mgrPid = (await docker.containers.inspect(mgr)).State.Pid;
-      const before = await fdCount(mgrPid);
-      const streamsBefore = host.streamCount;
-      const many = await exec("relayprobe", "many", "1.2.3.4", "80", "10000");
-      assert.equal(many.out, "ok 10000");
-      assert.equal(host.streamCount - streamsBefore, 10000);
-      const after = await settle(() => fdCount(mgrPid), before);
-      note(`manager fds before ${before}, after 10,000 relayed connections ${after}`);
-      assert.equal(after, before);
-
-      /* fail closed: the host goes away, the manager exits non-zero, no egress remains */
-      host.closeControl();
-      const exit = await docker.containers.wait(mgr);
-      assert.notEqual(exit.StatusCode, 0);
-      const afterWget = await exec("wget", "-q", "-T", "3", "-O", "-", "http://1.2.3.4/");
-      assert.notEqual(afterWget.code, 0);
-      assert.notEqual((await exec("relayprobe", "halfclose", "127.0.0.1", "3128", "x")).code, 0);
-      assert.notEqual((await exec("relayprobe", "halfclose", "1.2.3.4", "80", "x")).code, 0);
-    } finally {
-      for (const c of containers.reverse()) {
-        await docker.containers.remove(c, { force: true }).catch(() => {});
-      }
-      await host.close();
-      await Deno.remove(dir, { recursive: true });
+      const layers = ["cgroup-net"];
+      await host.send({ type: "activate", cgroup: "/no/such/cgroup", maps, layers });
+      const missing = await host.next((m) => m.type === "error");
+      assert.equal(missing.phase, "activate");
+      assert.match(String(missing.message), /^Cannot open target cgroup ".*\/no\/such\/cgroup": /);
+      await host.send({ type: "activate", cgroup: `${cgroup}/../..`, maps, layers });
+      assert.equal((await host.next((m) => m.type === "error")).phase, "activate");
+      const bad = new Uint8Array(64).fill(7);
+      await host.send({ type: "activate", cgroup, maps: encodeBase64(bad), layers });
+      assert.match(
+        String((await host.next((m) => m.type === "error")).message),
+        /^Cannot read map image: bad magic/,
+      );
+      assert.notEqual(
+        (await exec(target, "relayprobe", "halfclose", "127.0.0.1", "3128", "x")).code,
+        0,
+        "no relay after a refused activation",
+      );
+      await host.send({ type: "activate", cgroup, mode: "shadow", maps, layers });
+      const active = await host.next((m) => m.type === "active" || m.type === "error");
+      assert.deepEqual(active.layers, { "cgroup-net": "ok" });
+      assert.equal(
+        (await exec(target, "relayprobe", "halfclose", "1.2.3.4", "80", "up")).out,
+        "got up",
+      );
+      await host.send({ type: "stop" });
+      await host.next((m) => m.type === "stopped");
+      assert.equal((await docker.containers.wait(session.manager)).StatusCode, 0);
+      assert.notEqual(
+        (await exec(target, "relayprobe", "halfclose", "1.2.3.4", "80", "x")).code,
+        0,
+        "stopped: no redirect and no relay",
+      );
+    }
+    {
+      await using session = await startSession(docker);
+      const { host, target, cgroup } = session;
+      await host.next((m) => m.type === "hello");
+      await host.send({ type: "activate", cgroup, maps, layers: ["cgroup-net"] });
+      await host.next((m) => m.type === "active");
+      await docker.containers.kill(session.manager, "SIGTERM");
+      assert.notEqual((await docker.containers.wait(session.manager)).StatusCode, 0);
+      assert.notEqual(
+        (await exec(target, "relayprobe", "halfclose", "1.2.3.4", "80", "x")).code,
+        0,
+        "no egress once the manager is gone",
+      );
     }
   },
 });
