@@ -100,6 +100,12 @@ export function dnsAnswer(query: Uint8Array): Uint8Array {
   return concat(concat(header, question), answer);
 }
 
+/** Options for {@linkcode FakeHost}. */
+export interface FakeHostOptions {
+  /** Echo proxy streams chunk by chunk without recording them (benchmarks). @default false */
+  streamEcho?: boolean;
+}
+
 /** The fake host: three unix listeners and what arrived on them. */
 export class FakeHost {
   readonly dir: string;
@@ -113,8 +119,11 @@ export class FakeHost {
   controlClosed = false;
   streamCount = 0;
 
-  constructor(dir: string) {
+  #streamEcho: boolean;
+
+  constructor(dir: string, options: FakeHostOptions = {}) {
     this.dir = dir;
+    this.#streamEcho = options.streamEcho ?? false;
     this.#listeners = ["control", "proxy", "dns"].map((name) =>
       Deno.listen({ transport: "unix", path: `${dir}/${name}.sock` })
     );
@@ -138,6 +147,13 @@ export class FakeHost {
     const first = await readLine(conn);
     if (!first) return;
     this.streamCount++;
+    if (this.#streamEcho) {
+      await writeAll(conn, first.rest);
+      for (let chunk = await readChunk(conn); chunk; chunk = await readChunk(conn)) {
+        await writeAll(conn, chunk);
+      }
+      return;
+    }
     const header = JSON.parse(first.line);
     let body = first.rest;
     const record: RelayedStream = { header, received: "" };

@@ -5,7 +5,9 @@
  *                                        shutdown(SHUT_WR), read to EOF; "ok N" or the error
  *   relayprobe bulk ADDR PORT BYTES      send BYTES, shutdown(SHUT_WR), count the bytes that
  *                                        come back; "sent S received R"
- *   relayprobe rate ADDR PORT N          like many, prints "ok N" (for the bench) */
+ *   relayprobe serve PORT                echo server on 127.0.0.1:PORT (direct baseline),
+ *                                        one connection after another, forever
+ * many and bulk also print the elapsed seconds ("... seconds T"). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static socklen_t parse(const char *addr, int port, struct sockaddr_storage *ss)
@@ -88,10 +91,51 @@ static long long exchange(int fd, const char *buf, size_t buflen, long long len,
 	}
 }
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int serve(int port)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	static char buf[65536];
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&in, sizeof(in)) || listen(fd, 128)) {
+		perror("listen");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		for (;;) {
+			ssize_t n = read(c, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			for (ssize_t off = 0; off < n;) {
+				ssize_t w = write(c, buf + off, (size_t)(n - off));
+				if (w <= 0)
+					break;
+				off += w;
+			}
+		}
+		close(c);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "serve") == 0)
+		return serve(atoi(argv[2]));
 	if (argc < 5) {
-		fprintf(stderr, "usage: relayprobe halfclose|many|bulk|rate ADDR PORT ARG\n");
+		fprintf(stderr, "usage: relayprobe halfclose|many|bulk ADDR PORT ARG | serve PORT\n");
 		return 2;
 	}
 	const char *cmd = argv[1], *addr = argv[2];
@@ -112,8 +156,9 @@ int main(int argc, char **argv)
 		printf("got %s\n", keep);
 		return 0;
 	}
-	if (strcmp(cmd, "many") == 0 || strcmp(cmd, "rate") == 0) {
+	if (strcmp(cmd, "many") == 0) {
 		long n = atol(argv[4]);
+		double start = now();
 		for (long i = 0; i < n; i++) {
 			int fd = dial(addr, port);
 			if (fd < 0) {
@@ -127,13 +172,14 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		printf("ok %ld\n", n);
+		printf("ok %ld seconds %.3f\n", n, now() - start);
 		return 0;
 	}
 	if (strcmp(cmd, "bulk") == 0) {
 		long long len = atoll(argv[4]);
 		static char buf[65536];
 		memset(buf, 'b', sizeof(buf));
+		double start = now();
 		int fd = dial(addr, port);
 		if (fd < 0) {
 			printf("error connect: %s\n", strerror(errno));
@@ -141,7 +187,7 @@ int main(int argc, char **argv)
 		}
 		long long got = exchange(fd, buf, sizeof(buf), len, NULL, 0);
 		close(fd);
-		printf("sent %lld received %lld\n", len, got);
+		printf("sent %lld received %lld seconds %.3f\n", len, got, now() - start);
 		return got == len ? 0 : 1;
 	}
 	fprintf(stderr, "unknown command %s\n", cmd);
