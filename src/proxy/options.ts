@@ -1,0 +1,43 @@
+import type { CertificateAuthority } from "../ca/mod.ts";
+import type { EventSink } from "../events/mod.ts";
+import type { PolicyIr } from "../policy/mod.ts";
+import type { SecretStore } from "../secrets/mod.ts";
+
+/** How decisions apply: log only, log what would be denied, or deny. */
+export type EgressMode = "record" | "shadow" | "enforce";
+
+/** Options for {@linkcode startEgress}. */
+export interface EgressOptions {
+  /** Unix socket the relay opens per TCP connection (created 0600). */
+  proxySocket: string;
+  /** Unix socket the relay opens per DNS query (created 0600). */
+  dnsSocket: string;
+  /** The compiled policy. */
+  ir: PolicyIr;
+  /** The CA that signs the leaves presented to the target. */
+  ca: CertificateAuthority;
+  /** Secrets for header injection. */
+  secrets: SecretStore;
+  /** Where decisions go. */
+  events: EventSink;
+  /** The initial mode. */
+  mode: EgressMode;
+  /** Extra PEM trust roots for upstream TLS, beside the system store (tests). @default none */
+  upstreamCa?: string[];
+  /** Hosts tunnelled without MITM (certificate-pinned clients); still host-checked. @default none */
+  passthrough?: string[];
+  /** Resolves an upstream host name to the address to dial (tests). @default the system resolver */
+  lookup?: (host: string) => Promise<string>;
+  /** Answers DNS queries for allowed names (tests). @default Deno.resolveDns */
+  resolveDns?: (name: string, type: "A" | "AAAA") => Promise<string[]>;
+}
+
+/** A running egress engine. */
+export interface Egress {
+  /** Stops listening, ends every relayed connection and removes the sockets. */
+  close(): Promise<void>;
+  /** Applies `ir` to new requests; established connections stay. */
+  updatePolicy(ir: PolicyIr): void;
+  /** Switches the mode for new decisions. */
+  setMode(mode: EgressMode): void;
+}
