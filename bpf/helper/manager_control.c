@@ -56,6 +56,7 @@ struct control {
 	uint32_t fd_events;
 	__u64 events_dropped;  /* events not sent because the host did not read */
 	__u64 events_reported;
+	double drops_checked;
 };
 
 static int libbpf_to_stderr(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -549,10 +550,20 @@ static void on_control_event(struct relay_handler *h, uint32_t events)
 	}
 }
 
+static double monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* At most once a second: the drop counter is a map lookup, the loop may turn much faster. */
 static void report_drops(struct control *c)
 {
-	if (!c->active)
+	double now = monotonic_s();
+	if (!c->active || now - c->drops_checked < 1.0)
 		return;
+	c->drops_checked = now;
 	__u64 n = kern_drops(&c->kern);
 	if (n == c->drops_sent && c->events_dropped == c->events_reported)
 		return;

@@ -402,8 +402,9 @@ int relay_start(struct relay **out, const struct relay_options *opts, char *err,
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
 	r->max_conns = rl.rlim_cur > 1024 ? (size_t)(rl.rlim_cur - 512) / 2 : 256;
-	if (r->max_conns > 16384)
-		r->max_conns = 16384;
+	/* 64 KiB of buffers each: at most 256 MiB however many connections the agent opens */
+	if (r->max_conns > 4096)
+		r->max_conns = 4096;
 	static const int families[] = { AF_INET, AF_INET6 };
 	for (int f = 0; f < 2; f++) {
 		if (open_listener(r, families[f], SOCK_STREAM, r->opts.explicit_port, RELAY_KIND_EXPLICIT, err,
