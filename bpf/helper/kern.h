@@ -84,6 +84,9 @@ void kern_orig_forget(struct kern_state *st, __u16 family, __u16 port);
 /* Original resolver of a DNS client socket, by the socket's cookie; 0 when found. */
 int kern_dns_orig(struct kern_state *st, __u64 cookie, struct leash_orig_dst *out);
 
+/* The resolver every socket in the DNS redirect map asked, when they all agree; 0 or -1. */
+int kern_dns_orig_unique(struct kern_state *st, struct leash_orig_dst *out);
+
 /* Mount point of the cgroup2 hierarchy's root in this mount namespace; 0 or -1. */
 int kern_cgroup2_mount(char *out, size_t outlen);
 

@@ -356,3 +356,27 @@ int kern_dns_orig(struct kern_state *st, __u64 cookie, struct leash_orig_dst *ou
 		return -errno;
 	return 0;
 }
+
+int kern_dns_orig_unique(struct kern_state *st, struct leash_orig_dst *out)
+{
+	struct bpf_map *map = st->net ? bpf_object__find_map_by_name(st->net->obj, "dns_orig") : NULL;
+	__u64 key, next;
+	void *prev = NULL;
+	int n = 0;
+	if (!map)
+		return -1;
+	int fd = bpf_map__fd(map);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct leash_orig_dst o;
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &o))
+			continue;
+		if (n && (o.family != out->family || o.port != out->port || memcmp(o.addr, out->addr, 16)))
+			return -1;
+		if (!n)
+			*out = o;
+		n++;
+	}
+	return n ? 0 : -1;
+}

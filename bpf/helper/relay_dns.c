@@ -3,7 +3,8 @@
  * back to the client from the listener it came in on, where the cgroup recvmsg program
  * restores the resolver's address. The resolver the client asked for is recorded by the
  * cgroup programs under the client socket's cookie, which sock_diag gives for the client's
- * port. A query without an answer within 5 s is dropped. */
+ * port (on kernels without udp_diag: the one resolver all redirected sockets asked, if
+ * they agree). A query without an answer within 5 s is dropped. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <arpa/inet.h>
@@ -77,7 +78,8 @@ void relay_dns_reap(struct relay *r)
 	}
 }
 
-/* Cookie of the UDP socket bound to local port `port` in this network namespace. */
+/* Cookie of the UDP socket bound to local port `port` in this network namespace: 0 found,
+ * -1 no such socket, -2 the kernel cannot dump UDP sockets (udp_diag not loaded). */
 static int udp_cookie_by_port(unsigned port, __u64 *cookie)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -87,7 +89,7 @@ static int udp_cookie_by_port(unsigned port, __u64 *cookie)
 		return -1;
 	struct timeval tv = { .tv_sec = 1 };
 	setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (int f = 0; f < 2 && found < 0; f++) {
+	for (int f = 0; f < 2 && found == -1; f++) {
 		struct {
 			struct nlmsghdr nlh;
 			struct inet_diag_req_v2 req;
@@ -106,7 +108,14 @@ static int udp_cookie_by_port(unsigned port, __u64 *cookie)
 			if (n <= 0)
 				break;
 			for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				if (h->nlmsg_type == NLMSG_ERROR) {
+					struct nlmsgerr *e = NLMSG_DATA(h);
+					if (e->error && found < 0)
+						found = -2;
+					done = true;
+					break;
+				}
+				if (h->nlmsg_type == NLMSG_DONE) {
 					done = true;
 					break;
 				}
@@ -129,8 +138,15 @@ static int dns_dst(struct relay *r, const struct sockaddr_storage *peer, char *d
 							 : ((const struct sockaddr_in6 *)peer)->sin6_port);
 	struct leash_orig_dst o;
 	__u64 cookie;
-	if (udp_cookie_by_port(port, &cookie) || kern_dns_orig(r->opts.kern, cookie, &o))
+	int found = udp_cookie_by_port(port, &cookie);
+	if (found == -2) {
+		/* Without udp_diag the client socket cannot be named; when every redirected
+		 * socket of the target asked the same resolver, that is the one. */
+		if (kern_dns_orig_unique(r->opts.kern, &o))
+			return -1;
+	} else if (found || kern_dns_orig(r->opts.kern, cookie, &o)) {
 		return -1;
+	}
 	struct sockaddr_storage ss = { .ss_family = o.family };
 	if (o.family == AF_INET) {
 		struct sockaddr_in *in = (void *)&ss;
