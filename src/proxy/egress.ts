@@ -1,6 +1,11 @@
 import net from "node:net";
-import type { Egress, EgressMode, EgressOptions } from "./options.ts";
-import type { PolicyIr } from "../policy/mod.ts";
+import { createLeafMinter, LeafCache } from "../ca/mod.ts";
+import { serveDnsStream } from "../dns/mod.ts";
+import { EgressEngine } from "./engine.ts";
+import { MAX_HEADER_BYTES, parseRelayHeader } from "./header.ts";
+import type { Egress, EgressOptions } from "./options.ts";
+import { handleRelay } from "./relay.ts";
+import { StreamReader } from "./stream.ts";
 
 async function removeStaleSocket(path: string): Promise<void> {
   try {
@@ -11,60 +16,82 @@ async function removeStaleSocket(path: string): Promise<void> {
   }
 }
 
-async function listenUnix(
-  path: string,
-  handle: (socket: net.Socket) => void,
-): Promise<net.Server> {
+async function listenUnix(path: string, handle: (socket: net.Socket) => void): Promise<net.Server> {
   await removeStaleSocket(path);
-  const server = net.createServer(handle);
+  const server = net.createServer({ allowHalfOpen: true }, handle);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      server.off("error", reject);
-      resolve();
-    });
+    server.once(
+      "error",
+      (error) =>
+        reject(new Error(`Cannot listen on "${path}": ${error.message}`, { cause: error })),
+    );
+    server.listen(path, () => resolve());
   });
   await Deno.chmod(path, 0o600);
   return server;
 }
 
-/** Listens on the proxy and DNS sockets and serves every relayed stream until `close()`. */
-export async function startEgress(options: EgressOptions): Promise<Egress> {
-  let ir: PolicyIr = options.ir;
-  let mode: EgressMode = options.mode;
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => socket.destroy());
-  };
-  const refuse = (socket: net.Socket) => {
-    track(socket);
-    options.events.emit({
-      event: "net.connect",
+async function handleDns(engine: EgressEngine, socket: net.Socket): Promise<void> {
+  engine.track(socket);
+  const reader = new StreamReader(socket);
+  try {
+    const line = await reader.readUntil([10], MAX_HEADER_BYTES);
+    if (line === null) return void socket.destroy();
+    const header = parseRelayHeader(new TextDecoder().decode(line).trimEnd());
+    if (header.kind !== "dns") {
+      throw new SyntaxError(`Cannot serve kind "${header.kind}" on dns.sock`);
+    }
+    await serveDnsStream(socket, (n) => reader.readExact(n), {
+      allow: () => engine.ir.dns.allow,
+      mode: () => engine.mode,
+      events: engine.options.events,
+      ...(engine.options.resolveDns ? { resolve: engine.options.resolveDns } : {}),
+    });
+  } catch (error) {
+    engine.emit({
+      event: "dns.query",
       decision: "deny",
       layer: "proxy",
-      rule: null,
-      message: `proxy engine not ready (mode "${mode}", policy "${ir.source.label}")`,
+      message: `DNS stream refused: ${error instanceof Error ? error.message : String(error)}`,
     });
     socket.destroy();
-  };
-  const proxy = await listenUnix(options.proxySocket, refuse);
-  const dns = await listenUnix(options.dnsSocket, refuse);
+  }
+}
+
+/**
+ * Starts the egress engine: listens on the proxy and DNS sockets (mode 0600) and serves every
+ * relayed stream with the policy, until `close()`.
+ */
+export async function startEgress(options: EgressOptions): Promise<Egress> {
+  const leaves = new LeafCache(await createLeafMinter(options.ca));
+  const engine = new EgressEngine(options, leaves);
+  const proxy = await listenUnix(options.proxySocket, (socket) => {
+    handleRelay(engine, socket).catch(() => socket.destroy());
+  });
+  let dns: net.Server;
+  try {
+    dns = await listenUnix(options.dnsSocket, (socket) => {
+      handleDns(engine, socket).catch(() => socket.destroy());
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    throw error;
+  }
   return {
     async close() {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(
-        [proxy, dns].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      const closed = [proxy, dns].map((server) =>
+        new Promise<void>((resolve) => server.close(() => resolve()))
       );
+      for (const socket of engine.sockets) socket.destroy();
+      await Promise.all(closed);
       await removeStaleSocket(options.proxySocket);
       await removeStaleSocket(options.dnsSocket);
     },
-    updatePolicy(next) {
-      ir = next;
+    updatePolicy(ir) {
+      engine.ir = ir;
     },
-    setMode(next) {
-      mode = next;
+    setMode(mode) {
+      engine.mode = mode;
     },
   };
 }

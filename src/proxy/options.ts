@@ -15,7 +15,7 @@ export interface EgressOptions {
   /** The compiled policy. */
   ir: PolicyIr;
   /** The CA that signs the leaves presented to the target. */
-  ca: CertificateAuthority;
+  ca: Pick<CertificateAuthority, "certPem" | "keyPem">;
   /** Secrets for header injection. */
   secrets: SecretStore;
   /** Where decisions go. */

@@ -1,0 +1,12 @@
+/** DNS for the target: allowed names resolved on the host, NXDOMAIN for the rest. */
+export { dnsAllowed } from "./allow.ts";
+export {
+  addressData,
+  buildResponse,
+  type DnsAnswer,
+  type DnsQuery,
+  parseQuery,
+  QTYPES,
+  RCODE,
+} from "./message.ts";
+export { ANSWER_TTL, answerQuery, type DnsStreamOptions, serveDnsStream } from "./serve.ts";

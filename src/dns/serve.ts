@@ -1,0 +1,108 @@
+import type net from "node:net";
+import type { EventSink } from "../events/mod.ts";
+import { dnsAllowed } from "./allow.ts";
+import {
+  addressData,
+  buildResponse,
+  type DnsAnswer,
+  formErr,
+  parseQuery,
+  QTYPES,
+  RCODE,
+} from "./message.ts";
+
+/** TTL of the answers leash gives (short: the policy may change). */
+export const ANSWER_TTL = 60;
+
+/** What one DNS stream needs from the session. */
+export interface DnsStreamOptions {
+  /** The current DNS allow-list (`PolicyIr.dns.allow`). */
+  allow: () => readonly string[];
+  /** The current mode; only `enforce` refuses. */
+  mode: () => "record" | "shadow" | "enforce";
+  events: EventSink;
+  /** Resolves a name on the host. @default Deno.resolveDns */
+  resolve?: (name: string, type: "A" | "AAAA") => Promise<string[]>;
+}
+
+async function resolveOnHost(name: string, type: "A" | "AAAA"): Promise<string[]> {
+  return await Deno.resolveDns(name, type);
+}
+
+/**
+ * Answers one length-prefixed DNS query (after the relay header): allowed names are resolved
+ * on the host (A/AAAA; other types get an empty answer), every other name gets NXDOMAIN.
+ * Returns the length-prefixed response.
+ */
+export async function answerQuery(
+  message: Uint8Array,
+  options: DnsStreamOptions,
+): Promise<Uint8Array> {
+  let query;
+  try {
+    query = parseQuery(message);
+  } catch (error) {
+    options.events.emit({
+      event: "dns.query",
+      decision: "deny",
+      layer: "proxy",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    return frame(formErr(message));
+  }
+  const qtype = QTYPES[query.type] ?? String(query.type);
+  const entry = dnsAllowed(options.allow(), query.name);
+  const mode = options.mode();
+  const base = { event: "dns.query" as const, layer: "proxy", host: query.name, qtype };
+  if (entry === undefined && mode === "enforce") {
+    options.events.emit({ ...base, decision: "deny", rule: null, rcode: "NXDOMAIN" });
+    return frame(buildResponse(query, RCODE.nxDomain));
+  }
+  const shadow = entry === undefined && mode === "shadow" ? { would_deny: true } : {};
+  let rcode: number = RCODE.noError;
+  const answers: DnsAnswer[] = [];
+  if (query.class === 1 && (query.type === 1 || query.type === 28)) {
+    try {
+      const ips = await (options.resolve ?? resolveOnHost)(
+        query.name,
+        query.type === 1 ? "A" : "AAAA",
+      );
+      for (const ip of ips) {
+        const data = addressData(ip);
+        if (data && data.type === query.type) answers.push({ ...data, ttl: ANSWER_TTL });
+      }
+    } catch (error) {
+      rcode = error instanceof Deno.errors.NotFound ? RCODE.nxDomain : RCODE.servFail;
+    }
+  }
+  options.events.emit({
+    ...base,
+    decision: "allow",
+    ...shadow,
+    rule: entry ?? null,
+    rcode: rcode === RCODE.noError ? "NOERROR" : rcode === RCODE.nxDomain ? "NXDOMAIN" : "SERVFAIL",
+    answers: answers.length,
+  });
+  return frame(buildResponse(query, rcode, answers));
+}
+
+function frame(message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + message.length);
+  out[0] = message.length >> 8;
+  out[1] = message.length & 0xff;
+  out.set(message, 2);
+  return out;
+}
+
+/** Reads `[len][message]` from a relay DNS stream whose header was consumed, answers, closes. */
+export async function serveDnsStream(
+  socket: net.Socket,
+  read: (n: number) => Promise<Uint8Array>,
+  options: DnsStreamOptions,
+): Promise<void> {
+  const prefix = await read(2);
+  const length = (prefix[0]! << 8) | prefix[1]!;
+  const message = await read(length);
+  const answer = await answerQuery(message, options);
+  await new Promise<void>((resolve) => socket.end(answer, () => resolve()));
+}
