@@ -1,0 +1,73 @@
+/** Polls the session's public dir for a BOOT marker until it parses, a check fails or time is up. */
+import { MarkerNonceError } from "../boot/mod.ts";
+
+/** Reads a marker: its text, or undefined when it does not exist yet. */
+export type MarkerReader = (path: string) => Promise<string | undefined>;
+
+/** Time for polling (a fake one in tests). */
+export interface PollClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const REAL_CLOCK: PollClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Reads a file from the real fs; undefined when it is missing. */
+export async function readMarkerFile(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Options for {@linkcode waitForMarker}. */
+export interface WaitMarkerOptions<T> {
+  /** Turns the text into a value; throws to refuse it (`MarkerNonceError`: keep waiting). */
+  parse: (text: string) => T;
+  /** Clock time (of `clock`) at which to give up. */
+  deadline: number;
+  /** @default {readMarkerFile} */
+  read?: MarkerReader;
+  /** @default {REAL_CLOCK} */
+  clock?: PollClock;
+  /** Pause between polls. @default 10 */
+  intervalMs?: number;
+  /** Runs between polls; throws to stop waiting (the target died, Ctrl-C). @default none */
+  check?: () => Promise<void> | void;
+}
+
+/** What {@linkcode waitForMarker} resolves to: the value, or why it gave up. */
+export type MarkerWait<T> = { ok: true; value: T } | { ok: false; reason: "timeout" };
+
+/**
+ * Waits for the marker at `path`. A stale marker of another session (`MarkerNonceError`) is
+ * ignored until a good one replaces it; any other parse error is thrown at once.
+ */
+export async function waitForMarker<T>(
+  path: string,
+  options: WaitMarkerOptions<T>,
+): Promise<MarkerWait<T>> {
+  const read = options.read ?? readMarkerFile;
+  const clock = options.clock ?? REAL_CLOCK;
+  const interval = options.intervalMs ?? 10;
+  for (;;) {
+    const text = await read(path);
+    if (text !== undefined) {
+      try {
+        return { ok: true, value: options.parse(text) };
+      } catch (error) {
+        if (!(error instanceof MarkerNonceError)) throw error;
+      }
+    }
+    await options.check?.();
+    if (clock.now() >= options.deadline) return { ok: false, reason: "timeout" };
+    await clock.sleep(Math.min(interval, Math.max(0, options.deadline - clock.now())));
+  }
+}
