@@ -239,7 +239,22 @@ async function handleTls(
     scheme: "https",
     target: { host, port: dest.port },
   });
-  secure.destroy();
+  await finish(secure);
+}
+
+/** Ends `socket` after everything written was flushed, then releases it. */
+function finish(socket: Duplex): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.once("close", done);
+    socket.once("error", done);
+    if (socket.writableFinished) done();
+    else socket.end(done);
+  });
 }
 
 async function tunnel(

@@ -112,3 +112,201 @@ Deno.test("proxy: a forbidden host gets 403 naming the rule, before any tunnel",
     await w.close();
   }
 });
+
+Deno.test("proxy: transparent TLS is decided by SNI and served with a leaf for it", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "allowed.test");
+    const bridge = w.transparent(`127.0.0.1:${port}`);
+    const ok = await curl([
+      "--cacert",
+      w.leashCaPath,
+      "--connect-to",
+      `allowed.test:${port}:127.0.0.1:${bridge.port}`,
+      `https://allowed.test:${port}/t`,
+    ]);
+    assert.equal(ok.stdout, "hello from allowed.test GET /t\n");
+    const e = w.events.find((e) => e.event === "net.connect" && e.host === "allowed.test");
+    assert.equal(e?.decision, "allow");
+    assert.equal(e?.addr, "127.0.0.1");
+    const fport = portOf(w, "forbidden.test");
+    const fbridge = w.transparent(`127.0.0.1:${fport}`);
+    const denied = await curl([
+      "--cacert",
+      w.leashCaPath,
+      "--connect-to",
+      `forbidden.test:${fport}:127.0.0.1:${fbridge.port}`,
+      `https://forbidden.test:${fport}/`,
+    ]);
+    assert.notEqual(denied.code, 0);
+    assert.equal(denied.stdout, "");
+    const d = w.events.find((e) => e.event === "net.connect" && e.host === "forbidden.test");
+    assert.equal(d?.decision, "deny");
+    assert.equal(d?.rule, "no-forbidden");
+    assert.equal(w.upstreams.get("forbidden.test")!.seen.length, 0);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: transparent plain HTTP is decided by the Host header", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "plain.test");
+    const bridge = w.transparent(`127.0.0.1:${port}`);
+    const ok = await curl(["-H", `Host: plain.test:${port}`, `http://127.0.0.1:${bridge.port}/x`]);
+    assert.equal(ok.stdout, "hello from plain.test GET /x\n");
+    const denied = await curl([
+      "-i",
+      "-H",
+      `Host: nowhere.test:${port}`,
+      `http://127.0.0.1:${bridge.port}/x`,
+    ]);
+    assert.match(denied.stdout, /^HTTP\/1\.1 403 /);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: HTTP method and path rules apply per request", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "allowed.test");
+    const proxy = ["-x", `http://127.0.0.1:${w.explicit.port}`, "--cacert", w.leashCaPath];
+    const admin = await curl([...proxy, "-i", `https://allowed.test:${port}/admin/users`]);
+    assert.match(admin.stdout, /\r\n\r\nHTTP\/1\.1 403 Forbidden/);
+    assert.match(admin.stdout, /denied by rule "no-admin"/);
+    const fine = await curl([...proxy, `https://allowed.test:${port}/public`]);
+    assert.equal(fine.stdout, "hello from allowed.test GET /public\n");
+    const pport = portOf(w, "plain.test");
+    const del = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "-i",
+      "-X",
+      "DELETE",
+      `http://plain.test:${pport}/thing`,
+    ]);
+    assert.match(del.stdout, /^HTTP\/1\.1 403 /);
+    assert.match(del.stdout, /denied by rule "no-delete"/);
+    assert.deepEqual(w.upstreams.get("plain.test")!.seen, []);
+    const denied = w.events.filter((e) => e.event === "http.request" && e.decision === "deny");
+    assert.deepEqual(denied.map((e) => [e.method, e.rule]), [["GET", "no-admin"], [
+      "DELETE",
+      "no-delete",
+    ]]);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: a secret header reaches the upstream and appears in no event", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "secret.test");
+    const r = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "--cacert",
+      w.leashCaPath,
+      "-H",
+      "Authorization: Bearer from-the-agent",
+      `https://secret.test:${port}/headers`,
+    ]);
+    assert.equal(JSON.parse(r.stdout).authorization, TOKEN);
+    const rewrite = w.events.find((e) => e.event === "http.rewrite");
+    assert.equal(rewrite?.decision, "allow");
+    assert.equal(rewrite?.rule, "inject-token");
+    assert.equal(rewrite?.value, "«secret:TOKEN»");
+    for (const line of w.lines) assert.ok(!line.includes("s3cr3t"), line);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: a Host header naming the secret's host over other TLS gets no secret", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "other.test");
+    const r = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "--cacert",
+      w.leashCaPath,
+      "-H",
+      `Host: secret.test:${port}`,
+      `https://other.test:${port}/headers`,
+    ]);
+    assert.equal(JSON.parse(r.stdout).authorization, undefined);
+    const seen = w.upstreams.get("other.test")!.seen;
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.headers.authorization, undefined);
+    const rewrite = w.events.find((e) => e.event === "http.rewrite");
+    assert.equal(rewrite?.decision, "deny");
+    assert.match(String(rewrite?.message), /does not match the TLS server name "other.test"/);
+    const plainPort = portOf(w, "plain.test");
+    await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "-H",
+      `Host: secret.test:${plainPort}`,
+      `http://secret.test:${plainPort}/headers`,
+    ]);
+    const denials = w.events.filter((e) => e.event === "http.rewrite" && e.decision === "deny");
+    assert.equal(denials.length, 2);
+    assert.match(String(denials[1]?.message), /not over verified TLS/);
+    for (const line of w.lines) assert.ok(!line.includes("s3cr3t"), line);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: an upstream with an untrusted certificate gets 502 and an event", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "untrusted.test");
+    const r = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "--cacert",
+      w.leashCaPath,
+      "-i",
+      `https://untrusted.test:${port}/`,
+    ]);
+    assert.match(r.stdout, /\r\n\r\nHTTP\/1\.1 502 Bad Gateway/);
+    assert.match(
+      r.stdout,
+      /\r\n\r\nleash: Cannot connect with TLS to "untrusted\.test:\d+": .+\n$/,
+    );
+    assert.deepEqual(w.upstreams.get("untrusted.test")!.seen, []);
+    const e = w.events.find((e) => e.event === "http.request" && e.status === 502);
+    assert.match(String(e?.message), /Cannot connect with TLS to "untrusted.test:\d+"/);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: keep-alive carries several requests over one client connection", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "allowed.test");
+    const r = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "--cacert",
+      w.leashCaPath,
+      "-w",
+      "%{num_connects}\n",
+      `https://allowed.test:${port}/one`,
+      `https://allowed.test:${port}/two`,
+    ]);
+    assert.equal(
+      r.stdout,
+      "hello from allowed.test GET /one\n1\nhello from allowed.test GET /two\n0\n",
+    );
+    assert.equal(w.events.filter((e) => e.event === "net.connect").length, 1);
+    assert.equal(w.events.filter((e) => e.event === "http.request").length, 2);
+  } finally {
+    await w.close();
+  }
+});
