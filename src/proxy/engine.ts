@@ -1,10 +1,10 @@
 import net from "node:net";
-import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { LeafCache } from "../ca/mod.ts";
 import type { EventFacts } from "../events/mod.ts";
 import type { ActionName, PolicyIr } from "../policy/mod.ts";
 import { isIpLiteral } from "./address.ts";
+import { connectVerifiedTls } from "./deno_conn.ts";
 import type { EgressMode, EgressOptions } from "./options.ts";
 import { judge, type Verdict } from "./verdict.ts";
 
@@ -30,7 +30,7 @@ export class EgressEngine {
   readonly leaves: LeafCache;
   readonly passthrough: Set<string>;
   readonly sockets = new Set<Duplex>();
-  readonly #trust: string[];
+  readonly #extraCa: string[];
 
   /** Creates the engine state. */
   constructor(options: EgressOptions, leaves: LeafCache) {
@@ -39,7 +39,7 @@ export class EgressEngine {
     this.options = options;
     this.leaves = leaves;
     this.passthrough = new Set((options.passthrough ?? []).map((h) => h.toLowerCase()));
-    this.#trust = [...tls.rootCertificates, ...(options.upstreamCa ?? [])];
+    this.#extraCa = options.upstreamCa ?? [];
   }
 
   /** Tracks a socket until it closes, with the idle timeout; errors close it. */
@@ -80,41 +80,41 @@ export class EgressEngine {
         throw new UpstreamError(`Cannot resolve "${host}"`, { cause: error });
       }
     }
-    const socket = secure
-      ? tls.connect({
-        host: address,
-        port,
-        ...(isIpLiteral(host) ? {} : { servername: host }),
-        ca: this.#trust,
-        ALPNProtocols: ["http/1.1"],
-        rejectUnauthorized: true,
-      })
-      : net.connect({ host: address, port, allowHalfOpen: true });
-    const ready = secure ? "secureConnect" : "connect";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new UpstreamError(`Cannot connect to "${host}:${port}": timed out`));
-      }, CONNECT_TIMEOUT_MS);
-      socket.once(ready, () => {
-        clearTimeout(timer);
-        socket.off("error", onError);
-        resolve();
-      });
-      const onError = (error: Error) => {
-        clearTimeout(timer);
-        socket.destroy();
-        const what = secure
-          ? `Cannot connect with TLS to "${host}:${port}"`
-          : `Cannot connect to "${host}:${port}"`;
-        reject(new UpstreamError(`${what}: ${error.message}`, { cause: error }));
-      };
-      socket.once("error", onError);
+    const what = secure
+      ? `Cannot connect with TLS to "${host}:${port}"`
+      : `Cannot connect to "${host}:${port}"`;
+    const connecting = secure
+      ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa })
+      : connectTcp(address, port);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UpstreamError(`${what}: timed out`)), CONNECT_TIMEOUT_MS);
     });
-    if (secure && !(socket as tls.TLSSocket).authorized) {
-      socket.destroy();
-      throw new UpstreamError(`Cannot verify the certificate of "${host}:${port}"`);
+    let socket: Duplex;
+    try {
+      socket = await Promise.race([connecting, timeout]);
+    } catch (error) {
+      connecting.then((late) => late.destroy(), () => {});
+      if (error instanceof UpstreamError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UpstreamError(`${what}: ${reason}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     return this.track(socket);
   }
+}
+
+function connectTcp(host: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, allowHalfOpen: true });
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    });
+    socket.once("error", (error) => {
+      socket.destroy();
+      reject(error);
+    });
+  });
 }

@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { compilePolicy } from "../../src/policy/mod.ts";
+import { curl, patternDigest, portOf, startWorld } from "./_proxy_harness.ts";
+
+const POLICY = `
+@id("allow-big")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"big.test");
+@id("allow-ws")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"ws.test");
+`;
+
+const SIZE = 100 * 1024 * 1024;
+
+async function sha256File(path: string): Promise<string> {
+  const out = await new Deno.Command("sha256sum", { args: [path], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split(" ")[0]!;
+}
+
+/** Runs `task` while sampling this process's RSS; returns the peak growth in bytes. */
+async function peakRssGrowth(task: () => Promise<void>): Promise<number> {
+  const base = Deno.memoryUsage().rss;
+  let peak = 0;
+  const timer = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss - base), 20);
+  try {
+    await task();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, Deno.memoryUsage().rss - base);
+}
+
+Deno.test("proxy: 100 MB streams both ways through TLS without being buffered whole", async () => {
+  const w = await startWorld({ policy: POLICY, https: ["big.test"] });
+  try {
+    const port = portOf(w, "big.test");
+    const proxy = ["-x", `http://127.0.0.1:${w.explicit.port}`, "--cacert", w.leashCaPath];
+    const file = join(w.dir, "down.bin");
+    // The proxy and the upstream share this process: a proxy that held a body whole would add
+    // at least SIZE to the peak (the broken node:tls client read-ahead added 1.5 x SIZE).
+    const downGrowth = await peakRssGrowth(async () => {
+      const down = await curl([
+        ...proxy,
+        "-o",
+        file,
+        "-w",
+        "%{size_download}",
+        `https://big.test:${port}/big?n=${SIZE}`,
+      ]);
+      assert.equal(down.stderr, "");
+      assert.equal(Number(down.stdout), SIZE);
+    });
+    assert.equal(await sha256File(file), patternDigest(SIZE));
+    assert.ok(downGrowth < SIZE, `RSS grew by ${downGrowth} bytes during the download`);
+    const upGrowth = await peakRssGrowth(async () => {
+      const up = await curl([
+        ...proxy,
+        "-H",
+        "Transfer-Encoding: chunked",
+        "--data-binary",
+        `@${file}`,
+        `https://big.test:${port}/upload`,
+      ]);
+      assert.deepEqual(JSON.parse(up.stdout), { bytes: SIZE, sha256: patternDigest(SIZE) });
+    });
+    assert.ok(upGrowth < SIZE, `RSS grew by ${upGrowth} bytes during the upload`);
+    const requests = w.events.filter((e) => e.event === "http.request");
+    assert.deepEqual(requests.map((e) => [e.status, e.bytes_in, e.bytes_out]), [
+      [200, SIZE, 0],
+      [200, requests[1]?.bytes_in, SIZE],
+    ]);
+  } finally {
+    await w.close();
+  }
+});
+
+function maskedTextFrame(text: string): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  const mask = [1, 2, 3, 4];
+  const frame = new Uint8Array(6 + payload.length);
+  frame.set([0x81, 0x80 | payload.length, ...mask]);
+  payload.forEach((b, i) => frame[6 + i] = b ^ mask[i % 4]!);
+  return frame;
+}
+
+Deno.test("proxy: a WebSocket upgrade is tunnelled after the 101", async () => {
+  const w = await startWorld({ policy: POLICY, http: ["ws.test"] });
+  try {
+    const port = portOf(w, "ws.test");
+    const socket = connect({ host: "127.0.0.1", port: w.explicit.port });
+    const received: Uint8Array[] = [];
+    let wake = () => {};
+    socket.on("data", (d: Uint8Array) => {
+      received.push(d);
+      wake();
+    });
+    socket.on("error", () => socket.destroy());
+    const text = () => new TextDecoder("latin1").decode(Buffer.concat(received));
+    const waitFor = async (re: RegExp) => {
+      while (!re.test(text())) await new Promise<void>((r) => wake = r);
+    };
+    socket.write(
+      `GET http://ws.test:${port}/ws HTTP/1.1\r\nHost: ws.test:${port}\r\n` +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    await waitFor(/\r\n\r\n/);
+    assert.match(text(), /^HTTP\/1\.1 101 /);
+    assert.match(text(), /sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/i);
+    socket.write(maskedTextFrame("one"));
+    await waitFor(/echo:one/);
+    socket.write(maskedTextFrame("two"));
+    await waitFor(/echo:two/);
+    socket.destroy();
+    assert.equal(w.events.find((e) => e.event === "http.request")?.status, 101);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: updatePolicy applies to new requests, setMode shadow lets denials through", async () => {
+  const w = await startWorld({ policy: POLICY, http: ["big.test"] });
+  try {
+    const port = portOf(w, "big.test");
+    const url = `http://big.test:${port}/x`;
+    const proxy = ["-x", `http://127.0.0.1:${w.explicit.port}`];
+    assert.equal((await curl([...proxy, url])).stdout, "hello from big.test GET /x\n");
+    w.egress.updatePolicy(
+      compilePolicy(`
+@id("block-big")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"big.test");
+`).ir,
+    );
+    assert.match((await curl([...proxy, url])).stdout, /denied by rule "block-big"/);
+    w.egress.setMode("shadow");
+    assert.equal((await curl([...proxy, url])).stdout, "hello from big.test GET /x\n");
+    const last = w.events.filter((e) => e.event === "http.request").at(-1);
+    assert.equal(last?.decision, "allow");
+    assert.equal(last?.would_deny, true);
+    assert.equal(last?.rule, "block-big");
+  } finally {
+    await w.close();
+  }
+});
+
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let out = "";
+    socket.on("data", (d) => out += new TextDecoder().decode(d));
+    socket.on("close", () => resolve(out));
+    socket.on("error", () => socket.destroy());
+    socket.write(request);
+  });
+}
+
+Deno.test("proxy: smuggling shapes and oversized heads get 400/431 and a closed connection", async () => {
+  const w = await startWorld({ policy: POLICY, http: ["big.test"] });
+  try {
+    const port = portOf(w, "big.test");
+    const url = `http://big.test:${port}/x`;
+    const clte = await rawExchange(
+      w.explicit.port,
+      `POST ${url} HTTP/1.1\r\nHost: big.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    );
+    assert.match(clte, /^HTTP\/1\.1 400 /);
+    const doubleCl = await rawExchange(
+      w.explicit.port,
+      `POST ${url} HTTP/1.1\r\nHost: big.test\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde`,
+    );
+    assert.match(doubleCl, /^HTTP\/1\.1 400 /);
+    const huge = await rawExchange(
+      w.explicit.port,
+      `GET ${url} HTTP/1.1\r\nHost: big.test\r\nX-Big: ${"a".repeat(70 * 1024)}\r\n\r\n`,
+    );
+    assert.match(huge, /^HTTP\/1\.1 431 /);
+    const garbage = await rawExchange(w.explicit.port, "\x16\x03\x01 not http at all\r\n\r\n");
+    assert.match(garbage, /^HTTP\/1\.1 400 /);
+    assert.deepEqual(w.upstreams.get("big.test")!.seen, []);
+    assert.equal(
+      (await curl(["-x", `http://127.0.0.1:${w.explicit.port}`, url])).stdout,
+      "hello from big.test GET /x\n",
+    );
+  } finally {
+    await w.close();
+  }
+});
