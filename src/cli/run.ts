@@ -1,5 +1,12 @@
-import { parseFlags } from "./args.ts";
+import { boolFlag, listFlag, parseFlags, stringFlag } from "./args.ts";
 import { type Command, showHelp } from "./command.ts";
+import { UsageError } from "./errors.ts";
+import { DockerClient } from "../docker/mod.ts";
+import { leashDirs } from "../session/paths.ts";
+import { parseRequired } from "../session/posture.ts";
+import { type RunIo, runSession } from "../session/run.ts";
+
+const MODES = ["record", "shadow", "enforce"] as const;
 
 /** `leash run`: run a command in a governed container. */
 export const runCommand: Command = {
@@ -7,16 +14,162 @@ export const runCommand: Command = {
   summary: "Run a command (an AI agent) in a container under policy",
   usage: "leash run [FLAGS] [--] COMMAND [ARGS...]",
   help: [
+    "Runs COMMAND in a new container of the image with the current directory mounted at the",
+    "same path (and used as the working directory). The policy is enforced before the",
+    "command's first instruction. leash exits with the command's status.",
+    "",
     "Flags:",
-    "  --image IMG                   Target image (else $LEASH_TARGET_IMAGE)",
+    "  --image IMG                   Target image (else $LEASH_TARGET_IMAGE); never pulled",
     "  --policy FILE                 Cedar policy (else ./leash.cedar, else the built-in default)",
     "  --mode record|shadow|enforce  Enforcement mode (default enforce)",
+    "  -e, --env KEY[=VAL]           Set an environment variable (KEY alone: from this shell)",
+    "  -v, --volume SRC:DST[:ro]     Bind-mount a host path",
+    "  -w, --workdir DIR             Working directory in the container (default: the cwd)",
+    "  --user UID[:GID]              Run the command as this user (default: the image's USER)",
+    "  --require LAYER,...           Fail unless these layers are active (see leash doctor)",
+    "  --bootstrap-timeout SECONDS   Bound on the start-up handshake (else",
+    "                                $LEASH_BOOTSTRAP_TIMEOUT, else 30)",
+    "  --secret NAME=SOURCE          A secret the proxy may inject (env:VAR, file:PATH, cmd:...)",
+    "  --listen ADDR                 Control UI address (accepted; the UI is not in this version)",
+    "  -I, --no-interactive          No TTY even when stdin is a terminal",
     "",
-    "Status: not implemented yet (see README.md, Status).",
+    "Environment: LEASH_TARGET_IMAGE, LEASH_BOOTSTRAP_TIMEOUT, LEASH_PRIVATE_DIR (CA key dir),",
+    "XDG_STATE_HOME (sessions and logs), XDG_RUNTIME_DIR (sockets), DOCKER_HOST.",
   ].join("\n"),
   async run(args, ctx) {
-    const flags = parseFlags("run", args, {}, { stopAtPositional: true });
+    const flags = parseFlags("run", args, {
+      image: { type: "string" },
+      policy: { type: "string" },
+      mode: { type: "string" },
+      env: { type: "string", short: "e", multiple: true },
+      volume: { type: "string", short: "v", multiple: true },
+      workdir: { type: "string", short: "w" },
+      user: { type: "string" },
+      require: { type: "string", multiple: true },
+      "bootstrap-timeout": { type: "string" },
+      secret: { type: "string", multiple: true },
+      listen: { type: "string" },
+      "no-interactive": { type: "boolean", short: "I" },
+    }, { stopAtPositional: true });
     if (flags.values.help) return await showHelp(this, ctx);
-    throw new Error("Cannot run `leash run`: not implemented yet in this version");
+    const command = flags.positionals;
+    if (command.length === 0) {
+      throw new UsageError("Missing COMMAND: write leash run [FLAGS] -- COMMAND [ARGS...]", "run");
+    }
+    const image = stringFlag(flags, "image") ?? ctx.env("LEASH_TARGET_IMAGE");
+    if (!image) {
+      throw new UsageError(
+        "No target image: pass --image IMG or set LEASH_TARGET_IMAGE (leash never pulls; build or load the image first)",
+        "run",
+      );
+    }
+    const mode = stringFlag(flags, "mode") ?? "enforce";
+    if (!(MODES as readonly string[]).includes(mode)) {
+      throw new UsageError(`Invalid --mode "${mode}": use record, shadow or enforce`, "run");
+    }
+    const timeoutText = stringFlag(flags, "bootstrap-timeout") ??
+      ctx.env("LEASH_BOOTSTRAP_TIMEOUT") ?? "30";
+    const timeout = Number(timeoutText);
+    if (!(timeout > 0 && timeout <= 86400)) {
+      throw new UsageError(
+        `Invalid bootstrap timeout "${timeoutText}": use seconds between 0 and 86400`,
+        "run",
+      );
+    }
+    let required;
+    try {
+      required = parseRequired(listFlag(flags, "require"));
+    } catch (error) {
+      throw new UsageError((error as Error).message, "run");
+    }
+    const listen = stringFlag(flags, "listen");
+    if (listen !== undefined && listen !== "" && !/^[^\s]+:\d{1,5}$/.test(listen)) {
+      throw new UsageError(`Invalid --listen "${listen}": use HOST:PORT, or "" for none`, "run");
+    }
+    const volumes = listFlag(flags, "volume").map((v) => {
+      const [src = "", dst = "", opt, extra] = v.split(":");
+      if (
+        !src.startsWith("/") || !dst.startsWith("/") || extra !== undefined ||
+        (opt !== undefined && opt !== "ro" && opt !== "rw")
+      ) {
+        throw new UsageError(`Invalid --volume "${v}": use /HOST/PATH:/CONTAINER/PATH[:ro]`, "run");
+      }
+      return v;
+    });
+    const env = listFlag(flags, "env").flatMap((e) => {
+      if (e.includes("=")) return [e];
+      const value = ctx.env(e);
+      return value === undefined ? [] : [`${e}=${value}`];
+    });
+    const user = stringFlag(flags, "user");
+    if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
+      throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");
+    }
+    const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+    const tty = terminal && !boolFlag(flags, "no-interactive");
+    const stdinOpen = tty || !Deno.stdin.isTerminal();
+    const host = ctx.env("DOCKER_HOST");
+    const docker = await DockerClient.connect(host === undefined ? {} : { host });
+    const io: RunIo = {
+      docker,
+      dirs: leashDirs((name) => ctx.env(name), Deno.uid()),
+      cwd: Deno.cwd(),
+      privateDir: ctx.env("LEASH_PRIVATE_DIR"),
+      entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
+      note: (text) => ctx.err(text),
+      stdio: {
+        stdin: stdinOpen ? Deno.stdin.readable : null,
+        writeOut: (data) => writeAll(Deno.stdout, data),
+        writeErr: (data) => writeAll(Deno.stderr, data),
+      },
+      onSignal(handler) {
+        const signals: ("SIGINT" | "SIGTERM" | "SIGWINCH")[] = ["SIGINT", "SIGTERM"];
+        if (tty) signals.push("SIGWINCH");
+        const listeners = signals.map((s) => [s, () => handler(s)] as const);
+        for (const [s, l] of listeners) Deno.addSignalListener(s, l);
+        return () => {
+          for (const [s, l] of listeners) Deno.removeSignalListener(s, l);
+        };
+      },
+      consoleSize: () => {
+        try {
+          return { rows: Deno.consoleSize().rows, columns: Deno.consoleSize().columns };
+        } catch {
+          return undefined;
+        }
+      },
+      setRaw: () => {
+        Deno.stdin.setRaw(true, { cbreak: false });
+        return () => Deno.stdin.setRaw(false);
+      },
+    };
+    if (listen !== undefined && listen !== "") {
+      await ctx.err(
+        `leash: --listen "${listen}" accepted; the control UI is not in this version\n`,
+      );
+    }
+    try {
+      return await runSession({
+        image,
+        command,
+        policyFlag: stringFlag(flags, "policy"),
+        mode: mode as typeof MODES[number],
+        env,
+        volumes,
+        workdir: stringFlag(flags, "workdir"),
+        user,
+        require: required,
+        bootstrapTimeoutS: timeout,
+        secrets: listFlag(flags, "secret"),
+        tty,
+      }, io);
+    } finally {
+      docker.close();
+    }
   },
 };
+
+async function writeAll(stream: typeof Deno.stdout, data: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < data.length) written += await stream.write(data.subarray(written));
+}

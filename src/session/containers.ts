@@ -1,0 +1,117 @@
+/** The Docker configs of a session's two containers (DESIGN.md §1), pure. */
+import type { ContainerCreateConfig } from "../docker/mod.ts";
+import { managerHostConfig } from "../manager/container.ts";
+
+/** Label on everything a session creates; `leash clean` finds leftovers by it. */
+export const SESSION_LABEL = "leash.session";
+
+/** Where the relay listens inside the target (the manager's explicit proxy port). */
+export const PROXY_URL = "http://127.0.0.1:3128";
+
+/** Container names of a session. */
+export function containerNames(id: string): { target: string; manager: string } {
+  return { target: `leash-${id}-target`, manager: `leash-${id}-manager` };
+}
+
+/** What the target container needs from the session. */
+export interface TargetConfigOptions {
+  image: string;
+  sessionId: string;
+  /** The user's command, passed to leash-entry untouched. */
+  command: string[];
+  /** The host's working directory: mounted at the same path. */
+  cwd: string;
+  /** Working directory inside (`-w`). @default {cwd} */
+  workdir?: string | undefined;
+  /** Session public dir → /leash; its bin → /leash/bin:ro. */
+  publicDir: string;
+  publicBin: string;
+  /** `-v SRC:DST[:ro]` mounts. */
+  volumes: string[];
+  /** `-e KEY=VAL` (resolved). */
+  env: string[];
+  nonce: string;
+  bootstrapTimeoutS: number;
+  /** Numeric uid:gid the command runs as; undefined: root. */
+  user?: string | undefined;
+  tty: boolean;
+  openStdin: boolean;
+}
+
+/** The target: `--network none`, host cgroupns, no NET_RAW, entrypoint leash-entry as root. */
+export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
+  const proxyEnv = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"].flatMap((name) => [
+    `${name}=${PROXY_URL}`,
+    `${name.toLowerCase()}=${PROXY_URL}`,
+  ]);
+  const noProxy = "localhost,127.0.0.1,::1";
+  const env = [
+    ...proxyEnv,
+    `NO_PROXY=${noProxy}`,
+    `no_proxy=${noProxy}`,
+    ...o.env,
+    `LEASH_SESSION_NONCE=${o.nonce}`,
+    `LEASH_BOOTSTRAP_TIMEOUT=${o.bootstrapTimeoutS}`,
+    ...(o.user === undefined ? [] : [`LEASH_USER=${o.user}`]),
+  ];
+  return {
+    Image: o.image,
+    Entrypoint: ["/leash/bin/leash-entry"],
+    Cmd: [...o.command],
+    Env: env,
+    User: "0:0",
+    WorkingDir: o.workdir ?? o.cwd,
+    Labels: { [SESSION_LABEL]: o.sessionId, "leash.role": "target" },
+    Tty: o.tty,
+    OpenStdin: o.openStdin,
+    StdinOnce: o.openStdin,
+    AttachStdin: o.openStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: {
+      NetworkMode: "none",
+      CgroupnsMode: "host",
+      CapDrop: ["NET_RAW"],
+      Binds: [
+        `${o.cwd}:${o.cwd}`,
+        `${o.publicDir}:/leash`,
+        `${o.publicBin}:/leash/bin:ro`,
+        ...o.volumes,
+      ],
+      // Docker turns IPv6 off in a --network none namespace; the relay serves ::1 too.
+      Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" },
+    },
+  };
+}
+
+/** What the manager container needs from the session. */
+export interface ManagerConfigOptions {
+  image: string;
+  sessionId: string;
+  /** The target's id: the manager joins its network namespace. */
+  target: string;
+  /** The socket dir, mounted at /leash-sock. */
+  socketDir: string;
+}
+
+/** The manager: the target's netns, host cgroupns, eBPF caps only, the socket dir. */
+export function managerConfig(o: ManagerConfigOptions): ContainerCreateConfig {
+  return {
+    Image: o.image,
+    Entrypoint: [
+      "/leash-helper",
+      "manager",
+      "--control",
+      "/leash-sock/control.sock",
+      "--proxy",
+      "/leash-sock/proxy.sock",
+      "--dns",
+      "/leash-sock/dns.sock",
+    ],
+    Labels: { [SESSION_LABEL]: o.sessionId, "leash.role": "manager" },
+    HostConfig: managerHostConfig({
+      networkMode: `container:${o.target}`,
+      binds: [`${o.socketDir}:/leash-sock`],
+    }),
+  };
+}

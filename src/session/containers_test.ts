@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { managerConfig, SESSION_LABEL, targetConfig } from "./containers.ts";
+
+const base = {
+  image: "img",
+  sessionId: "s1",
+  command: ["sh", "-c", "echo 'a b' \"c\""],
+  cwd: "/home/u/proj",
+  publicDir: "/state/s1/public",
+  publicBin: "/state/s1/public/bin",
+  volumes: ["/data:/data:ro"],
+  env: ["FOO=bar"],
+  nonce: "n0nce",
+  bootstrapTimeoutS: 30,
+  tty: false,
+  openStdin: true,
+};
+
+Deno.test("targetConfig() runs leash-entry as root with the command untouched", () => {
+  const c = targetConfig({ ...base, user: "1000:1000" });
+  assert.deepEqual(c.Entrypoint, ["/leash/bin/leash-entry"]);
+  assert.deepEqual(c.Cmd, base.command);
+  assert.equal(c.User, "0:0");
+  assert.equal(c.WorkingDir, "/home/u/proj");
+  assert.ok(c.Env!.includes("LEASH_USER=1000:1000"));
+  assert.ok(c.Env!.includes("LEASH_SESSION_NONCE=n0nce"));
+  assert.ok(c.Env!.includes("https_proxy=http://127.0.0.1:3128"));
+  assert.ok(c.Env!.includes("FOO=bar"));
+  assert.equal(c.Labels![SESSION_LABEL], "s1");
+  assert.equal(c.HostConfig!.NetworkMode, "none");
+  assert.equal(c.HostConfig!.CgroupnsMode, "host");
+  assert.deepEqual(c.HostConfig!.CapDrop, ["NET_RAW"]);
+  assert.deepEqual(c.HostConfig!.Binds, [
+    "/home/u/proj:/home/u/proj",
+    "/state/s1/public:/leash",
+    "/state/s1/public/bin:/leash/bin:ro",
+    "/data:/data:ro",
+  ]);
+});
+
+Deno.test("targetConfig() stays root without a user and honours -w", () => {
+  const c = targetConfig({ ...base, workdir: "/tmp" });
+  assert.ok(!c.Env!.some((e) => e.startsWith("LEASH_USER=")));
+  assert.equal(c.WorkingDir, "/tmp");
+});
+
+Deno.test("managerConfig() joins the target's netns and mounts only the socket dir", () => {
+  const c = managerConfig({ image: "m", sessionId: "s1", target: "abc", socketDir: "/run/l/s1" });
+  assert.equal(c.HostConfig!.NetworkMode, "container:abc");
+  assert.ok(c.HostConfig!.Binds!.includes("/run/l/s1:/leash-sock"));
+  assert.ok(!c.HostConfig!.Binds!.some((b) => b.includes("private")));
+  assert.equal(c.HostConfig!.Privileged, undefined);
+  assert.equal(c.Labels![SESSION_LABEL], "s1");
+});

@@ -1,0 +1,84 @@
+/**
+ * The target's filesystem as Landlock's carve-out enumeration sees it. Preferred: the
+ * container's own view through `/proc/<pid>/root` (exact: image layers and bind mounts).
+ * When the host process may not enter it (not root), paths under the target's bind mounts
+ * are read on the host, and anything else is reported as an unreadable directory, so the
+ * enumeration denies beneath it and says so (never grants what it could not see).
+ */
+import { join } from "node:path";
+import type { LandlockFs } from "../policy/mod.ts";
+
+/** A bind mount of the target: host `source` at container `target`. */
+export interface BindMount {
+  source: string;
+  target: string;
+}
+
+/** Parses `SRC:DST[:opts]` binds. */
+export function parseBinds(binds: readonly string[]): BindMount[] {
+  return binds.map((b) => {
+    const [source = "", target = ""] = b.split(":");
+    return { source, target };
+  });
+}
+
+/** A LandlockFs over the container's root seen from the host (`/proc/<pid>/root`). */
+export function rootLandlockFs(root: string): LandlockFs {
+  return {
+    async readDir(path) {
+      try {
+        const names: string[] = [];
+        for await (const e of Deno.readDir(join(root, path))) names.push(e.name);
+        return names;
+      } catch {
+        return undefined;
+      }
+    },
+    async stat(path) {
+      try {
+        const info = await Deno.lstat(join(root, path));
+        return info.isSymlink ? "symlink" : info.isDirectory ? "dir" : "file";
+      } catch {
+        return "missing";
+      }
+    },
+  };
+}
+
+/** A LandlockFs that sees only bind-mounted paths; the rest reads as unreadable dirs. */
+export function bindLandlockFs(binds: readonly BindMount[]): LandlockFs {
+  const host = (path: string) => {
+    const sorted = [...binds].sort((a, b) => b.target.length - a.target.length);
+    for (const b of sorted) {
+      if (path === b.target || path.startsWith(b.target + "/")) {
+        return b.source + path.slice(b.target.length);
+      }
+    }
+    return undefined;
+  };
+  const real = rootLandlockFs("/");
+  return {
+    readDir: (path) => {
+      const p = host(path);
+      return p === undefined ? Promise.resolve(undefined) : real.readDir(p);
+    },
+    stat: (path) => {
+      const p = host(path);
+      return p === undefined ? Promise.resolve("dir") : real.stat(p);
+    },
+  };
+}
+
+/** The best LandlockFs for the target whose init is `pid` on the host. */
+export async function targetLandlockFs(
+  pid: number,
+  binds: readonly BindMount[],
+): Promise<{ fs: LandlockFs; exact: boolean }> {
+  const root = `/proc/${pid}/root`;
+  try {
+    for await (const _ of Deno.readDir(root)) break;
+    return { fs: rootLandlockFs(root), exact: true };
+  } catch {
+    return { fs: bindLandlockFs(binds), exact: false };
+  }
+}

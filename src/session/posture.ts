@@ -1,0 +1,76 @@
+/** The session's posture (DESIGN.md §2): what the manager attached, plus Landlock, netns, proxy. */
+import { LAYER_NAMES, type LayerName, type LayerStatus } from "../posture/layers.ts";
+
+/** One layer of this session. */
+export interface SessionLayer {
+  name: LayerName;
+  status: LayerStatus;
+  reason: string;
+}
+
+/** What decides the session's posture. */
+export interface SessionPostureInput {
+  /** The manager's `active.layers`: "ok" or why not, per requested layer. */
+  attached: Record<string, string>;
+  /** Whether leash-entry will apply a Landlock ruleset. */
+  landlock: boolean;
+  /** Why Landlock is not used, when it is not. */
+  landlockReason: string;
+  /** Landlock warnings (carve-outs it could not express). */
+  landlockWarnings: number;
+  mode: "record" | "shadow" | "enforce";
+}
+
+/** Assesses every layer for this session; pure. */
+export function sessionPosture(input: SessionPostureInput): SessionLayer[] {
+  const attached = (name: LayerName): SessionLayer => {
+    const result = input.attached[name];
+    if (result === undefined) return { name, status: "off", reason: "not requested" };
+    if (result === "ok") return { name, status: "active", reason: "attached by the manager" };
+    return { name, status: "off", reason: result };
+  };
+  const layers: Record<LayerName, SessionLayer> = {
+    "kernel-lsm": attached("kernel-lsm"),
+    "cgroup-net": attached("cgroup-net"),
+    landlock: input.landlock
+      ? {
+        name: "landlock",
+        status: input.landlockWarnings > 0 ? "degraded" : "active",
+        reason: input.landlockWarnings > 0
+          ? `file/exec policy applied by leash-entry; ${input.landlockWarnings} approximation(s), see events`
+          : "file/exec policy applied by leash-entry (no live reload, no shadow mode)",
+      }
+      : { name: "landlock", status: "off", reason: input.landlockReason },
+    netns: { name: "netns", status: "active", reason: "target has only lo; egress via the relay" },
+    proxy: { name: "proxy", status: "active", reason: `host proxy, mode ${input.mode}` },
+    observe: attached("observe"),
+  };
+  return LAYER_NAMES.map((name) => layers[name]);
+}
+
+/** The layers `--require` asked for that are not active. */
+export function missingRequired(
+  layers: readonly SessionLayer[],
+  required: readonly string[],
+): SessionLayer[] {
+  return layers.filter((l) => required.includes(l.name) && l.status !== "active");
+}
+
+/** Checks `--require` names; throws `RangeError` for an unknown layer. */
+export function parseRequired(text: readonly string[]): LayerName[] {
+  const names = text.flatMap((t) => t.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of names) {
+    if (!(LAYER_NAMES as readonly string[]).includes(name)) {
+      throw new RangeError(
+        `Cannot require layer "${name}": unknown; layers are ${LAYER_NAMES.join(", ")}`,
+      );
+    }
+  }
+  return names as LayerName[];
+}
+
+/** One line per layer for the session banner. */
+export function renderSessionPosture(layers: readonly SessionLayer[]): string[] {
+  const width = Math.max(...layers.map((l) => l.name.length));
+  return layers.map((l) => `  ${l.name.padEnd(width)}  ${l.status.padEnd(8)}  ${l.reason}`);
+}
