@@ -5,11 +5,13 @@ import { suggest } from "../text/suggest.ts";
 import { doctorCommand } from "./doctor.ts";
 import { policyCommand } from "./policy.ts";
 import { runCommand } from "./run.ts";
+import { cleanCommand } from "./clean.ts";
 import { versionCommand } from "./version.ts";
 
 /** Every subcommand, in the order `leash --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  cleanCommand,
   doctorCommand,
   policyCommand,
   versionCommand,

@@ -1,0 +1,46 @@
+import { boolFlag, parseFlags } from "./args.ts";
+import { type Command, showHelp } from "./command.ts";
+import { DockerClient } from "../docker/mod.ts";
+import { cleanSessions } from "../session/clean.ts";
+import { leashDirs } from "../session/paths.ts";
+
+/** `leash clean`: remove leftovers of sessions whose leash process died. */
+export const cleanCommand: Command = {
+  name: "clean",
+  summary: "Remove containers and sockets left by dead sessions, and old manager images",
+  usage: "leash clean [--sessions]",
+  help: [
+    "Removes containers labelled leash.session whose leash process is gone (e.g. killed with",
+    "SIGKILL), their socket dirs, and leash-manager images built by other leash versions.",
+    "Sessions still running are never touched.",
+    "",
+    "Flags:",
+    "  --sessions  Also delete the session dirs (logs and events) of sessions not running",
+  ].join("\n"),
+  async run(args, ctx) {
+    const flags = parseFlags("clean", args, { sessions: { type: "boolean" } }, {
+      allowPositionals: false,
+    });
+    if (flags.values.help) return await showHelp(this, ctx);
+    const host = ctx.env("DOCKER_HOST");
+    const docker = await DockerClient.connect(host === undefined ? {} : { host });
+    try {
+      const report = await cleanSessions(
+        docker,
+        leashDirs((name) => ctx.env(name), Deno.uid()),
+        { sessions: boolFlag(flags, "sessions"), dockerHost: host },
+      );
+      const lines = [
+        ...report.containers.map((c) => `removed container ${c}`),
+        ...report.images.map((i) => `removed image ${i}`),
+        ...report.socketDirs.map((d) => `removed socket dir ${d}`),
+        ...report.sessionDirs.map((d) => `removed session dir ${d}`),
+      ];
+      await ctx.out(lines.length ? lines.join("\n") + "\n" : "nothing to clean\n");
+      for (const failure of report.failures) await ctx.err(`leash: cannot remove ${failure}\n`);
+      return report.failures.length > 0 ? 1 : 0;
+    } finally {
+      docker.close();
+    }
+  },
+};

@@ -1,0 +1,85 @@
+/** `leash clean`: removes what dead sessions left and manager images of other builds. */
+import { join } from "node:path";
+import type { DockerClient } from "../docker/mod.ts";
+import { MANAGER_LABEL, managerImageContext } from "../manager/image.ts";
+import { listImagesByLabel } from "./docker_list.ts";
+import { findOrphans } from "./orphans.ts";
+import { ownerAlive } from "./owner.ts";
+import type { LeashDirs } from "./paths.ts";
+
+/** Options for {@linkcode cleanSessions}. */
+export interface CleanOptions {
+  /** Also delete the session dirs (logs included) of sessions that are not running. @default false */
+  sessions?: boolean;
+  /** `DOCKER_HOST`. @default {the environment's} */
+  dockerHost?: string | undefined;
+}
+
+/** What {@linkcode cleanSessions} removed. */
+export interface CleanReport {
+  containers: string[];
+  images: string[];
+  socketDirs: string[];
+  sessionDirs: string[];
+  /** Things that could not be removed, with why. */
+  failures: string[];
+}
+
+/** Removes orphan containers, stale socket dirs, other manager images (and old sessions). */
+export async function cleanSessions(
+  client: DockerClient,
+  dirs: LeashDirs,
+  options: CleanOptions = {},
+): Promise<CleanReport> {
+  const report: CleanReport = {
+    containers: [],
+    images: [],
+    socketDirs: [],
+    sessionDirs: [],
+    failures: [],
+  };
+  for (const orphan of await findOrphans(client, dirs.state, options.dockerHost)) {
+    try {
+      await client.containers.remove(orphan.id, { force: true });
+      report.containers.push(orphan.name);
+    } catch (error) {
+      report.failures.push(`container "${orphan.name}": ${(error as Error).message}`);
+    }
+  }
+  const current = (await managerImageContext()).tag;
+  for (const image of await listImagesByLabel(client, MANAGER_LABEL, options.dockerHost)) {
+    const tags = image.RepoTags ?? [];
+    if (tags.includes(current)) continue;
+    try {
+      await client.images.remove(image.Id, { force: false });
+      report.images.push(tags[0] ?? image.Id);
+    } catch (error) {
+      report.failures.push(`image "${tags[0] ?? image.Id}": ${(error as Error).message}`);
+    }
+  }
+  const sessionsDir = join(dirs.state, "sessions");
+  for (
+    const [base, list] of [[dirs.runtime, report.socketDirs], [
+      sessionsDir,
+      report.sessionDirs,
+    ]] as const
+  ) {
+    if (base === sessionsDir && !options.sessions) continue;
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(base));
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory || await ownerAlive(join(sessionsDir, entry.name))) continue;
+      try {
+        await Deno.remove(join(base, entry.name), { recursive: true });
+        list.push(join(base, entry.name));
+      } catch (error) {
+        report.failures.push(`"${join(base, entry.name)}": ${(error as Error).message}`);
+      }
+    }
+  }
+  return report;
+}
