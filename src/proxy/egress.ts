@@ -93,5 +93,8 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
     setMode(mode) {
       engine.mode = mode;
     },
+    get openConnections() {
+      return engine.sockets.size;
+    },
   };
 }

@@ -170,6 +170,10 @@ export function startBridge(socketPath: string, dst?: string): Bridge {
 export interface World {
   dir: string;
   leashCaPath: string;
+  /** The CA of the trusted test upstreams (for clients of passthrough hosts). */
+  upstreamCaPath: string;
+  /** Relayed connections the engine still holds. */
+  openSockets(): number;
   events: EventFacts[];
   /** Every event line as the session log would write it (masked). */
   lines: string[];
@@ -204,6 +208,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const stranger = await createCa({ commonName: "a CA nobody trusts" });
   const leashCaPath = join(dir, "leash-ca.pem");
   await Deno.writeTextFile(leashCaPath, leashCa.certPem);
+  const upstreamCaPath = join(dir, "upstream-ca.pem");
+  await Deno.writeTextFile(upstreamCaPath, upstreamCa.certPem);
   const upstreams = new Map<string, Upstream>();
   for (const name of options.https ?? []) {
     upstreams.set(name, await startUpstream(name, upstreamCa));
@@ -247,6 +253,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   return {
     dir,
     leashCaPath,
+    upstreamCaPath,
+    openSockets: () => egress.openConnections,
     events,
     lines,
     egress,

@@ -310,3 +310,76 @@ Deno.test("proxy: keep-alive carries several requests over one client connection
     await w.close();
   }
 });
+
+Deno.test("proxy: passthrough hosts are tunnelled without MITM but still host-checked", async () => {
+  const w = await startWorld({
+    policy: POLICY,
+    https: ["allowed.test", "forbidden.test"],
+    passthrough: ["allowed.test", "forbidden.test"],
+  });
+  try {
+    const port = portOf(w, "allowed.test");
+    const proxy = ["-x", `http://127.0.0.1:${w.explicit.port}`];
+    const ok = await curl([
+      ...proxy,
+      "--cacert",
+      w.upstreamCaPath,
+      `https://allowed.test:${port}/p`,
+    ]);
+    assert.equal(ok.stdout, "hello from allowed.test GET /p\n");
+    assert.equal(w.events.filter((e) => e.event === "http.request").length, 0);
+    const mitm = await curl([
+      ...proxy,
+      "--cacert",
+      w.leashCaPath,
+      `https://allowed.test:${port}/p`,
+    ]);
+    assert.notEqual(mitm.code, 0, "the leash CA must not have signed a passthrough host");
+    const fport = portOf(w, "forbidden.test");
+    const denied = await curl([
+      ...proxy,
+      "--cacert",
+      w.upstreamCaPath,
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_connect}",
+      `https://forbidden.test:${fport}/`,
+    ]);
+    assert.equal(denied.stdout, "403");
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("proxy: no relayed connection is left open after 200 requests", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "allowed.test");
+    for (let i = 0; i < 20; i++) {
+      const urls = Array.from({ length: 10 }, (_, j) => `https://allowed.test:${port}/${i}-${j}`);
+      const r = await curl([
+        "-x",
+        `http://127.0.0.1:${w.explicit.port}`,
+        "--cacert",
+        w.leashCaPath,
+        "--parallel",
+        "--parallel-max",
+        "10",
+        ...urls.flatMap((u) => ["-o", "/dev/null", u]),
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.equal(
+      w.events.filter((e) => e.event === "http.request" && e.status === 200).length,
+      200,
+    );
+    // Closing is asynchronous after curl exits; give it a generous bound instead of hanging.
+    for (let i = 0; i < 500 && w.openSockets() > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(w.openSockets(), 0);
+  } finally {
+    await w.close();
+  }
+});
