@@ -150,6 +150,19 @@ class Session {
   }
 
   async run(): Promise<number> {
+    try {
+      return await this.#run();
+    } catch (error) {
+      if (this.#commandStarted || !this.#targetExit || error instanceof BootError) throw error;
+      // A Docker call failed because the target died (e.g. the manager cannot join its
+      // network namespace): the target's exit is the real story.
+      await Promise.race([this.#targetExit, delay(1000)]);
+      if (this.#targetExited === undefined) throw error;
+      throw await this.#explain(new TargetExit(this.#targetExited));
+    }
+  }
+
+  async #run(): Promise<number> {
     this.#unsubscribe = this.#io.onSignal((signal) => this.#onSignal(signal));
     const started = performance.now();
     const deadline = started + this.#o.bootstrapTimeoutS * 1000;
