@@ -58,6 +58,8 @@ export interface VerifiedTlsOptions {
 /** Dials TCP, runs a verified TLS handshake for `serverName`, returns the stream. */
 export async function connectVerifiedTls(options: VerifiedTlsOptions): Promise<Duplex> {
   const tcp = await Deno.connect({ hostname: options.address, port: options.port });
+  // Small request heads must not wait for delayed ACKs (Nagle).
+  tcp.setNoDelay(true);
   let tls: Deno.TlsConn;
   try {
     tls = await Deno.startTls(tcp, {

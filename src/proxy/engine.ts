@@ -108,6 +108,7 @@ export class EgressEngine {
 function connectTcp(host: string, port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port, allowHalfOpen: true });
+    socket.setNoDelay(true);
     socket.once("connect", () => {
       socket.off("error", reject);
       resolve(socket);
