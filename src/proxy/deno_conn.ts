@@ -8,9 +8,15 @@ const READ_SIZE = 64 * 1024;
  * client socket under Deno 2.9 reads ahead without bound, so a fast upstream would be
  * buffered whole in memory).
  */
-export function connDuplex(conn: Deno.Conn): Duplex {
+export function connDuplex(conn: Deno.Conn, idleMs: number = 5 * 60 * 1000): Duplex {
   let closed = false;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const touch = () => {
+    clearTimeout(idle);
+    if (!closed) idle = setTimeout(() => duplex.destroy(new Error("Idle timeout")), idleMs);
+  };
   const close = () => {
+    clearTimeout(idle);
     if (closed) return;
     closed = true;
     try {
@@ -19,12 +25,15 @@ export function connDuplex(conn: Deno.Conn): Duplex {
       // already closed
     }
   };
-  return new Duplex({
+  const duplex: Duplex = new Duplex({
     allowHalfOpen: true,
     read() {
       const buffer = new Uint8Array(READ_SIZE);
       conn.read(buffer).then(
-        (n) => this.push(n === null ? null : buffer.subarray(0, n)),
+        (n) => {
+          touch();
+          this.push(n === null ? null : buffer.subarray(0, n));
+        },
         (error) => this.destroy(error instanceof Error ? error : new Error(String(error))),
       );
     },
@@ -32,7 +41,10 @@ export function connDuplex(conn: Deno.Conn): Duplex {
       (async () => {
         let at = 0;
         while (at < chunk.length) at += await conn.write(chunk.subarray(at));
-      })().then(() => callback(), (error) => callback(error));
+      })().then(() => {
+        touch();
+        callback();
+      }, (error) => callback(error));
     },
     final(callback) {
       conn.closeWrite().then(() => callback(), () => callback());
@@ -42,6 +54,8 @@ export function connDuplex(conn: Deno.Conn): Duplex {
       callback(error);
     },
   });
+  touch();
+  return duplex;
 }
 
 /** Options for {@linkcode connectVerifiedTls}. */
