@@ -270,10 +270,10 @@ async function tunnel(
   } catch (error) {
     engine.emit({
       event: "net.connect",
-      decision: "deny",
       layer: "proxy",
       host,
       port,
+      error: true,
       message: error instanceof Error ? error.message : String(error),
     });
     client.destroy();

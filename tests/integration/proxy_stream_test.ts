@@ -187,3 +187,80 @@ Deno.test("proxy: smuggling shapes and oversized heads get 400/431 and a closed 
     await w.close();
   }
 });
+
+/** A TCP echo server on 127.0.0.1 (not HTTP, not TLS). */
+function startEcho(): { port: number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const tasks: Promise<void>[] = [];
+  const accept = (async () => {
+    for await (const conn of listener) {
+      tasks.push((async () => {
+        const buffer = new Uint8Array(1024);
+        try {
+          for (;;) {
+            const n = await conn.read(buffer);
+            if (n === null) break;
+            await conn.write(buffer.subarray(0, n));
+          }
+        } catch {
+          // the peer went away
+        } finally {
+          conn.close();
+        }
+      })());
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      listener.close();
+      await accept.catch(() => {});
+      await Promise.all(tasks);
+    },
+  };
+}
+
+Deno.test("proxy: transparent raw TCP is decided on the original destination IP and port", async () => {
+  const echo = startEcho();
+  const other = startEcho();
+  const w = await startWorld({
+    policy: `@id("echo-port")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.1:${echo.port}");`,
+  });
+  try {
+    const allowed = w.transparent(`127.0.0.1:${echo.port}`);
+    assert.equal(await rawExchangeUntil(allowed.port, "ping\n", "ping\n"), "ping\n");
+    const e = w.events.find((e) => e.event === "net.connect");
+    assert.deepEqual([e?.decision, e?.rule, e?.addr, e?.port], [
+      "allow",
+      "echo-port",
+      "127.0.0.1",
+      echo.port,
+    ]);
+    const denied = w.transparent(`127.0.0.1:${other.port}`);
+    assert.equal(await rawExchange(denied.port, "ping\n"), "");
+    assert.deepEqual([w.events.at(-1)?.decision, w.events.at(-1)?.port], ["deny", other.port]);
+    w.egress.setMode("record");
+    assert.equal(await rawExchangeUntil(denied.port, "ping\n", "ping\n"), "ping\n");
+    const last = w.events.at(-1);
+    assert.deepEqual([last?.decision, last?.would_deny], ["allow", undefined]);
+  } finally {
+    await w.close();
+    await echo.close();
+    await other.close();
+  }
+});
+
+function rawExchangeUntil(port: number, request: string, expect: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let out = "";
+    socket.on("data", (d) => {
+      out += new TextDecoder().decode(d);
+      if (out.length >= expect.length) socket.end();
+    });
+    socket.on("close", () => resolve(out));
+    socket.on("error", () => socket.destroy());
+    socket.write(request);
+  });
+}
