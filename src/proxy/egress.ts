@@ -82,6 +82,7 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
       const closed = [proxy, dns].map((server) =>
         new Promise<void>((resolve) => server.close(() => resolve()))
       );
+      engine.pool.clear();
       for (const socket of engine.sockets) socket.destroy();
       await Promise.all(closed);
       await removeStaleSocket(options.proxySocket);
@@ -94,7 +95,7 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
       engine.mode = mode;
     },
     get openConnections() {
-      return engine.sockets.size;
+      return engine.sockets.size - engine.pool.size;
     },
   };
 }

@@ -6,6 +6,7 @@ import type { ActionName, PolicyIr } from "../policy/mod.ts";
 import { isIpLiteral } from "./address.ts";
 import { connectVerifiedTls } from "./deno_conn.ts";
 import type { EgressMode, EgressOptions } from "./options.ts";
+import { UpstreamPool } from "./pool.ts";
 import { judge, type Verdict } from "./verdict.ts";
 
 /** Sockets idle this long are closed. */
@@ -30,6 +31,7 @@ export class EgressEngine {
   readonly leaves: LeafCache;
   readonly passthrough: Set<string>;
   readonly sockets = new Set<Duplex>();
+  readonly pool = new UpstreamPool();
   readonly #extraCa: string[];
 
   /** Creates the engine state. */

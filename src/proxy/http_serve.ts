@@ -20,6 +20,7 @@ import {
 } from "./http_head.ts";
 import { respond } from "./respond.ts";
 import { applyRewrites } from "./rewrite.ts";
+import type { Upstream } from "./pool.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
 import { denyReason, verdictFacts } from "./verdict.ts";
 
@@ -35,12 +36,6 @@ export interface HttpContext {
   target?: { host: string; port: number };
   /** Plain HTTP on the transparent port: the Host header names the destination. */
   hostFromHeader?: boolean;
-}
-
-interface Upstream {
-  key: string;
-  socket: Duplex;
-  reader: StreamReader;
 }
 
 interface Route {
@@ -90,9 +85,17 @@ export async function serveHttp(
   ctx: HttpContext,
 ): Promise<void> {
   let upstream: Upstream | undefined;
+  // True between complete exchanges: the upstream may then serve another client connection.
+  let reusable = false;
   const dropUpstream = () => {
-    upstream?.socket.destroy();
+    if (upstream && reusable) engine.pool.put(upstream);
+    else upstream?.socket.destroy();
     upstream = undefined;
+    reusable = false;
+  };
+  const dial = async (key: string, r: Route): Promise<Upstream> => {
+    const socket = await engine.dial(r.host, r.port, ctx.scheme === "https");
+    return { key, socket, reader: new StreamReader(socket) };
   };
   try {
     for (;;) {
@@ -153,42 +156,52 @@ export async function serveHttp(
       );
       const key = `${ctx.scheme}://${hostPort(r.host, r.port)}`;
       if (upstream && upstream.key !== key) dropUpstream();
+      let reused = upstream !== undefined;
       if (!upstream) {
+        upstream = engine.pool.take(key);
+        reused = upstream !== undefined;
+      }
+      reusable = false;
+      let sent = 0;
+      let bodyDone: Promise<void> = Promise.resolve();
+      let response;
+      for (let attempt = 0;; attempt++) {
         try {
-          const socket = await engine.dial(r.host, r.port, ctx.scheme === "https");
-          upstream = { key, socket, reader: new StreamReader(socket) };
+          if (!upstream) upstream = await dial(key, r);
+          const up = upstream;
+          bodyDone = (async () => {
+            await writeAll(up.socket, formatRequestHead(head.method, r.path, headers));
+            sent = await copyBody(reader, up.socket, framing);
+          })();
+          bodyDone.catch(() => {});
+          for (;;) {
+            const bytes = await up.reader.readUntil(HEAD_END, MAX_HEAD_BYTES);
+            if (bytes === null) {
+              throw new UpstreamError("Cannot read the response: upstream closed");
+            }
+            response = parseResponseHead(bytes);
+            if (response.status >= 100 && response.status < 200 && response.status !== 101) {
+              await writeAll(client, bytes);
+              continue;
+            }
+            break;
+          }
+          break;
         } catch (error) {
-          const message = error instanceof UpstreamError ? error.message : String(error);
+          dropUpstream();
+          // A reused connection the server closed meanwhile: retry once on a fresh one when
+          // nothing of the client's body was consumed.
+          if (reused && attempt === 0 && framing.kind === "none" && sent === 0) {
+            reused = false;
+            continue;
+          }
+          const message = error instanceof Error ? error.message : String(error);
           engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message });
           await respond(client, 502, `leash: ${message}`, true);
           return;
         }
       }
-      const up = upstream;
-      let sent = 0;
-      const bodyDone = (async () => {
-        await writeAll(up.socket, formatRequestHead(head.method, r.path, headers));
-        sent = await copyBody(reader, up.socket, framing);
-      })();
-      bodyDone.catch(() => {});
-      let response;
-      try {
-        for (;;) {
-          const bytes = await up.reader.readUntil(HEAD_END, MAX_HEAD_BYTES);
-          if (bytes === null) throw new UpstreamError("Cannot read the response: upstream closed");
-          response = parseResponseHead(bytes);
-          if (response.status >= 100 && response.status < 200 && response.status !== 101) {
-            await writeAll(client, bytes);
-            continue;
-          }
-          break;
-        }
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message });
-        await respond(client, 502, `leash: ${message}`, true);
-        return;
-      }
+      const up = upstream!;
       if (response.status === 101 && upgrade) {
         await writeAll(
           client,
@@ -197,6 +210,7 @@ export async function serveHttp(
         engine.emit({ ...base, ...verdictFacts(verdict), status: 101 });
         await bodyDone;
         await Promise.all([pump(reader, up.socket), pump(up.reader, client)]);
+        dropUpstream();
         return;
       }
       const rFraming = responseFraming(head.method, response);
@@ -217,7 +231,8 @@ export async function serveHttp(
         bytes_in: received,
         duration_ms: Math.round(performance.now() - started),
       });
-      if (!upstreamAlive) dropUpstream();
+      if (upstreamAlive) reusable = true;
+      else dropUpstream();
       if (!alive) {
         client.end();
         return;

@@ -40,6 +40,6 @@ export interface Egress {
   updatePolicy(ir: PolicyIr): void;
   /** Switches the mode for new decisions. */
   setMode(mode: EgressMode): void;
-  /** Client and upstream sockets currently open (for leak checks and status). */
+  /** Client and upstream sockets in use, idle pooled upstreams not counted (leak checks, status). */
   readonly openConnections: number;
 }

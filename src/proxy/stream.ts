@@ -113,6 +113,12 @@ export class StreamReader {
     return result || ready();
   }
 
+  /** Whether the stream ended, failed, or holds unread bytes (then it cannot start a new exchange). */
+  get spent(): boolean {
+    return this.#ended || this.#error !== undefined || this.#stream.destroyed ||
+      this.#pending.length > 0 || this.#stream.readableLength > 0;
+  }
+
   /** Puts bytes back in front of the stream. */
   unread(bytes: Uint8Array): void {
     if (bytes.length > 0) this.#pending.unshift(bytes);

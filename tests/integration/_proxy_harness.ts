@@ -12,7 +12,7 @@ export interface Upstream {
   name: string;
   port: number;
   /** Requests it received: method, path, headers. */
-  seen: { method: string; path: string; headers: Record<string, string> }[];
+  seen: { method: string; path: string; headers: Record<string, string>; remotePort: number }[];
   close(): Promise<void>;
 }
 
@@ -42,11 +42,16 @@ export function patternDigest(n: number): string {
   return hash.digest("hex");
 }
 
-async function handler(name: string, seen: Upstream["seen"], request: Request): Promise<Response> {
+async function handler(
+  name: string,
+  seen: Upstream["seen"],
+  request: Request,
+  remotePort: number,
+): Promise<Response> {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
   request.headers.forEach((v, k) => headers[k] = v);
-  seen.push({ method: request.method, path: url.pathname + url.search, headers });
+  seen.push({ method: request.method, path: url.pathname + url.search, headers, remotePort });
   if (url.pathname === "/ws") {
     const { socket, response } = Deno.upgradeWebSocket(request);
     socket.onmessage = (e) => socket.send(`echo:${e.data}`);
@@ -89,7 +94,7 @@ export async function startUpstream(
     signal: ac.signal,
     onListen: () => {},
     ...tlsOptions,
-  }, (request) => handler(name, seen, request));
+  }, (request, info) => handler(name, seen, request, (info.remoteAddr as Deno.NetAddr).port));
   return {
     name,
     port: server.addr.port,

@@ -383,3 +383,22 @@ Deno.test("proxy: no relayed connection is left open after 200 requests", async 
     await w.close();
   }
 });
+
+Deno.test("proxy: separate client connections reuse a pooled upstream connection", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "allowed.test");
+    const proxy = ["-x", `http://127.0.0.1:${w.explicit.port}`, "--cacert", w.leashCaPath];
+    for (const path of ["/a", "/b", "/c"]) {
+      const r = await curl([...proxy, `https://allowed.test:${port}${path}`]);
+      assert.equal(r.stdout, `hello from allowed.test GET ${path}\n`);
+      for (let i = 0; i < 500 && w.openSockets() > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    const ports = w.upstreams.get("allowed.test")!.seen.map((s) => s.remotePort);
+    assert.equal(new Set(ports).size, 1, `upstream client ports ${ports.join(", ")}`);
+  } finally {
+    await w.close();
+  }
+});
