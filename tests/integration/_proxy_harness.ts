@@ -121,7 +121,7 @@ export function startBridge(socketPath: string, dst?: string): Bridge {
     let unix: Deno.UnixConn | undefined;
     try {
       // As the C relay must: without it, writes after the TLS handshake wait for delayed ACKs.
-      conn.setNoDelay(true);
+      (conn as Deno.TcpConn).setNoDelay(true);
       unix = await Deno.connect({ transport: "unix", path: socketPath });
       conns.add(unix);
       const src = `127.0.0.1:${(conn.remoteAddr as Deno.NetAddr).port}`;
