@@ -232,7 +232,7 @@ class Session {
       stdin: this.#io.stdio.stdin !== null,
       tty: this.#o.tty,
     });
-    const pump = pumpStdio(attach, this.#io.stdio);
+    const pump = pumpStdio(attach, this.#io.stdio, { closeStdin: !this.#o.tty });
     this.#targetExit = this.#docker.containers.wait(this.#target, { condition: "next-exit" })
       .then((r) => (this.#targetExited = r.StatusCode), () => (this.#targetExited = -1));
     this.#phase = "entry";

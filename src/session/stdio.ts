@@ -9,10 +9,20 @@ export interface HostStdio {
   writeErr(data: Uint8Array): Promise<void>;
 }
 
+/** Options for {@linkcode pumpStdio}. */
+export interface PumpOptions {
+  /**
+   * Forward end of input as a half-close. Off for TTY sessions: the engine ends a TTY
+   * attach when its stdin closes, which would cut the output. @default true
+   */
+  closeStdin?: boolean;
+}
+
 /** Pumps the attach session both ways; `output` settles once the container's streams end. */
 export function pumpStdio(
   session: AttachSession,
   stdio: HostStdio,
+  options: PumpOptions = {},
 ): { output: Promise<void>; stop(): void } {
   let stopped = false;
   const reader = stdio.stdin?.getReader();
@@ -24,7 +34,7 @@ export function pumpStdio(
         if (done || stopped) break;
         await session.write(value);
       }
-      if (!stopped) await session.closeStdin();
+      if (!stopped && options.closeStdin !== false) await session.closeStdin();
     } catch {
       // The container went away; nothing left to feed.
     }

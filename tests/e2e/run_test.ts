@@ -285,3 +285,48 @@ Deno.test("leash run: after SIGKILL of leash the manager fails closed and leash 
   assert.match(clean.stdout, new RegExp(`removed container leash-${session}-target`));
   await assertNoContainers(docker, session);
 });
+
+/**
+ * leash-entry before the fix stops its command with SIGTTOU in TTY sessions (supervise()
+ * calls tcsetpgrp without blocking SIGTTOU); `LEASH_TEST_HELPER` selects a fixed build.
+ */
+async function ttyEntry(): Promise<{ env: Record<string, string>; skip?: string }> {
+  const helper = Deno.env.get("LEASH_TEST_HELPER");
+  if (helper) return { env: { LEASH_ENTRY_BINARY: helper } };
+  const source = await Deno.readTextFile(new URL("../../bpf/helper/entry.c", import.meta.url));
+  const fixed = /sigaddset\([^)]*SIGTTOU\)/.test(source);
+  return fixed ? { env: {} } : {
+    env: {},
+    skip:
+      "leash-entry stops the command with SIGTTOU in TTY sessions (bpf/helper/entry.c supervise()); set LEASH_TEST_HELPER to a fixed build",
+  };
+}
+
+const entry = await ttyEntry();
+if (entry.skip) Deno.stderr.writeSync(new TextEncoder().encode(`skip (TTY test): ${entry.skip}\n`));
+
+Deno.test({
+  name: "leash run: with a terminal the command gets a TTY of the terminal's size",
+  ignore: entry.skip !== undefined,
+}, async () => {
+  await using box = await sandbox();
+  const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+  const inner = [Deno.execPath(), "run", "-A", "--quiet", MAIN, "run", "--image", image, "--"]
+    .map((a) => `'${a}'`).join(" ");
+  const shell =
+    `stty cols 91 rows 33; ${inner} sh -c 'test -t 0 && echo is-a-tty; stty size; exit 3'`;
+  const log = join(box.root, "typescript");
+  const r = await new Deno.Command("script", {
+    args: ["-qec", shell, log],
+    cwd: box.workspace,
+    env: { ...box.env, ...entry.env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const text = await Deno.readTextFile(log);
+  assert.equal(r.code, 3, text);
+  assert.match(text, /is-a-tty/);
+  assert.match(text, /33 91/);
+  await assertNoContainers(docker, sessionOf(text));
+});
