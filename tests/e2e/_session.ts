@@ -28,8 +28,11 @@ export async function sandbox(): Promise<Sandbox> {
   // Short: the socket dir lives under it and unix socket paths are limited to 107 bytes.
   const root = await Deno.makeTempDir({ dir: "/tmp", prefix: "le2e-" });
   sharedData ??= await Deno.makeTempDir({ dir: "/tmp", prefix: "le2e-data-" });
-  const workspace = join(root, "work space");
-  await Deno.mkdir(workspace);
+  // Outside every directory the built-in policy grants (/tmp, /root, /home): only the
+  // session's workspace rule makes it writable.
+  const build = new URL("../../build/", import.meta.url).pathname;
+  await Deno.mkdir(build, { recursive: true });
+  const workspace = await Deno.makeTempDir({ dir: build, prefix: "e2e work space " });
   await Deno.mkdir(join(root, "run"), { mode: 0o700 });
   return {
     root,
@@ -47,6 +50,7 @@ export async function sandbox(): Promise<Sandbox> {
     },
     async [Symbol.asyncDispose]() {
       await Deno.remove(root, { recursive: true }).catch(() => {});
+      await Deno.remove(workspace, { recursive: true }).catch(() => {});
     },
   };
 }
