@@ -330,3 +330,30 @@ Deno.test({
   assert.match(text, /33 91/);
   await assertNoContainers(docker, sessionOf(text));
 });
+
+Deno.test("leash run: egress goes through the relay to the host proxy, which applies the policy", async () => {
+  await using box = await sandbox();
+  const r = await leash(box, [
+    "run",
+    "--image",
+    image,
+    "--",
+    "sh",
+    "-c",
+    "wget -O- http://example.com/ 2>&1; nslookup example.com 2>&1; ip -o link | cut -d: -f2",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /403 Forbidden/);
+  assert.match(r.stdout, /NXDOMAIN/);
+  assert.deepEqual(r.stdout.trim().split("\n").slice(-1).map((l) => l.trim()), ["lo"]);
+  const logs = join(box.env.XDG_STATE_HOME!, "leash", "sessions", r.session!, "logs");
+  const events = (await Deno.readTextFile(join(logs, "events.ndjson"))).trim().split("\n")
+    .map((l) => JSON.parse(l));
+  assert.ok(
+    events.some((e) =>
+      e.event === "http.request" && e.host === "example.com" && e.decision === "deny"
+    ),
+  );
+  assert.ok(events.some((e) => e.event === "dns.query" && e.decision === "deny"));
+  await assertNoContainers(docker, r.session);
+});
