@@ -121,11 +121,16 @@ static int supervise(const struct plan *plan)
 		return ENTRY_EXIT_INTERNAL;
 	}
 	if (child == 0) {
-		/* Own process group in the terminal's foreground, so Ctrl-C reaches the command;
-		 * SIGTTOU is blocked here, which lets tcsetpgrp proceed. */
+		/* Own process group in the terminal's foreground, so Ctrl-C reaches the command.
+		 * A background group calling tcsetpgrp gets SIGTTOU (and stops) unless it blocks it. */
+		sigset_t ttou;
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, NULL);
 		setpgid(0, 0);
-		if (isatty(STDIN_FILENO))
-			tcsetpgrp(STDIN_FILENO, getpid());
+		if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpid()) != 0)
+			entry_log("warning: cannot make the command the terminal's foreground: %s",
+				  strerror(errno));
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(become_command(plan));
 	}

@@ -94,6 +94,8 @@ export interface EntryRunOptions {
   env?: Record<string, string | null>;
   /** Files put into /leash before the container starts (name → content). */
   files?: Record<string, string>;
+  /** Give the container a terminal, as `leash run` does when stdin is one. @default {false} */
+  tty?: boolean;
 }
 
 /** One leash-entry container and its /leash dir; dispose to remove both. */
@@ -101,10 +103,12 @@ export class EntryRun implements AsyncDisposable {
   readonly nonce: string;
   readonly dir: string;
   readonly id: string;
+  readonly tty: boolean;
   #docker: DockerClient;
 
-  private constructor(docker: DockerClient, id: string, dir: string, nonce: string) {
+  private constructor(docker: DockerClient, id: string, dir: string, nonce: string, tty: boolean) {
     this.#docker = docker;
+    this.tty = tty;
     this.id = id;
     this.dir = dir;
     this.nonce = nonce;
@@ -128,13 +132,14 @@ export class EntryRun implements AsyncDisposable {
       Cmd: options.cmd,
       Env: Object.entries(env).flatMap(([key, value]) => value === null ? [] : [`${key}=${value}`]),
       Labels: TEST_LABELS,
+      Tty: options.tty ?? false,
       HostConfig: {
         Binds: [`${dir}:/leash`, `${join(dir, "bin")}:/leash/bin:ro`],
         NetworkMode: "none",
         CgroupnsMode: "host",
       },
     });
-    const run = new EntryRun(docker, Id, dir, nonce);
+    const run = new EntryRun(docker, Id, dir, nonce, options.tty ?? false);
     try {
       await docker.containers.start(Id);
     } catch (error) {
@@ -201,14 +206,20 @@ export class EntryRun implements AsyncDisposable {
     await this.#docker.containers.stop(this.id, { timeout: graceSeconds });
   }
 
-  /** Waits for the container to stop; resolves to its exit code. */
+  /** Waits for the container to stop (throws if it hangs); resolves to its exit code. */
   async exitCode(): Promise<number> {
-    return (await this.#docker.containers.wait(this.id)).StatusCode;
+    const guard = new AbortController();
+    const timer = setTimeout(() => guard.abort(), HANG_GUARD_MS);
+    try {
+      return (await this.#docker.containers.wait(this.id, { signal: guard.signal })).StatusCode;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Everything the container printed so far. */
   async output(): Promise<{ stdout: string; stderr: string }> {
-    return await collectOutput(await this.#docker.containers.logs(this.id, { tty: false }));
+    return await collectOutput(await this.#docker.containers.logs(this.id, { tty: this.tty }));
   }
 
   /** Removes the container and the /leash dir. */

@@ -226,6 +226,21 @@ Deno.test("leash-entry stopped while waiting for activation exits without runnin
   assert.equal(await run.exists("ran"), false);
 });
 
+Deno.test("leash-entry with a terminal makes the command the foreground process group", async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  // /proc/PID/stat fields 5 and 8: the process group and the terminal's foreground group.
+  const script = 'set -- $(cat /proc/$$/stat); echo "pgrp=$5 tpgid=$8 pid=$$"; exit 5';
+  await using run = await EntryRun.start(docker, { image, cmd: ["sh", "-c", script], tty: true });
+  await run.waitForFile("bootstrap.ready");
+  await run.activate();
+  assert.equal(await run.exitCode(), 5);
+  const match = (await run.output()).stdout.match(/pgrp=(\d+) tpgid=(\d+) pid=(\d+)/);
+  assert.ok(match, "the command printed its groups");
+  assert.equal(match[1], match[3], "the command leads its own process group");
+  assert.equal(match[2], match[1], "that group is the terminal's foreground");
+});
+
 const FAKE_UPDATE_CA = `#!/bin/sh
 # Stand-in for Debian's tool: concatenates the system roots and local CAs into the bundle.
 mkdir -p /etc/ssl/certs
