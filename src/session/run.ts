@@ -13,7 +13,6 @@ import {
   parseEntryReady,
   STALE_MARKERS,
   writeEnforcementActive,
-  writeLandlockRules,
 } from "../boot/mod.ts";
 import { readAsset } from "../assets.ts";
 import { loadOrCreateCa } from "../ca/mod.ts";
@@ -29,14 +28,7 @@ import { EventLog, Redactor } from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { ensureManagerImage } from "../manager/image.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
-import {
-  choosePolicy,
-  compilePolicy,
-  DEFAULT_POLICY_LABEL,
-  landlockRuleset,
-  type PolicyIr,
-} from "../policy/mod.ts";
-import { landlockAbi } from "../posture/landlock_abi.ts";
+import { choosePolicy, compilePolicy, DEFAULT_POLICY_LABEL, type PolicyIr } from "../policy/mod.ts";
 import { type Egress, startEgress } from "../proxy/mod.ts";
 import { resolveSecrets } from "../secrets/mod.ts";
 import { createManagerContainer } from "../manager/container.ts";
@@ -49,18 +41,23 @@ import {
 } from "./containers.ts";
 import { createSessionDirs } from "./dirs.ts";
 import { BootError } from "./errors.ts";
-import { parseBinds, targetLandlockFs } from "./landlock_fs.ts";
+import { parseBinds } from "./landlock_fs.ts";
+import { planLandlock } from "./landlock_plan.ts";
 import { captureLogs, type LogCapture, logTail } from "./logs.ts";
 import { findOrphans } from "./orphans.ts";
 import { writeOwner } from "./owner.ts";
-import { type LeashDirs, newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
+import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import {
   missingRequired,
   renderSessionPosture,
   type SessionLayer,
   sessionPosture,
 } from "./posture.ts";
-import { type HostStdio, pumpStdio } from "./stdio.ts";
+import { pumpStdio } from "./stdio.ts";
+import type { RunIo, RunOptions } from "./run_options.ts";
+import { delay, encodeBase64, ManagerExit, TargetExit } from "./boot_util.ts";
+
+export type { RunIo, RunOptions } from "./run_options.ts";
 import { resolveUser } from "./user.ts";
 import { waitForMarker } from "./wait_marker.ts";
 import { withWorkspace } from "./workspace_policy.ts";
@@ -70,44 +67,6 @@ export const ENTRY_GRACE_MS = 5000;
 
 /** Layers the host asks the manager to attach. */
 const MANAGER_LAYERS = ["kernel-lsm", "cgroup-net", "observe"];
-
-/** Everything `leash run` was asked. */
-export interface RunOptions {
-  /** Image from `--image` or `LEASH_TARGET_IMAGE`. */
-  image: string;
-  command: string[];
-  policyFlag?: string | undefined;
-  mode: "record" | "shadow" | "enforce";
-  env: string[];
-  volumes: string[];
-  workdir?: string | undefined;
-  user?: string | undefined;
-  require: string[];
-  bootstrapTimeoutS: number;
-  secrets: string[];
-  /** Allocate a TTY (stdin is a terminal and not `-I`). */
-  tty: boolean;
-}
-
-/** The process around the session: terminal, signals, directories (real in the CLI). */
-export interface RunIo {
-  docker: DockerClient;
-  dirs: LeashDirs;
-  cwd: string;
-  /** `LEASH_PRIVATE_DIR`: where the CA key lives. @default {dirs.data/ca} */
-  privateDir?: string | undefined;
-  /** `LEASH_ENTRY_BINARY`: a leash-entry build to use instead of the embedded helper. */
-  entryBinary?: string | undefined;
-  /** Progress and posture lines (stderr). */
-  note(text: string): Promise<void>;
-  stdio: HostStdio;
-  /** Calls `handler` for SIGINT/SIGTERM (and SIGWINCH with a TTY); returns the unsubscriber. */
-  onSignal(handler: (signal: "SIGINT" | "SIGTERM" | "SIGWINCH") => void): () => void;
-  /** The terminal's size (TTY sessions). */
-  consoleSize?: () => { rows: number; columns: number } | undefined;
-  /** Puts the terminal in raw mode (TTY sessions); returns the restorer. */
-  setRaw?: () => () => void;
-}
 
 /** Runs one session and resolves to the command's exit status; throws `BootError` on failure. */
 export async function runSession(options: RunOptions, io: RunIo): Promise<number> {
@@ -387,8 +346,15 @@ class Session {
       ].join("\n"),
     );
     await writeEnforcementActive(this.#paths.public, this.#nonce, on);
-    this.#phase = "steady";
     this.#commandStarted = true;
+    if (this.#interrupted) {
+      // The signal arrived after the last boot wait: it still ends the session.
+      throw new BootError(
+        `Cannot start the session: interrupted by ${this.#interrupted} during ${this.#phase}`,
+        this.#phase,
+      );
+    }
+    this.#phase = "steady";
     this.#emit("boot.steady", `boot took ${Math.round(performance.now() - started)} ms`);
 
     // Steady: the command runs; its status is ours.
@@ -589,42 +555,22 @@ class Session {
   }
 
   async #posture(active: ActiveMessage, ir: PolicyIr): Promise<SessionLayer[]> {
-    const lsm = active.layers["kernel-lsm"] === "ok";
-    let landlock = false;
-    let reason = "kernel-lsm enforces file/exec policy";
-    let warnings = 0;
-    if (!lsm) {
-      const abi = landlockAbi();
-      if (this.#o.mode !== "enforce") {
-        reason = `file/exec policy not enforced in ${this.#o.mode} mode without kernel-lsm`;
-      } else if (abi.abi !== null && abi.abi < 1) {
-        reason = `Landlock unavailable: ${abi.note}`;
-      } else {
-        const pid = (await this.#docker.containers.inspect(this.#target!)).State.Pid;
-        const binds = parseBinds([`${this.#io.cwd}:${this.#io.cwd}`, ...this.#o.volumes]);
-        const { fs, exact } = await targetLandlockFs(pid, binds);
-        const ruleset = await landlockRuleset(ir, fs);
-        if (!exact) {
-          ruleset.warnings.push(
-            "Cannot see the target's filesystem from the host: carve-outs outside bind mounts are denied",
-          );
-        }
-        for (const warning of ruleset.warnings) {
-          this.#emit("boot.landlock", warning, { layer: "landlock" });
-        }
-        warnings = ruleset.warnings.length;
-        await writeLandlockRules(this.#paths.public, {
-          handle: ["read", "write", "exec"],
-          rules: ruleset.rules,
-        });
-        landlock = true;
-      }
+    const plan = await planLandlock({
+      ir,
+      mode: this.#o.mode,
+      kernelLsm: active.layers["kernel-lsm"] === "ok",
+      targetPid: async () => (await this.#docker.containers.inspect(this.#target!)).State.Pid,
+      binds: parseBinds([`${this.#io.cwd}:${this.#io.cwd}`, ...this.#o.volumes]),
+      publicDir: this.#paths.public,
+    });
+    for (const warning of plan.warnings) {
+      this.#emit("boot.landlock", warning, { layer: "landlock" });
     }
     return sessionPosture({
       attached: active.layers,
-      landlock,
-      landlockReason: reason,
-      landlockWarnings: warnings,
+      landlock: plan.applied,
+      landlockReason: plan.reason,
+      landlockWarnings: plan.warnings.length,
       mode: this.#o.mode,
     });
   }
@@ -682,36 +628,10 @@ class Session {
 
 const MANAGER_NOTE = "the manager image (once per leash build)";
 
-class TargetExit extends Error {
-  override name = "TargetExit";
-  constructor(readonly status: number) {
-    super(`target exited with status ${status}`);
-  }
-}
-
-class ManagerExit extends Error {
-  override name = "ManagerExit";
-  constructor(readonly status: number) {
-    super(`manager exited with status ${status}`);
-  }
-}
-
 async function createManagerContainerFor(
   docker: DockerClient,
   options: ManagerConfigOptions,
   name: string,
 ): Promise<string> {
   return await createManagerContainer(docker, managerConfig(options), { name });
-}
-
-function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

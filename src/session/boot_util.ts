@@ -1,0 +1,31 @@
+/** Small pieces of the session's boot: why a container stopped, base64, delays. */
+
+/** The target stopped before the command started (its status explains why). */
+export class TargetExit extends Error {
+  override name = "TargetExit";
+  constructor(readonly status: number) {
+    super(`target exited with status ${status}`);
+  }
+}
+
+/** The manager stopped during boot. */
+export class ManagerExit extends Error {
+  override name = "ManagerExit";
+  constructor(readonly status: number) {
+    super(`manager exited with status ${status}`);
+  }
+}
+
+/** Base64 of bytes (map images are up to megabytes: chunked). */
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

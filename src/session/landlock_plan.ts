@@ -1,0 +1,59 @@
+/**
+ * Landlock as the file/exec layer when kernel-lsm is not attached: decides whether it
+ * applies, computes the ruleset from the IR against the target's own filesystem view, and
+ * writes `landlock.rules` for leash-entry (before `enforcement.active`).
+ */
+import { writeLandlockRules } from "../boot/mod.ts";
+import { landlockRuleset, type PolicyIr } from "../policy/mod.ts";
+import { landlockAbi } from "../posture/landlock_abi.ts";
+import { type BindMount, targetLandlockFs } from "./landlock_fs.ts";
+
+/** What the session needs to know to plan Landlock. */
+export interface LandlockPlanOptions {
+  ir: PolicyIr;
+  mode: "record" | "shadow" | "enforce";
+  /** Whether the manager attached kernel-lsm (then Landlock is not used). */
+  kernelLsm: boolean;
+  /** The target's init pid on the host (for `/proc/<pid>/root`). */
+  targetPid: () => Promise<number>;
+  binds: readonly BindMount[];
+  /** The session's public dir (where `landlock.rules` goes). */
+  publicDir: string;
+}
+
+/** The outcome: applied or why not, and what the ruleset could not express. */
+export interface LandlockPlan {
+  applied: boolean;
+  reason: string;
+  warnings: string[];
+}
+
+/** Plans and, when it applies, writes the Landlock ruleset. */
+export async function planLandlock(options: LandlockPlanOptions): Promise<LandlockPlan> {
+  if (options.kernelLsm) {
+    return { applied: false, reason: "kernel-lsm enforces file/exec policy", warnings: [] };
+  }
+  if (options.mode !== "enforce") {
+    return {
+      applied: false,
+      reason: `file/exec policy not enforced in ${options.mode} mode without kernel-lsm`,
+      warnings: [],
+    };
+  }
+  const abi = landlockAbi();
+  if (abi.abi !== null && abi.abi < 1) {
+    return { applied: false, reason: `Landlock unavailable: ${abi.note}`, warnings: [] };
+  }
+  const { fs, exact } = await targetLandlockFs(await options.targetPid(), options.binds);
+  const ruleset = await landlockRuleset(options.ir, fs);
+  if (!exact) {
+    ruleset.warnings.push(
+      "Cannot see the target's filesystem from the host: carve-outs outside bind mounts are denied",
+    );
+  }
+  await writeLandlockRules(options.publicDir, {
+    handle: ["read", "write", "exec"],
+    rules: ruleset.rules,
+  });
+  return { applied: true, reason: "", warnings: ruleset.warnings };
+}

@@ -1,0 +1,42 @@
+/** What `leash run` passes to a session: the request and the process around it. */
+import type { DockerClient } from "../docker/mod.ts";
+import type { LeashDirs } from "./paths.ts";
+import type { HostStdio } from "./stdio.ts";
+
+/** Everything `leash run` was asked. */
+export interface RunOptions {
+  /** Image from `--image` or `LEASH_TARGET_IMAGE`. */
+  image: string;
+  command: string[];
+  policyFlag?: string | undefined;
+  mode: "record" | "shadow" | "enforce";
+  env: string[];
+  volumes: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  require: string[];
+  bootstrapTimeoutS: number;
+  secrets: string[];
+  /** Allocate a TTY (stdin is a terminal and not `-I`). */
+  tty: boolean;
+}
+
+/** The process around the session: terminal, signals, directories (real in the CLI). */
+export interface RunIo {
+  docker: DockerClient;
+  dirs: LeashDirs;
+  cwd: string;
+  /** `LEASH_PRIVATE_DIR`: where the CA key lives. @default {dirs.data/ca} */
+  privateDir?: string | undefined;
+  /** `LEASH_ENTRY_BINARY`: a leash-entry build to use instead of the embedded helper. */
+  entryBinary?: string | undefined;
+  /** Progress and posture lines (stderr). */
+  note(text: string): Promise<void>;
+  stdio: HostStdio;
+  /** Calls `handler` for SIGINT/SIGTERM (and SIGWINCH with a TTY); returns the unsubscriber. */
+  onSignal(handler: (signal: "SIGINT" | "SIGTERM" | "SIGWINCH") => void): () => void;
+  /** The terminal's size (TTY sessions). */
+  consoleSize?: () => { rows: number; columns: number } | undefined;
+  /** Puts the terminal in raw mode (TTY sessions); returns the restorer. */
+  setRaw?: () => () => void;
+}
