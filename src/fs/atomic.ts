@@ -8,7 +8,8 @@ export interface WriteFileAtomicOptions {
 
 /**
  * Writes `data` to `path` so readers see either the old file or the whole new one:
- * temp file in the same directory, write, fsync, close, rename; each step says what failed.
+ * temp file in the same directory, write, fsync, close, rename, fsync the directory (so the
+ * rename itself survives a crash); each step says what failed.
  */
 export async function writeFileAtomic(
   path: string,
@@ -48,5 +49,18 @@ export async function writeFileAtomic(
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw new Error(`Cannot rename "${temp}" to "${path}"`, { cause: error });
+  }
+  await syncDirectory(dirname(path));
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: Deno.FsFile | undefined;
+  try {
+    handle = await Deno.open(dir, { read: true });
+    await handle.sync();
+  } catch (error) {
+    throw new Error(`Cannot fsync directory "${dir}"`, { cause: error });
+  } finally {
+    handle?.close();
   }
 }
