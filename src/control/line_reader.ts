@@ -1,5 +1,7 @@
 /** Splits a byte stream into lines of text ("\n"-terminated, UTF-8), bounded in length. */
 
+import { concatBytes } from "../bytes.ts";
+
 /** Options for {@linkcode LineSplitter}. */
 export interface LineSplitterOptions {
   /** Longest line accepted, in bytes. @default 16 MiB (policy maps travel in one line) */
@@ -27,7 +29,7 @@ export class LineSplitter {
       const part = chunk.subarray(start, nl);
       this.#check(part.length);
       this.#pending.push(part);
-      lines.push(this.#decoder.decode(concat(this.#pending, this.#pendingBytes + part.length)));
+      lines.push(this.#decoder.decode(concatBytes(this.#pending)));
       this.#pending = [];
       this.#pendingBytes = 0;
       start = nl + 1;
@@ -51,15 +53,4 @@ export class LineSplitter {
       throw new RangeError(`Cannot read control line: longer than ${this.#max} bytes`);
     }
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

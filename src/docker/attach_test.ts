@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readUntil, startFakeEngine, startRawFake } from "./_fake_engine.ts";
 import { DockerClient } from "./client.ts";
-import { collectOutput, concatBytes, encodeFrame } from "./demux.ts";
+import { concatBytes } from "../bytes.ts";
+import { collectOutput, encodeFrame } from "./demux.ts";
 import { DockerApiError } from "./errors.ts";
 import { writeAll } from "./hijack.ts";
 import { type DockerTransport, UnixSocketTransport } from "./transport.ts";

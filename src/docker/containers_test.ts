@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { startFakeEngine } from "./_fake_engine.ts";
 import { DockerClient } from "./client.ts";
-import { collectOutput, concatBytes, encodeFrame } from "./demux.ts";
+import { concatBytes } from "../bytes.ts";
+import { collectOutput, encodeFrame } from "./demux.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,3 +1,5 @@
+import { concatBytes } from "../bytes.ts";
+
 /** Which stream a piece of container output belongs to. */
 export type StdStream = "stdin" | "stdout" | "stderr";
 
@@ -123,17 +125,5 @@ export async function collectOutput(
   }
   out.stdout += decoders.stdout.decode();
   out.stderr += decoders.stderr.decode();
-  return out;
-}
-
-/** Joins byte arrays into one. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }

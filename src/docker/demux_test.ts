@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../bytes.ts";
 import {
   collectOutput,
-  concatBytes,
   DemuxStream,
   encodeFrame,
   type OutputChunk,

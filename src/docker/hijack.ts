@@ -1,4 +1,4 @@
-import { concatBytes } from "./demux.ts";
+import { concatBytes } from "../bytes.ts";
 import { DockerApiError, engineMessageOf } from "./errors.ts";
 import type { RawConn } from "./transport.ts";
 
