@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import type { DockerClient } from "../../src/docker/mod.ts";
 import { ensureManagerImage } from "../../src/manager/image.ts";
-import { createManagerContainer, managerHostConfig } from "../../src/manager/container.ts";
+import { createManagerContainer } from "../../src/manager/container.ts";
+import { managerConfig } from "../../src/session/containers.ts";
 import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
 import { FakeHost, type FakeHostOptions } from "./fake_host.ts";
 
@@ -85,22 +86,8 @@ export async function startSession(
     );
     const cgroup = await cgroupPath((await docker.containers.inspect(target)).State.Pid);
     const manager = await createManagerContainer(docker, {
-      Image: image.tag,
-      Entrypoint: [
-        "/leash-helper",
-        "manager",
-        "--control",
-        "/leash-sock/control.sock",
-        "--proxy",
-        "/leash-sock/proxy.sock",
-        "--dns",
-        "/leash-sock/dns.sock",
-      ],
+      ...managerConfig({ image: image.tag, sessionId: id, target, socketDir: dir }),
       Labels: TEST_LABELS,
-      HostConfig: managerHostConfig({
-        networkMode: `container:${target}`,
-        binds: [`${dir}:/leash-sock`],
-      }),
     }, { name: `leash-test-${id}-manager` });
     containers.push(manager);
     await docker.containers.start(manager);
