@@ -9,6 +9,8 @@ import { DockerClient } from "../../src/docker/mod.ts";
 import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
+import { dockerAnswers } from "../fixtures/docker.ts";
+import { sh } from "./manager_session.ts";
 import { buildNetprobe } from "./vm_harness.ts";
 import { note } from "./note.ts";
 
@@ -22,28 +24,12 @@ permit (principal, action == Action::"FileOpenReadOnly", resource) when { resour
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 `;
 
-async function dockerAnswers(): Promise<boolean> {
-  try {
-    using docker = await DockerClient.connect();
-    await docker.ping();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const skip = Deno.uid() !== 0
   ? "loading eBPF programs on the host needs root"
   : !(await dockerAnswers())
   ? "dockerd does not answer at /var/run/docker.sock"
   : undefined;
 if (skip) note(`Docker cgroup tests skipped: ${skip}`);
-
-async function sh(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-  return { code: r.code, out: out.trim() };
-}
 
 /** The cgroup v2 directory of a pid, on a hybrid (…/unified) or pure v2 host. */
 async function cgroupDir(pid: number): Promise<string> {

@@ -8,6 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
+import { encodeBase64 } from "../../src/session/boot_util.ts";
+import { dockerAnswers } from "../fixtures/docker.ts";
 import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { DNS_ANSWER } from "./fake_host.ts";
@@ -22,24 +24,6 @@ permit (principal, action == Action::"ProcessExec", resource) when { resource in
 @id("no-testnet")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 `;
-
-function encodeBase64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}
-
-async function dockerAnswers(): Promise<boolean> {
-  try {
-    using docker = await DockerClient.connect();
-    await docker.ping();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const skip = Deno.uid() !== 0
   ? "loading eBPF programs needs root"
