@@ -3,7 +3,10 @@ import { apiErrorFromResponse } from "./errors.ts";
 import type { DockerTransport, RawConn } from "./transport.ts";
 import { hijack, type HijackedConn } from "./hijack.ts";
 
-/** Query parameters; objects are sent as JSON (filters, labels), booleans as 1/0. */
+/**
+ * Query parameters; objects are sent as JSON (filters, labels), booleans as 1/0, arrays of
+ * strings as the parameter repeated (import's `changes`).
+ */
 export type Query = Record<string, string | number | boolean | object | undefined>;
 
 /** Options of one engine request. */
@@ -88,7 +91,9 @@ export function queryString(query: Query | undefined): string {
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue;
     if (typeof value === "boolean") params.set(key, value ? "1" : "0");
-    else if (typeof value === "object") params.set(key, JSON.stringify(value));
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+      for (const v of value) params.append(key, v);
+    } else if (typeof value === "object") params.set(key, JSON.stringify(value));
     else params.set(key, String(value));
   }
   const text = params.toString();

@@ -36,6 +36,15 @@ export interface ImageRemoveOptions {
   noPrune?: boolean | undefined;
 }
 
+/** Options of `images.import()`. */
+export interface ImageImportOptions {
+  /** Dockerfile instructions applied to the image (`CMD`, `ENV`, `LABEL`, ...). @default {none} */
+  changes?: string[] | undefined;
+  /** Commit message of the imported layer. @default {none} */
+  message?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 const STEP_LINES = /^Step \d+\/\d+ : .*$/gm;
 
 /** Images: `/images/...` and `/build`. */
@@ -105,6 +114,48 @@ export class Images {
       });
     }
     return { id, output };
+  }
+
+  /**
+   * Creates image `tag` (`repository:tag`) from a root filesystem tarball (plain or gzip),
+   * streamed to the engine as `docker import -` does; resolves to the image id.
+   */
+  async import(
+    rootfs: Uint8Array | ReadableStream<Uint8Array>,
+    tag: string,
+    options: ImageImportOptions = {},
+  ): Promise<string> {
+    const at = tag.lastIndexOf(":");
+    const slash = tag.lastIndexOf("/");
+    const [repo, version] = at > slash ? [tag.slice(0, at), tag.slice(at + 1)] : [tag, "latest"];
+    const response = await this.#api.request("POST", "/images/create", {
+      query: {
+        fromSrc: "-",
+        repo,
+        tag: version,
+        changes: options.changes,
+        message: options.message,
+      },
+      body: rootfs,
+      headers: { "Content-Type": "application/x-tar" },
+      signal: options.signal,
+    });
+    let id = "";
+    const messages = (response.body ?? new ReadableStream()).pipeThrough(new JsonLinesStream());
+    for await (const value of messages) {
+      const message = value as BuildMessage;
+      if (message.errorDetail !== undefined || message.error !== undefined) {
+        const detail = (message.errorDetail?.message ?? message.error ?? "").trim();
+        throw new Error(`Cannot import image "${tag}": ${detail}`);
+      }
+      if (typeof message.status === "string" && /^sha256:[0-9a-f]{64}$/.test(message.status)) {
+        id = message.status;
+      }
+    }
+    if (id === "") {
+      throw new Error(`Cannot import image "${tag}": the engine ended without an image id`);
+    }
+    return id;
   }
 
   /** Removes an image (tag); resolves to what was untagged and deleted. */

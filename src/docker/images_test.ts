@@ -103,3 +103,44 @@ Deno.test("images.build() rejects when the builder ends without an image id", as
     /failed at "Step 1\/1 : FROM scratch": the builder ended without reporting an image id/,
   );
 });
+
+Deno.test("images.import() streams the rootfs and sends repo, tag and each change apart", async () => {
+  let body: string[] = [];
+  await using engine = await startFakeEngine(async (request, url) => {
+    if (url.pathname === "/_ping") {
+      return new Response("OK", { headers: { "API-Version": "1.41" } });
+    }
+    body = readTar(new Uint8Array(await request.arrayBuffer())).map((e) => e.path);
+    return ndjson([{
+      status: "sha256:5d0da3dc976460b72c77d94c8a1ad043720b0416bfc16c52c45d4847e53fadb6",
+    }]);
+  });
+  using docker = await DockerClient.connect({ host: `unix://${engine.socket}` });
+  const id = await docker.images.import(
+    createTar([{ path: "bin", type: "directory" }, { path: "bin/x", data: "x" }]),
+    "reg.example:5000/team/rootfs:v1",
+    { changes: ['CMD ["/bin/x"]', "LABEL leash.test=1"] },
+  );
+  assert.equal(id, "sha256:5d0da3dc976460b72c77d94c8a1ad043720b0416bfc16c52c45d4847e53fadb6");
+  assert.deepEqual(body, ["bin/", "bin/x"]);
+  const query = new URL(`http://x${engine.requests[1]!.split(" ")[1]}`).searchParams;
+  assert.equal(engine.requests[1]!.split("?")[0], "POST /v1.41/images/create");
+  assert.equal(query.get("fromSrc"), "-");
+  assert.equal(query.get("repo"), "reg.example:5000/team/rootfs");
+  assert.equal(query.get("tag"), "v1");
+  assert.deepEqual(query.getAll("changes"), ['CMD ["/bin/x"]', "LABEL leash.test=1"]);
+});
+
+Deno.test("images.import() rejects with the engine's message when the import fails", async () => {
+  await using engine = await startFakeEngine((_request, url) => {
+    if (url.pathname === "/_ping") {
+      return new Response("OK", { headers: { "API-Version": "1.41" } });
+    }
+    return ndjson([{ errorDetail: { message: "archive/tar: invalid tar header" } }]);
+  });
+  using docker = await DockerClient.connect({ host: `unix://${engine.socket}` });
+  await assert.rejects(
+    docker.images.import(new Uint8Array(10), "rootfs"),
+    /^Error: Cannot import image "rootfs": archive\/tar: invalid tar header$/,
+  );
+});

@@ -17,7 +17,13 @@ export type {
   ContainerWaitOptions,
 } from "./containers.ts";
 export type { AttachOptions, AttachSession } from "./attach.ts";
-export type { ImageBuildOptions, ImageBuildResult, ImageRemoveOptions, Images } from "./images.ts";
+export type {
+  ImageBuildOptions,
+  ImageBuildResult,
+  ImageImportOptions,
+  ImageRemoveOptions,
+  Images,
+} from "./images.ts";
 export type { Networks } from "./networks.ts";
 export type { EventsOptions } from "./events.ts";
 export { DockerApiError, DockerBuildError, DockerConnectionError } from "./errors.ts";
