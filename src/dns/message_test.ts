@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { addressData, buildResponse, parseQuery, RCODE } from "./message.ts";
-import { dnsAllowed } from "./allow.ts";
+import { dnsAllowed, dnsVerdict } from "./allow.ts";
+import { compilePolicy } from "../policy/compile.ts";
 
 const QUERY = new Uint8Array([
   0xab,
@@ -79,4 +80,22 @@ Deno.test("dnsAllowed() matches names, *.suffix (subdomains only) and *", () => 
   assert.equal(dnsAllowed(["*.a.test"], "a.test"), undefined);
   assert.equal(dnsAllowed(["*.a.test"], "xa.test"), undefined);
   assert.equal(dnsAllowed(["*"], "anything"), "*");
+});
+
+Deno.test("dnsVerdict() refuses a name a forbid denies on every port, even under a permit", () => {
+  const { ir } = compilePolicy(`
+@id("cdn")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"*.cdn.test");
+@id("no-tracker")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"tracker.cdn.test");
+@id("no-443")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"web.cdn.test:443");
+@id("no-evil")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"*.evil.cdn.test");
+`);
+  assert.deepEqual(dnsVerdict(ir, "a.cdn.test"), { allowed: true, rule: "*.cdn.test" });
+  assert.deepEqual(dnsVerdict(ir, "tracker.cdn.test"), { allowed: false, rule: "no-tracker" });
+  assert.deepEqual(dnsVerdict(ir, "web.cdn.test"), { allowed: true, rule: "*.cdn.test" });
+  assert.deepEqual(dnsVerdict(ir, "x.evil.cdn.test"), { allowed: false, rule: "no-evil" });
+  assert.deepEqual(dnsVerdict(ir, "other.test"), { allowed: false, rule: null });
 });

@@ -1,5 +1,5 @@
 /** DNS for the target: allowed names resolved on the host, NXDOMAIN for the rest. */
-export { dnsAllowed } from "./allow.ts";
+export { dnsAllowed, type DnsVerdict, dnsVerdict } from "./allow.ts";
 export {
   addressData,
   buildResponse,

@@ -1,6 +1,6 @@
 import type net from "node:net";
 import type { EventSink } from "../events/mod.ts";
-import { dnsAllowed } from "./allow.ts";
+import type { DnsVerdict } from "./allow.ts";
 import {
   addressData,
   buildResponse,
@@ -16,8 +16,8 @@ export const ANSWER_TTL = 60;
 
 /** What one DNS stream needs from the session. */
 export interface DnsStreamOptions {
-  /** The current DNS allow-list (`PolicyIr.dns.allow`). */
-  allow: () => readonly string[];
+  /** Decides a name under the current policy ({@linkcode dnsVerdict}). */
+  verdict: (name: string) => DnsVerdict;
   /** The current mode; only `enforce` refuses. */
   mode: () => "record" | "shadow" | "enforce";
   events: EventSink;
@@ -51,14 +51,14 @@ export async function answerQuery(
     return frame(formErr(message));
   }
   const qtype = QTYPES[query.type] ?? String(query.type);
-  const entry = dnsAllowed(options.allow(), query.name);
+  const verdict = options.verdict(query.name);
   const mode = options.mode();
   const base = { event: "dns.query" as const, layer: "proxy", host: query.name, qtype };
-  if (entry === undefined && mode === "enforce") {
-    options.events.emit({ ...base, decision: "deny", rule: null, rcode: "NXDOMAIN" });
+  if (!verdict.allowed && mode === "enforce") {
+    options.events.emit({ ...base, decision: "deny", rule: verdict.rule, rcode: "NXDOMAIN" });
     return frame(buildResponse(query, RCODE.nxDomain));
   }
-  const shadow = entry === undefined && mode === "shadow" ? { would_deny: true } : {};
+  const shadow = !verdict.allowed && mode === "shadow" ? { would_deny: true } : {};
   let rcode: number = RCODE.noError;
   const answers: DnsAnswer[] = [];
   if (query.class === 1 && (query.type === 1 || query.type === 28)) {
@@ -79,7 +79,7 @@ export async function answerQuery(
     ...base,
     decision: "allow",
     ...shadow,
-    rule: entry ?? null,
+    rule: verdict.rule,
     rcode: rcode === RCODE.noError ? "NOERROR" : rcode === RCODE.nxDomain ? "NXDOMAIN" : "SERVFAIL",
     answers: answers.length,
   });

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { createLeafMinter, LeafCache } from "../ca/mod.ts";
-import { serveDnsStream } from "../dns/mod.ts";
+import { dnsVerdict, serveDnsStream } from "../dns/mod.ts";
 import { EgressEngine } from "./engine.ts";
 import { MAX_HEADER_BYTES, parseRelayHeader } from "./header.ts";
 import type { Egress, EgressOptions } from "./options.ts";
@@ -42,7 +42,7 @@ async function handleDns(engine: EgressEngine, socket: net.Socket): Promise<void
       throw new SyntaxError(`Cannot serve kind "${header.kind}" on dns.sock`);
     }
     await serveDnsStream(socket, (n) => reader.readExact(n), {
-      allow: () => engine.ir.dns.allow,
+      verdict: (name) => dnsVerdict(engine.ir, name),
       mode: () => engine.mode,
       events: engine.options.events,
       ...(engine.options.resolveDns ? { resolve: engine.options.resolveDns } : {}),

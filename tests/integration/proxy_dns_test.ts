@@ -7,6 +7,10 @@ const POLICY = `
 permit (principal, action == Action::"NetworkConnect", resource in Host::"allowed.test");
 @id("allow-suffix")
 permit (principal, action == Action::"HttpRequest", resource in Host::"*.cdn.test");
+@id("no-tracker")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"tracker.cdn.test");
+@id("no-https-only")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"web.cdn.test:443");
 `;
 
 function query(id: number, name: string, type: number): Uint8Array {
@@ -72,12 +76,18 @@ Deno.test("dns: allowed names are answered from the host, others get NXDOMAIN", 
     assert.equal((no[6]! << 8) | no[7]!, 0);
     const suffix = await ask(sock, query(4, "x.cdn.test", 16));
     assert.equal(suffix[3]! & 0xf, 0, "an allowed name of another type gets an empty answer");
+    const forbidden = await ask(sock, query(5, "tracker.cdn.test", 1));
+    assert.equal(forbidden[3]! & 0xf, 3, "a forbid on the whole host beats the *.cdn.test permit");
+    const onePort = await ask(sock, query(6, "web.cdn.test", 16));
+    assert.equal(onePort[3]! & 0xf, 0, "a forbid on one port leaves the name resolvable");
     const events = w.events.filter((e) => e.event === "dns.query");
-    assert.deepEqual(events.map((e) => [e.host, e.qtype, e.decision, e.rcode]), [
-      ["allowed.test", "A", "allow", "NOERROR"],
-      ["allowed.test", "AAAA", "allow", "NOERROR"],
-      ["exfil.attacker.example", "A", "deny", "NXDOMAIN"],
-      ["x.cdn.test", "TXT", "allow", "NOERROR"],
+    assert.deepEqual(events.map((e) => [e.host, e.qtype, e.decision, e.rcode, e.rule]), [
+      ["allowed.test", "A", "allow", "NOERROR", "allowed.test"],
+      ["allowed.test", "AAAA", "allow", "NOERROR", "allowed.test"],
+      ["exfil.attacker.example", "A", "deny", "NXDOMAIN", null],
+      ["x.cdn.test", "TXT", "allow", "NOERROR", "*.cdn.test"],
+      ["tracker.cdn.test", "A", "deny", "NXDOMAIN", "no-tracker"],
+      ["web.cdn.test", "TXT", "allow", "NOERROR", "*.cdn.test"],
     ]);
     const bad = await ask(sock, new Uint8Array([0, 3, 1, 2, 3]));
     assert.equal(bad[3]! & 0xf, 1, "FORMERR");
