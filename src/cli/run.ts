@@ -4,6 +4,7 @@ import { UsageError } from "./errors.ts";
 import { DockerClient } from "../docker/mod.ts";
 import { leashDirs } from "../session/paths.ts";
 import { parseRequired } from "../session/posture.ts";
+import { parseUpstreamHosts } from "../session/upstreams.ts";
 import { type RunIo, runSession } from "../session/run.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
@@ -35,6 +36,9 @@ export const runCommand: Command = {
     "",
     "Environment: LEASH_TARGET_IMAGE, LEASH_BOOTSTRAP_TIMEOUT, LEASH_PRIVATE_DIR (CA key dir),",
     "XDG_STATE_HOME (sessions and logs), XDG_RUNTIME_DIR (sockets), DOCKER_HOST.",
+    "Test/advanced: LEASH_UPSTREAM_CA=FILE (PEM roots the proxy trusts for upstream TLS beside",
+    "the host's store), LEASH_UPSTREAM_HOSTS=NAME=ADDR,... (the proxy dials NAME at ADDR and",
+    "leash's DNS answers NAME; a loopback ADDR is answered with 192.0.2.1, which the relay takes).",
   ].join("\n"),
   async run(args, ctx) {
     const flags = parseFlags("run", args, {
@@ -105,6 +109,12 @@ export const runCommand: Command = {
     if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
       throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");
     }
+    let upstreamHosts;
+    try {
+      upstreamHosts = parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? "");
+    } catch (error) {
+      throw new UsageError((error as Error).message, "run");
+    }
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
@@ -116,6 +126,7 @@ export const runCommand: Command = {
       cwd: Deno.cwd(),
       privateDir: ctx.env("LEASH_PRIVATE_DIR"),
       entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
+      upstream: { caFile: ctx.env("LEASH_UPSTREAM_CA"), hosts: upstreamHosts },
       note: (text) => ctx.err(text),
       stdio: {
         stdin: stdinOpen ? Deno.stdin.readable : null,

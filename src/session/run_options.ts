@@ -2,6 +2,7 @@
 import type { DockerClient } from "../docker/mod.ts";
 import type { LeashDirs } from "./paths.ts";
 import type { HostStdio } from "./stdio.ts";
+import type { UpstreamSettings } from "./upstreams.ts";
 
 /** Everything `leash run` was asked. */
 export interface RunOptions {
@@ -30,6 +31,8 @@ export interface RunIo {
   privateDir?: string | undefined;
   /** `LEASH_ENTRY_BINARY`: a leash-entry build to use instead of the embedded helper. */
   entryBinary?: string | undefined;
+  /** `LEASH_UPSTREAM_CA` and `LEASH_UPSTREAM_HOSTS` (test/advanced). @default none */
+  upstream?: UpstreamSettings | undefined;
   /** Progress and posture lines (stderr). */
   note(text: string): Promise<void>;
   stdio: HostStdio;
