@@ -4,8 +4,10 @@
  * Steps: write /leash/cgroup-path and /leash/leash-entry.ready; read the
  * environment; install the CA; write /leash/bootstrap.ready; wait for
  * /leash/enforcement.active carrying this session's nonce; apply Landlock when its
- * "layers" list "landlock"; drop to LEASH_USER; exec COMMAND with its argv untouched.
- * The command never runs without a valid enforcement.active.
+ * "layers" list "landlock"; when it names a "lifeline", connect to the manager's abstract
+ * socket of that name and wait for its acknowledgement; drop to LEASH_USER; exec COMMAND
+ * with its argv untouched. The command never runs without a valid enforcement.active, nor
+ * without the lifeline it asks for.
  *
  * Environment (removed before exec, except the CA variables it sets):
  *   LEASH_SESSION_NONCE      required; echoed in bootstrap.ready, expected in
@@ -22,7 +24,14 @@
  * As PID 1 it stays as a minimal init: the command runs in a child that becomes the
  * terminal's foreground group; SIGHUP/INT/QUIT/TERM/USR1/USR2/WINCH/ALRM are
  * forwarded to it, orphans are reaped, and the command's status (128+N when killed
- * by signal N) is the exit status. Otherwise it execs the command itself.
+ * by signal N) is the exit status. Otherwise it execs the command itself, unless it holds
+ * a lifeline: then it supervises the same way (without reaping orphans).
+ *
+ * Lifeline (docs/protocol.md): the manager holds the other end. When it ends while the
+ * command runs (the manager exited: leash was SIGKILLed and control.sock closed, or the
+ * manager crashed or was killed), egress is gone and nothing governs the session any more:
+ * as PID 1 leash-entry kills every process of the container (kill(-1, SIGKILL)), otherwise
+ * the command's process group, logs one line and exits 120.
  *
  * Exit codes (all lines on stderr start with "leash-entry:"):
  *   110 usage: no command      111 bad environment (nonce, user, timeout)
@@ -30,18 +39,23 @@
  *   114 bootstrap timeout      115 protocol mismatch in enforcement.active
  *   116 Landlock failed        117 privilege drop failed
  *   118 internal (fork, memory)
+ *   119 lifeline: cannot connect to the manager or no acknowledgement (command not started)
+ *   120 lifeline lost while the command ran: every process was killed
  *   126 command not executable (or denied)   127 command not found
  *   anything else: the command's own status */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 #include "entry_boot.h"
 #include "entry_ca.h"
+#include "entry_lifeline.h"
 #include "entry_user.h"
 #include "entry_util.h"
 #include "landlock.h"
@@ -58,6 +72,7 @@ struct plan {
 	int landlock;
 	int have_user;
 	struct entry_user user;
+	int lifeline; /* the connection to the manager, or -1 */
 };
 
 /* During bootstrap there is no command yet: a stop request simply ends us. */
@@ -104,7 +119,22 @@ static int become_command(const struct plan *plan)
 	return ENTRY_EXIT_NOEXEC;
 }
 
-/* PID 1: run the command in a child, forward signals, reap, pass its status on. */
+/* Kills what the lifeline protected and says why; returns the exit status. */
+static int lifeline_lost(pid_t child)
+{
+	if (getpid() == 1)
+		kill(-1, SIGKILL); /* every process of the container but us */
+	else
+		kill(-child, SIGKILL); /* the command's process group */
+	kill(child, SIGKILL);
+	entry_log("Stopped the command: the lifeline to the manager closed (the manager exited: "
+		  "leash was killed, or the manager crashed or was stopped); killed %s (fail closed)",
+		  getpid() == 1 ? "every process in the container" : "the command's process group");
+	return ENTRY_EXIT_LIFELINE_LOST;
+}
+
+/* Runs the command in a child, forwards signals, reaps (every orphan as PID 1), passes its
+ * status on, and watches the lifeline. */
 static int supervise(const struct plan *plan)
 {
 	sigset_t set, old;
@@ -115,12 +145,20 @@ static int supervise(const struct plan *plan)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	for (int i = 0; FORWARDED[i]; i++)
 		signal(FORWARDED[i], SIG_DFL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		entry_log("Cannot start the command: signalfd failed: %s", strerror(errno));
+		return ENTRY_EXIT_INTERNAL;
+	}
 	pid_t child = fork();
 	if (child < 0) {
 		entry_log("Cannot start the command: fork failed: %s", strerror(errno));
 		return ENTRY_EXIT_INTERNAL;
 	}
 	if (child == 0) {
+		close(sfd);
+		if (plan->lifeline >= 0)
+			close(plan->lifeline);
 		/* Own process group in the terminal's foreground, so Ctrl-C reaches the command.
 		 * A background group calling tcsetpgrp gets SIGTTOU (and stops) unless it blocks it. */
 		sigset_t ttou;
@@ -134,15 +172,28 @@ static int supervise(const struct plan *plan)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(become_command(plan));
 	}
+	/* Also here, so a lifeline lost before the child ran setpgid still finds its group. */
+	setpgid(child, child);
 	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&set, &info);
-		if (sig < 0)
-			continue;
-		if (sig != SIGCHLD) {
-			kill(child, sig);
-			continue;
+		struct pollfd fds[2] = {
+			{.fd = sfd, .events = POLLIN},
+			{.fd = plan->lifeline, .events = POLLIN},
+		};
+		if (poll(fds, plan->lifeline >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			entry_log("Cannot supervise the command: poll failed: %s", strerror(errno));
+			kill(child, SIGKILL);
+			return ENTRY_EXIT_INTERNAL;
 		}
+		struct signalfd_siginfo info;
+		while (read(sfd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
+			int sig = (int)info.ssi_signo;
+			if (sig == SIGCHLD)
+				continue;
+			kill(child, sig);
+		}
+		/* Reaped before the lifeline is looked at: a command that ended wins its status. */
 		int status;
 		pid_t pid;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -153,6 +204,8 @@ static int supervise(const struct plan *plan)
 			if (WIFSIGNALED(status))
 				return 128 + WTERMSIG(status);
 		}
+		if (plan->lifeline >= 0 && fds[1].revents && entry_lifeline_ended(plan->lifeline))
+			return lifeline_lost(child);
 	}
 }
 
@@ -167,7 +220,7 @@ static void scrub_env(void)
 int entry_main(int argc, char **argv)
 {
 	double start = entry_now();
-	struct plan plan = {0};
+	struct plan plan = {.lifeline = -1};
 	int first = 1;
 	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;
@@ -228,10 +281,21 @@ int entry_main(int argc, char **argv)
 	for (int i = 0; i < active.n_layers; i++)
 		snprintf(layers + strlen(layers), sizeof(layers) - strlen(layers), "%s%s",
 			 i ? "," : "", active.layers[i]);
-	entry_log("enforcement active (layers: %s): starting \"%s\"", layers[0] ? layers : "none",
-		  plan.argv[0]);
+	if (active.lifeline_ok < 0) {
+		entry_log("Cannot start: \"lifeline\" in \"%s\" is not a string: version mismatch: "
+			  "upgrade both halves",
+			  ENTRY_ACTIVE);
+		return ENTRY_EXIT_PROTOCOL;
+	}
+	if (active.lifeline_ok == 1) {
+		plan.lifeline = entry_lifeline_connect(active.lifeline);
+		if (plan.lifeline < 0)
+			return ENTRY_EXIT_LIFELINE;
+	}
+	entry_log("enforcement active (layers: %s%s): starting \"%s\"", layers[0] ? layers : "none",
+		  plan.lifeline >= 0 ? "; lifeline held" : "", plan.argv[0]);
 	scrub_env();
-	if (getpid() == 1)
+	if (getpid() == 1 || plan.lifeline >= 0)
 		return supervise(&plan);
 	return become_command(&plan);
 }

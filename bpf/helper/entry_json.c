@@ -284,7 +284,7 @@ static int read_layers(struct reader *r, struct entry_active *out)
 int entry_json_parse_active(const char *text, size_t len, struct entry_active *out, const char **err)
 {
 	struct reader r = {.p = text, .end = text + len, .err = NULL};
-	int seen_protocol = 0, seen_nonce = 0, seen_layers = 0;
+	int seen_protocol = 0, seen_nonce = 0, seen_layers = 0, seen_lifeline = 0;
 	memset(out, 0, sizeof(*out));
 	skip_ws(&r);
 	if (r.p >= r.end || *r.p != '{') {
@@ -339,6 +339,18 @@ int entry_json_parse_active(const char *text, size_t len, struct entry_active *o
 				goto bad;
 			}
 			rc = read_layers(&r, out);
+		} else if (strcmp(key, "lifeline") == 0) {
+			if (seen_lifeline++) {
+				fail(&r, "duplicate \"lifeline\"");
+				goto bad;
+			}
+			if (r.p < r.end && *r.p == '"') {
+				rc = read_string(&r, out->lifeline, sizeof(out->lifeline));
+				out->lifeline_ok = 1;
+			} else {
+				rc = skip_value(&r, 1);
+				out->lifeline_ok = -1;
+			}
 		} else {
 			rc = skip_value(&r, 1);
 		}

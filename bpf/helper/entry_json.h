@@ -18,6 +18,10 @@ struct entry_active {
 	int layers_ok;
 	int n_layers;
 	char layers[ENTRY_JSON_MAX_LAYERS][ENTRY_JSON_MAX_STRING];
+	/* 1 when "lifeline" (the manager's abstract socket name) is a string, 0 when absent,
+	 * -1 when the wrong type. */
+	int lifeline_ok;
+	char lifeline[ENTRY_JSON_MAX_STRING];
 };
 
 /* Appends s as a JSON string literal (with quotes) to dst; returns -1 if it does not fit. */

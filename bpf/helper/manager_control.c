@@ -22,6 +22,7 @@
 #include "kern.h"
 #include "manager_control.h"
 #include "manager_json.h"
+#include "manager_lifeline.h"
 #include "relay.h"
 
 #define PROTOCOL 1
@@ -47,6 +48,7 @@ struct control {
 	struct kern_state kern;
 	bool active;
 	struct relay *relay;
+	struct manager_lifeline lifeline;
 	struct relay_handler ring_h;
 	char *ev_line; /* partial event line from the printer */
 	size_t ev_used, ev_cap;
@@ -315,8 +317,15 @@ static void on_ring_event(struct relay_handler *h, uint32_t events)
 	kern_poll(&c->kern, 0);
 }
 
+static void on_lifeline(void *ctx, const char *state)
+{
+	struct control *c = ctx;
+	send_fmt(c, "{\"type\":\"lifeline\",\"state\":\"%s\"}\n", state);
+}
+
 static void deactivate(struct control *c)
 {
+	manager_lifeline_close(&c->lifeline);
 	relay_stop(c->relay);
 	c->relay = NULL;
 	if (c->kern.ring) {
@@ -354,7 +363,7 @@ static int apply_maps(struct control *c, const char *b64, size_t len, char *err,
 
 static void handle_activate(struct control *c, const char *msg, size_t len)
 {
-	char *cgroup = NULL, *mode_s = NULL, *maps = NULL, *layers[MJSON_MAX_STRINGS];
+	char *cgroup = NULL, *mode_s = NULL, *maps = NULL, *lifeline = NULL, *layers[MJSON_MAX_STRINGS];
 	size_t maps_len = 0;
 	int n_layers = 0, mode = LEASH_MODE_ENFORCE;
 	bool log_allow = false;
@@ -381,6 +390,11 @@ static void handle_activate(struct control *c, const char *msg, size_t len)
 	if (mjson_get_strings(msg, len, "layers", layers, &n_layers) != 0 ||
 	    mjson_get_bool(msg, len, "log_allow", &log_allow) < 0) {
 		send_error(c, "activate", "Cannot activate: \"layers\" must be an array of layer names");
+		goto cleanup;
+	}
+	got = mjson_get_string(msg, len, "lifeline", &lifeline, NULL);
+	if (got < 0) {
+		send_error(c, "activate", "Cannot activate: \"lifeline\" must be a string");
 		goto cleanup;
 	}
 	if (kern_cgroup2_mount(mnt, sizeof(mnt))) {
@@ -411,6 +425,15 @@ static void handle_activate(struct control *c, const char *msg, size_t len)
 	struct relay_options ro = { .epfd = c->epfd, .proxy_path = c->opts->proxy, .dns_path = c->opts->dns,
 				    .kern = &c->kern, .report = on_relay_error, .report_ctx = c };
 	if (relay_start(&c->relay, &ro, err, sizeof(err))) {
+		send_error(c, "activate", err);
+		deactivate(c);
+		goto cleanup;
+	}
+	/* Listening before "active": the host writes enforcement.active (which tells
+	 * leash-entry to connect) only after that answer. */
+	c->lifeline.report = on_lifeline;
+	c->lifeline.report_ctx = c;
+	if (lifeline && manager_lifeline_listen(&c->lifeline, c->epfd, lifeline, err, sizeof(err))) {
 		send_error(c, "activate", err);
 		deactivate(c);
 		goto cleanup;
@@ -446,6 +469,7 @@ cleanup:
 	free(cgroup);
 	free(mode_s);
 	free(maps);
+	free(lifeline);
 	for (int i = 0; i < n_layers; i++)
 		free(layers[i]);
 }
@@ -576,7 +600,8 @@ static void report_drops(struct control *c)
 int manager_control_main(const struct manager_control_options *opts)
 {
 	struct control c = { .opts = opts, .fd = -1, .epfd = -1,
-			     .kern = { .cgroup_fd = -1, .slot = -1 } };
+			     .kern = { .cgroup_fd = -1, .slot = -1 },
+			     .lifeline = { .listen_fd = -1, .conn_fd = -1 } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret = 1;
 
