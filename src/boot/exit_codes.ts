@@ -12,9 +12,18 @@ export const ENTRY_EXIT_CODES: Readonly<Record<number, string>> = {
   116: "Landlock could not be applied",
   117: "privilege drop failed",
   118: "internal error",
+  119: "cannot hold the lifeline to the manager: the command was not started",
+  120:
+    "the lifeline to the manager closed (the manager exited): every process of the command was killed",
   126: "command not executable or denied",
   127: "command not found",
 };
+
+/** leash-entry's status when it could not hold the lifeline: the command never started. */
+export const ENTRY_EXIT_LIFELINE = 119;
+
+/** leash-entry's status when the manager went away while the command ran. */
+export const ENTRY_EXIT_LIFELINE_LOST = 120;
 
 /** What an exit status of the target means, or undefined when it is the command's own. */
 export function describeEntryExit(status: number): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { BOOT_PROTOCOL } from "../version.ts";
 import { MarkerNonceError, MarkerVersionError } from "./errors.ts";
+import { isLifelineName } from "./lifeline.ts";
 
 /** File names in the public dir, in BOOT order. */
 export const MARKER_NAMES = {
@@ -49,6 +50,11 @@ export interface EnforcementActive {
   /** The layers really on; "landlock" makes leash-entry apply `landlock.rules`. */
   layers: string[];
   timestamp: string;
+  /**
+   * The manager's abstract socket leash-entry must connect to (and hold) before the
+   * command starts; absent: no lifeline.
+   */
+  lifeline?: string;
 }
 
 /**
@@ -107,11 +113,13 @@ export function parseCgroupPath(text: string): string | null {
 export interface EnforcementActiveOptions {
   /** When enforcement went on. @default {new Date()} */
   now?: Date;
+  /** The lifeline leash-entry must hold (`newLifelineName()`). @default {none} */
+  lifeline?: string;
 }
 
 /**
  * Renders `enforcement.active` for this session's nonce and the layers really on.
- * Throws `RangeError` for an empty nonce or layer name.
+ * Throws `RangeError` for an empty nonce or layer name, or an invalid lifeline name.
  */
 export function encodeEnforcementActive(
   nonce: string,
@@ -122,11 +130,17 @@ export function encodeEnforcementActive(
   for (const layer of layers) {
     if (layer === "") throw new RangeError("Cannot encode enforcement.active: a layer is empty");
   }
+  if (options.lifeline !== undefined && !isLifelineName(options.lifeline)) {
+    throw new RangeError(
+      `Cannot encode enforcement.active: lifeline "${options.lifeline}" is not 1 to 100 characters of [A-Za-z0-9._-]`,
+    );
+  }
   const marker: EnforcementActive = {
     protocol: BOOT_PROTOCOL,
     nonce,
     layers: [...layers],
     timestamp: (options.now ?? new Date()).toISOString(),
+    ...(options.lifeline === undefined ? {} : { lifeline: options.lifeline }),
   };
   return JSON.stringify(marker) + "\n";
 }

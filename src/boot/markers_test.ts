@@ -79,6 +79,22 @@ Deno.test("encodeEnforcementActive() refuses an empty nonce or layer", () => {
   assert.throws(() => encodeEnforcementActive("n", [""]), RangeError);
 });
 
+Deno.test("encodeEnforcementActive() carries the lifeline name when the host asks for one", () => {
+  const text = encodeEnforcementActive("n-1", ["netns"], {
+    now: new Date("2025-01-02T03:04:05.678Z"),
+    lifeline: "leash-lifeline-00ff",
+  });
+  assert.equal(
+    text,
+    '{"protocol":1,"nonce":"n-1","layers":["netns"],"timestamp":"2025-01-02T03:04:05.678Z","lifeline":"leash-lifeline-00ff"}\n',
+  );
+  assert.throws(
+    () => encodeEnforcementActive("n", ["netns"], { lifeline: "has space" }),
+    /lifeline "has space" is not 1 to 100 characters/,
+  );
+  assert.throws(() => encodeEnforcementActive("n", ["netns"], { lifeline: "" }), RangeError);
+});
+
 Deno.test("STALE_MARKERS lists every marker file of the handshake", () => {
   assert.deepEqual([...STALE_MARKERS].sort(), [
     "bootstrap.ready",

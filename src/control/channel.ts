@@ -1,6 +1,6 @@
 /**
  * One control.sock connection (docs/protocol.md): JSON lines both ways. Answers are matched
- * to waiters by type; unsolicited messages (`event`, `drops`, `relay.error`) go to a callback.
+ * to waiters by type; unsolicited messages (`event`, `drops`, `relay.error`, `lifeline`) go to a callback.
  */
 import { ControlError } from "./errors.ts";
 import { LineSplitter } from "./line_reader.ts";
@@ -19,7 +19,7 @@ export interface ControlConn {
 }
 
 /** Message types the manager sends without being asked. */
-export const UNSOLICITED_TYPES: readonly string[] = ["event", "drops", "relay.error"];
+export const UNSOLICITED_TYPES: readonly string[] = ["event", "drops", "relay.error", "lifeline"];
 
 /** Options for {@linkcode ControlChannel}. */
 export interface ControlChannelOptions {

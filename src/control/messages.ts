@@ -56,6 +56,8 @@ export interface ActivateMessage {
   maps: string;
   layers: string[];
   log_allow: boolean;
+  /** Abstract socket name the manager listens on for leash-entry's lifeline. */
+  lifeline?: string;
 }
 
 /** What the host sends. */

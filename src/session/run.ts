@@ -6,8 +6,11 @@
 import { join } from "node:path";
 import {
   describeEntryExit,
+  ENTRY_EXIT_LIFELINE,
+  ENTRY_EXIT_LIFELINE_LOST,
   MARKER_NAMES,
   MarkerVersionError,
+  newLifelineName,
   parseBootstrapReady,
   parseCgroupPath,
   parseEntryReady,
@@ -85,6 +88,7 @@ class Session {
   #docker: DockerClient;
   #paths!: SessionPaths;
   #nonce = crypto.randomUUID();
+  #lifeline = newLifelineName();
   #events!: EventLog;
   /** Masks secret values in events; the secrets register here as they are read. */
   #redactor = new Redactor();
@@ -100,6 +104,7 @@ class Session {
   #interrupted: "SIGINT" | "SIGTERM" | undefined;
   #targetExit: Promise<number> | undefined;
   #targetExited: number | undefined;
+  #managerExit: Promise<number> | undefined;
   #managerExited: number | undefined;
   #commandStarted = false;
   #unsubscribe: (() => void) | undefined;
@@ -247,7 +252,7 @@ class Session {
     this.#captures.push(
       captureLogs(this.#docker, this.#manager, join(this.#paths.logs, "manager.log")),
     );
-    this.#docker.containers.wait(this.#manager, { condition: "next-exit" })
+    this.#managerExit = this.#docker.containers.wait(this.#manager, { condition: "next-exit" })
       .then((r) => (this.#managerExited = r.StatusCode), () => (this.#managerExited = -1));
     this.#channel = await this.#bounded(
       this.#control.accept({
@@ -306,6 +311,7 @@ class Session {
             maps: encodeBase64(encodeKernelMaps(ir)),
             layers: MANAGER_LAYERS,
             log_allow: false,
+            lifeline: this.#lifeline,
           },
           ["active"],
           { signal: this.#abort.signal },
@@ -348,7 +354,9 @@ class Session {
         "",
       ].join("\n"),
     );
-    await writeEnforcementActive(this.#paths.public, this.#nonce, on);
+    await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
+      lifeline: this.#lifeline,
+    });
     this.#commandStarted = true;
     if (this.#interrupted) {
       // The signal arrived after the last boot wait: it still ends the session.
@@ -365,15 +373,48 @@ class Session {
       this.#restoreTerminal = this.#io.setRaw?.();
       await this.#resize();
     }
+    await Promise.race([this.#targetExit, this.#managerExit]);
+    const managerDied = await this.#managerDiedFirst();
     const status = await this.#targetExit;
     await Promise.race([pump.output, delay(2000)]);
     pump.stop();
     attach.close();
+    if (managerDied) {
+      const tail = await this.#settledTail("manager.log");
+      throw new BootError(
+        `The session stopped: the manager exited with status ${this.#managerExited} after enforcement started; without it nothing enforces the policy or relays egress, so the command was stopped (fail closed)${
+          tail
+            ? `; the manager's last output:\n${tail}`
+            : `; see ${join(this.#paths.logs, "manager.log")}`
+        }`,
+        "steady",
+      );
+    }
     if (status === -1) {
       throw new BootError("Cannot get the command's exit status: the target vanished", "steady");
     }
     this.#emit("session.exit", `command exited with status ${status}`);
     return status;
+  }
+
+  /**
+   * After the target or the manager stopped in steady state: whether the manager died under
+   * the command. leash-entry kills the command when its lifeline closes (status 120), or
+   * never starts it when the lifeline is gone already (119); if the target is still up after
+   * a grace (an entry without the lifeline), the host kills it.
+   */
+  async #managerDiedFirst(): Promise<boolean> {
+    const lifeline = [ENTRY_EXIT_LIFELINE, ENTRY_EXIT_LIFELINE_LOST];
+    if (this.#targetExited !== undefined && lifeline.includes(this.#targetExited)) {
+      // Docker may report the target's exit before the manager's.
+      await Promise.race([this.#managerExit, delay(2000)]);
+    }
+    if (this.#managerExited === undefined) return false;
+    await Promise.race([this.#targetExit, delay(5000)]);
+    if (this.#targetExited === undefined) {
+      await this.#docker.containers.kill(this.#target!, "SIGKILL").catch(() => {});
+    }
+    return true;
   }
 
   /** Removes both containers, stops the sockets; never throws. */
@@ -592,6 +633,8 @@ class Session {
       this.#emit("kernel.drops", `kernel ring buffer drops: ${message.kernel}`);
     } else if (message.type === "relay.error") {
       this.#emit("kernel.relay_error", String(message.message));
+    } else if (message.type === "lifeline") {
+      this.#emit("boot.lifeline", `lifeline ${String(message.state)}`);
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { collectOutput } from "../../src/docker/mod.ts";
 import {
   assertNoContainers,
   leash,
@@ -200,12 +201,12 @@ exit 113`,
   await assertNoContainers(docker, r.session);
 });
 
-/** Spawns a long session and resolves once its command runs (the posture banner printed). */
+/** Spawns a long session and resolves once leash-entry starts its command. */
 async function startLong(box: Awaited<ReturnType<typeof sandbox>>, env = {}) {
   const child = spawnLeash(box, ["run", "--image", image, "--", "sleep", "600"], env).spawn();
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let stderr = "";
-  while (!/control UI off/.test(stderr)) {
+  while (!/leash-entry: enforcement active .*: starting "sleep"/.test(stderr)) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`leash ended before the command started:\n${stderr}`);
     stderr += value;
@@ -270,19 +271,58 @@ exec sleep 600`,
   await assertNoContainers(docker, session);
 });
 
-Deno.test("leash run: after SIGKILL of leash the manager fails closed and leash clean removes the rest", async () => {
+/** Upper bound for a wait that should finish; only guards against a hang, never asserted. */
+const HANG_GUARD_MS = 120_000;
+
+/** Waits (hang-guarded) for a container to stop; resolves to its exit status. */
+async function exitOf(name: string): Promise<number> {
+  const guard = AbortSignal.timeout(HANG_GUARD_MS);
+  return (await docker.containers.wait(name, { signal: guard })).StatusCode;
+}
+
+/** A session's target.log as leash captured it. */
+async function targetLog(box: Awaited<ReturnType<typeof sandbox>>, session: string) {
+  const logs = join(box.env.XDG_STATE_HOME!, "leash", "sessions", session, "logs");
+  return await Deno.readTextFile(join(logs, "target.log"));
+}
+
+Deno.test("leash run: after SIGKILL of leash the target stops by itself and leash clean removes the rest", async () => {
   await using box = await sandbox();
   const { child, session, rest } = await startLong(box);
   child.kill("SIGKILL");
   await child.status;
   await rest;
-  // The manager notices the closed control socket and exits.
-  const manager = `leash-${session}-manager`;
-  const exit = await docker.containers.wait(manager);
-  assert.notEqual(exit.StatusCode, 0);
+  // The manager notices the closed control socket and exits; leash-entry notices the
+  // closed lifeline and stops the target, with nobody left to ask it.
+  assert.notEqual(await exitOf(`leash-${session}-manager`), 0);
+  const target = `leash-${session}-target`;
+  assert.equal(await exitOf(target), 120);
+  const { stderr } = await collectOutput(await docker.containers.logs(target));
+  assert.match(
+    stderr,
+    /leash-entry: Stopped the command: the lifeline to the manager closed .*killed every process in the container/,
+  );
   const clean = await leash(box, ["clean"]);
   assert.equal(clean.code, 0, clean.stderr);
   assert.match(clean.stdout, new RegExp(`removed container leash-${session}-target`));
+  await assertNoContainers(docker, session);
+});
+
+Deno.test("leash run: when the manager dies mid-session the command dies and leash run names the manager's death", async () => {
+  await using box = await sandbox();
+  const { child, session, rest } = await startLong(box);
+  await docker.containers.kill(`leash-${session}-manager`, "SIGKILL");
+  const guard = setTimeout(() => child.kill("SIGKILL"), HANG_GUARD_MS);
+  const status = await child.status;
+  clearTimeout(guard);
+  const stderr = await rest;
+  assert.notEqual(status.code, 0, stderr);
+  assert.match(
+    stderr,
+    /error: The session stopped: the manager exited with status 137 after enforcement started; .*the command was stopped \(fail closed\)/,
+  );
+  // leash-entry killed it (not leash's fallback): its line is in the target's log.
+  assert.match(await targetLog(box, session), /the lifeline to the manager closed/);
   await assertNoContainers(docker, session);
 });
 

@@ -11,7 +11,7 @@ import {
   type DockerClient,
 } from "../../src/docker/mod.ts";
 import type { TarEntry } from "../../src/docker/mod.ts";
-import { writeEnforcementActive } from "../../src/boot/mod.ts";
+import { type EnforcementActiveOptions, writeEnforcementActive } from "../../src/boot/mod.ts";
 import { TEST_LABELS } from "../fixtures/busybox_image.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -197,8 +197,17 @@ export class EntryRun implements AsyncDisposable {
   }
 
   /** Plays the host's step 6: writes enforcement.active atomically. */
-  async activate(layers: string[] = ["netns"], nonce = this.nonce): Promise<void> {
-    await writeEnforcementActive(this.dir, nonce, layers);
+  async activate(
+    layers: string[] = ["netns"],
+    nonce = this.nonce,
+    options: EnforcementActiveOptions = {},
+  ): Promise<void> {
+    await writeEnforcementActive(this.dir, nonce, layers, options);
+  }
+
+  /** The container's init pid on the host (for nsenter). */
+  async pid(): Promise<number> {
+    return (await this.#docker.containers.inspect(this.id)).State.Pid;
   }
 
   /** `docker stop`: SIGTERM to PID 1, SIGKILL after `graceSeconds`. */

@@ -470,3 +470,121 @@ Deno.test("leash-entry refuses Landlock rules the marker does not list", async (
   assert.match((await run.output()).stderr, /host and entry disagree on the posture/);
   assert.equal(await run.exists("ran"), false);
 });
+
+Deno.test("leash-entry refuses to start the command when the lifeline it must hold is missing", async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await run.waitForFile("bootstrap.ready");
+  await run.activate(["netns"], run.nonce, { lifeline: "leash-lifeline-nobody-listens" });
+  assert.equal(await run.exitCode(), 119);
+  assert.equal(await run.exists("ran"), false);
+  assert.match(
+    (await run.output()).stderr,
+    /leash-entry: Cannot hold the lifeline: connecting to the manager's "@leash-lifeline-nobody-listens": Connection refused: .*refusing to start the command/,
+  );
+});
+
+/** Why the lifeline holder cannot run here (it enters the container's netns), if it cannot. */
+const holderSkip = Deno.uid() !== 0
+  ? "entering a container's network namespace (nsenter -n) needs root"
+  : undefined;
+if (holderSkip) {
+  Deno.stderr.writeSync(new TextEncoder().encode(`skip (lifeline holder tests): ${holderSkip}\n`));
+}
+
+/** Runs _lifeline_holder.ts in the container's network namespace; resolves once it listens. */
+async function holdLifeline(run: EntryRun, name: string, mode: "ack" | "noack") {
+  const child = new Deno.Command("nsenter", {
+    args: [
+      "-t",
+      String(await run.pid()),
+      "-n",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      new URL("./_lifeline_holder.ts", import.meta.url).pathname,
+      name,
+      mode,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  const waitFor = async (word: string) => {
+    while (!out.includes(word)) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the lifeline holder ended before "${word}": ${out}`);
+      out += value;
+    }
+  };
+  await waitFor("listening");
+  return {
+    held: () => waitFor("held"),
+    /** Closes the manager's end, as the manager's exit does. */
+    async release() {
+      await child.stdin.close().catch(() => {});
+      await child.status;
+      await lines.cancel();
+    },
+  };
+}
+
+Deno.test({
+  name: "leash-entry holding the lifeline kills every process of the container when it closes",
+  ignore: holderSkip !== undefined,
+}, async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  // The command starts a daemon in its own session (out of the command's process group):
+  // only killing every process of the container stops it.
+  await using run = await EntryRun.start(docker, {
+    image,
+    cmd: ["sh", "-c", "busybox setsid sleep 600 & touch /leash/ran; exec sleep 600"],
+  });
+  await run.waitForFile("bootstrap.ready");
+  const name = `leash-lifeline-test-${crypto.randomUUID().slice(0, 8)}`;
+  const holder = await holdLifeline(run, name, "ack");
+  try {
+    await run.activate(["netns"], run.nonce, { lifeline: name });
+    await holder.held();
+    await run.waitForStderr(/lifeline held\): starting "sh"/);
+    await run.waitForFile("ran");
+    assert.equal(await run.running(), true);
+  } finally {
+    await holder.release();
+  }
+  assert.equal(await run.exitCode(), 120);
+  assert.match(
+    (await run.output()).stderr,
+    /leash-entry: Stopped the command: the lifeline to the manager closed .*killed every process in the container \(fail closed\)/,
+  );
+});
+
+Deno.test({
+  name: "leash-entry refuses to start when the lifeline is not acknowledged",
+  ignore: holderSkip !== undefined,
+}, async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await run.waitForFile("bootstrap.ready");
+  const name = `leash-lifeline-test-${crypto.randomUUID().slice(0, 8)}`;
+  const holder = await holdLifeline(run, name, "noack");
+  try {
+    await run.activate(["netns"], run.nonce, { lifeline: name });
+    await holder.held();
+  } finally {
+    // Closing without the acknowledgement: a listener that is not a leash manager.
+    await holder.release();
+  }
+  assert.equal(await run.exitCode(), 119);
+  assert.equal(await run.exists("ran"), false);
+  assert.match(
+    (await run.output()).stderr,
+    /Cannot hold the lifeline: the manager closed the connection to "@leash-lifeline-test-\w+" before acknowledging it/,
+  );
+});
