@@ -12,7 +12,8 @@ export const cleanCommand: Command = {
   help: [
     "Removes containers labelled leash.session whose leash process is gone (e.g. killed with",
     "SIGKILL), their socket dirs, and leash-manager images built by other leash versions.",
-    "Sessions still running are never touched.",
+    "Sessions still running, and sessions of another user or XDG_STATE_HOME (whose owner",
+    "cannot be checked from here), are never touched.",
     "",
     "Flags:",
     "  --sessions  Also delete the session dirs (logs and events) of sessions not running",

@@ -12,7 +12,23 @@ export interface Orphan {
   name: string;
 }
 
-/** Containers labelled `leash.session` whose session's leash process is gone. */
+/**
+ * Whether session `id` is this state dir's and its leash process is gone. A session whose
+ * dir is not under `stateDir` belongs to another user or `XDG_STATE_HOME`: its owner cannot
+ * be checked from here, so it is never taken for an orphan (it may be running).
+ */
+export async function isOrphanSession(stateDir: string, id: string): Promise<boolean> {
+  if (id === "" || id.includes("/") || id.startsWith(".")) return false;
+  const root = join(stateDir, "sessions", id);
+  try {
+    if (!(await Deno.stat(root)).isDirectory) return false;
+  } catch {
+    return false;
+  }
+  return !await ownerAlive(root);
+}
+
+/** Containers labelled `leash.session` of this state dir's sessions whose leash is gone. */
 export async function findOrphans(
   client: DockerClient,
   stateDir: string,
@@ -23,14 +39,14 @@ export async function findOrphans(
     SESSION_LABEL,
     dockerHost,
   );
-  const alive = new Map<string, boolean>();
+  const kept = new Map<string, boolean>();
   const orphans: Orphan[] = [];
   for (const c of containers) {
     const session = c.Labels?.[SESSION_LABEL] ?? "";
-    if (!alive.has(session)) {
-      alive.set(session, await ownerAlive(join(stateDir, "sessions", session)));
+    if (!kept.has(session)) {
+      kept.set(session, !await isOrphanSession(stateDir, session));
     }
-    if (!alive.get(session)) {
+    if (!kept.get(session)) {
       orphans.push({ session, id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, "") });
     }
   }
