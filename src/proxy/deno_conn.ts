@@ -67,10 +67,18 @@ export interface VerifiedTlsOptions {
   serverName: string;
   /** Extra PEM roots beside the built-in store. */
   caCerts: string[];
+  /** ALPN protocols offered, in preference order. @default ["http/1.1"] */
+  alpn?: string[];
+}
+
+/** A verified TLS stream and the application protocol the server selected (null: none). */
+export interface VerifiedTls {
+  socket: Duplex;
+  protocol: string | null;
 }
 
 /** Dials TCP, runs a verified TLS handshake for `serverName`, returns the stream. */
-export async function connectVerifiedTls(options: VerifiedTlsOptions): Promise<Duplex> {
+export async function connectVerifiedTls(options: VerifiedTlsOptions): Promise<VerifiedTls> {
   const tcp = await Deno.connect({ hostname: options.address, port: options.port });
   // Small request heads must not wait for delayed ACKs (Nagle).
   tcp.setNoDelay(true);
@@ -79,17 +87,51 @@ export async function connectVerifiedTls(options: VerifiedTlsOptions): Promise<D
     tls = await Deno.startTls(tcp, {
       hostname: options.serverName,
       caCerts: options.caCerts,
-      alpnProtocols: ["http/1.1"],
+      alpnProtocols: options.alpn ?? ["http/1.1"],
     });
   } catch (error) {
     tcp.close();
     throw error;
   }
+  let protocol: string | null;
   try {
-    await tls.handshake();
+    protocol = (await tls.handshake()).alpnProtocol;
   } catch (error) {
     tls.close();
     throw error;
   }
-  return connDuplex(tls);
+  return { socket: connDuplex(tls), protocol };
+}
+
+/**
+ * A plain node Duplex relaying `inner` with backpressure: Deno 2.9's node:http2 server never
+ * reads from a node:tls server socket built over another socket (the handshake completes, no
+ * stream arrives), but serves the same bytes through a plain Duplex.
+ */
+export function relayDuplex(inner: Duplex): Duplex {
+  const outer: Duplex = new Duplex({
+    allowHalfOpen: true,
+    read() {
+      inner.resume();
+    },
+    write(chunk: Uint8Array, _encoding, callback) {
+      if (inner.destroyed) return callback(new Error("Cannot write: the socket is closed"));
+      if (inner.write(chunk)) callback();
+      else inner.once("drain", () => callback());
+    },
+    final(callback) {
+      inner.end(() => callback());
+    },
+    destroy(error, callback) {
+      inner.destroy();
+      callback(error);
+    },
+  });
+  inner.on("data", (chunk: Uint8Array) => {
+    if (!outer.push(chunk)) inner.pause();
+  });
+  inner.on("end", () => outer.push(null));
+  inner.on("close", () => outer.destroy());
+  inner.on("error", (error: Error) => outer.destroy(error));
+  return outer;
 }

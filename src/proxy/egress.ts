@@ -83,6 +83,7 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
         new Promise<void>((resolve) => server.close(() => resolve()))
       );
       engine.pool.clear();
+      engine.h2.clear();
       for (const socket of engine.sockets) socket.destroy();
       await Promise.all(closed);
       await removeStaleSocket(options.proxySocket);
@@ -95,7 +96,7 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
       engine.mode = mode;
     },
     get openConnections() {
-      return engine.sockets.size - engine.pool.size;
+      return engine.sockets.size - engine.pool.size - engine.h2.idle;
     },
   };
 }

@@ -4,8 +4,9 @@ import type { LeafCache } from "../ca/mod.ts";
 import type { EventFacts } from "../events/mod.ts";
 import type { ActionName, PolicyIr } from "../policy/mod.ts";
 import { isIpLiteral } from "./address.ts";
-import { connectVerifiedTls } from "./deno_conn.ts";
+import { connectVerifiedTls, type VerifiedTls } from "./deno_conn.ts";
 import type { EgressMode, EgressOptions } from "./options.ts";
+import { H2Pool } from "./h2_pool.ts";
 import { UpstreamPool } from "./pool.ts";
 import { judge, type Verdict } from "./verdict.ts";
 
@@ -32,6 +33,7 @@ export class EgressEngine {
   readonly passthrough: Set<string>;
   readonly sockets = new Set<Duplex>();
   readonly pool = new UpstreamPool();
+  readonly h2 = new H2Pool();
   readonly #extraCa: string[];
 
   /** Creates the engine state. */
@@ -74,6 +76,15 @@ export class EgressEngine {
    * plus `upstreamCa`) when `secure`. Rejects with UpstreamError.
    */
   async dial(host: string, port: number, secure: boolean): Promise<Duplex> {
+    return (await this.dialWith(host, port, secure ? ["http/1.1"] : undefined)).socket;
+  }
+
+  /**
+   * Like {@linkcode EgressEngine.dial}, with verified TLS offering `alpn` when given (plain TCP
+   * otherwise); also returns the protocol the upstream selected.
+   */
+  async dialWith(host: string, port: number, alpn?: string[]): Promise<VerifiedTls> {
+    const secure = alpn !== undefined;
     let address = host;
     if (!isIpLiteral(host) && this.options.lookup) {
       try {
@@ -85,25 +96,26 @@ export class EgressEngine {
     const what = secure
       ? `Cannot connect with TLS to "${host}:${port}"`
       : `Cannot connect to "${host}:${port}"`;
-    const connecting = secure
-      ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa })
-      : connectTcp(address, port);
+    const connecting: Promise<VerifiedTls> = secure
+      ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa, alpn })
+      : connectTcp(address, port).then((socket) => ({ socket, protocol: null }));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new UpstreamError(`${what}: timed out`)), CONNECT_TIMEOUT_MS);
     });
-    let socket: Duplex;
+    let dialled: VerifiedTls;
     try {
-      socket = await Promise.race([connecting, timeout]);
+      dialled = await Promise.race([connecting, timeout]);
     } catch (error) {
-      connecting.then((late) => late.destroy(), () => {});
+      connecting.then((late) => late.socket.destroy(), () => {});
       if (error instanceof UpstreamError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new UpstreamError(`${what}: ${reason}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }
-    return this.track(socket);
+    this.track(dialled.socket);
+    return dialled;
   }
 }
 

@@ -2,10 +2,16 @@ import tls from "node:tls";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { hostPort, parseAuthority } from "./address.ts";
-import { clientHelloLength, looksLikeTls, parseClientHello } from "./client_hello.ts";
+import {
+  type ClientHelloInfo,
+  clientHelloLength,
+  looksLikeTls,
+  parseClientHello,
+} from "./client_hello.ts";
 import type { EgressEngine } from "./engine.ts";
 import { MAX_HEADER_BYTES, parseRelayHeader, type RelayHeader } from "./header.ts";
 import { HttpSyntaxError, MAX_HEAD_BYTES, parseRequestHead } from "./http_head.ts";
+import { connectH2, h2Key, type H2Target, serveH2 } from "./h2_serve.ts";
 import { serveHttp } from "./http_serve.ts";
 import { respond } from "./respond.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
@@ -134,9 +140,9 @@ async function handleDestination(
     const length = Math.min(clientHelloLength(first), 5 + 16 * 1024 + 256);
     const hello = await reader.readExact(Math.max(5, length));
     reader.unread(hello);
-    let serverName: string | undefined;
+    let hi: ClientHelloInfo;
     try {
-      serverName = parseClientHello(hello).serverName;
+      hi = parseClientHello(hello);
     } catch (error) {
       engine.emit({
         event: "net.connect",
@@ -148,7 +154,7 @@ async function handleDestination(
       });
       return void socket.destroy();
     }
-    await handleTls(engine, socket, reader, dest, serverName);
+    await handleTls(engine, socket, reader, dest, hi);
     return;
   }
   const line = first === "silent" ? "" : new TextDecoder("latin1").decode(
@@ -183,9 +189,9 @@ async function handleTls(
   socket: net.Socket,
   reader: StreamReader,
   dest: Destination,
-  serverName: string | undefined,
+  hello: ClientHelloInfo,
 ): Promise<void> {
-  const host = serverName ?? dest.host;
+  const host = hello.serverName ?? dest.host;
   const key = hostPort(host, dest.port);
   // CONNECT already decided its authority; a different SNI (or any transparent one) is
   // decided too, and the upstream is always dialled by that name, never by the client's IP.
@@ -208,6 +214,8 @@ async function handleTls(
     return;
   }
   const leaf = await engine.leaves.get(host);
+  const target = { host, port: dest.port };
+  const protocol = hello.alpn.includes("h2") ? await upstreamProtocol(engine, target) : "http/1.1";
   reader.detach();
   const rest = reader.drain();
   if (rest) socket.unshift(rest);
@@ -215,7 +223,7 @@ async function handleTls(
     new tls.TLSSocket(socket, {
       isServer: true,
       secureContext: leaf.secureContext,
-      ALPNProtocols: ["http/1.1"],
+      ALPNProtocols: [protocol],
     }),
   );
   const ok = await new Promise<boolean>((resolve) => {
@@ -235,11 +243,29 @@ async function handleTls(
     socket.destroy();
     return;
   }
-  await serveHttp(engine, secure, new StreamReader(secure), {
-    scheme: "https",
-    target: { host, port: dest.port },
-  });
+  if (secure.alpnProtocol === "h2") await serveH2(engine, secure, target);
+  else await serveHttp(engine, secure, new StreamReader(secure), { scheme: "https", target });
   await finish(secure);
+}
+
+/**
+ * The protocol to offer a client that offered h2: "h2" when the upstream selects it (its
+ * session is then pooled), else "http/1.1" (the connection dialled to find out is pooled for
+ * the HTTP/1.1 path, and a failed dial is reported there, per request).
+ */
+async function upstreamProtocol(engine: EgressEngine, target: H2Target): Promise<string> {
+  let connection;
+  try {
+    connection = await connectH2(engine, target);
+  } catch {
+    return "http/1.1";
+  }
+  if (connection.kind === "h2") return "h2";
+  const { socket } = connection;
+  if (connection.protocol === "http/1.1" || connection.protocol === null) {
+    engine.pool.put({ key: h2Key(target), socket, reader: new StreamReader(socket) });
+  } else socket.destroy();
+  return "http/1.1";
 }
 
 /** Ends `socket` after everything written was flushed, then releases it. */
