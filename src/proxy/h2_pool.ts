@@ -117,7 +117,11 @@ export class H2Pool {
       if (this.#live.get(key) === entry) this.#live.delete(key);
     };
     session.on("error", () => session.destroy());
-    session.once("goaway", retire);
+    session.once("goaway", () => {
+      // No new streams go there; the ones open finish, then the connection is closed.
+      retire();
+      session.close();
+    });
     session.once("close", () => {
       retire();
       clearTimeout(entry.timer);

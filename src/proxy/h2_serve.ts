@@ -137,6 +137,9 @@ async function proxyStream(
   clientSocket: Duplex,
 ): Promise<void> {
   const started = performance.now();
+  // Deno may deliver a request's trailers before its body and before anything below runs.
+  let requestTrailers: http2.IncomingHttpHeaders | undefined;
+  stream.once("trailers", (t) => requestTrailers = t);
   const method = one(headers[":method"]) ?? "";
   const rawPath = one(headers[":path"]) ?? "";
   const authority = one(headers[":authority"]) ?? one(headers.host);
@@ -235,10 +238,8 @@ async function proxyStream(
 
   // Client to upstream: body under flow control, then the client's trailers if any.
   if (!requestEnded) {
-    let trailers: http2.IncomingHttpHeaders | undefined;
-    stream.on("trailers", (t) => trailers = t);
     upstream.on("wantTrailers", () => {
-      upstream.sendTrailers(trailers ? blockOf(fieldsOf(trailers), {}) : {});
+      upstream.sendTrailers(requestTrailers ? blockOf(fieldsOf(requestTrailers), {}) : {});
     });
     forward(stream, upstream, upstreamSocket, (n) => sent += n);
   }

@@ -179,6 +179,8 @@ export interface World {
   leashCaPath: string;
   /** The CA of the trusted test upstreams (for clients of passthrough hosts). */
   upstreamCaPath: string;
+  /** That CA itself, to mint leaves for upstreams a test starts on its own. */
+  upstreamCa: Pick<CertificateAuthority, "certPem" | "keyPem">;
   /** Relayed connections the engine still holds. */
   openSockets(): number;
   events: EventFacts[];
@@ -261,6 +263,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     dir,
     leashCaPath,
     upstreamCaPath,
+    upstreamCa,
     openSockets: () => egress.openConnections,
     events,
     lines,
