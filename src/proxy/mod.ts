@@ -11,9 +11,18 @@
  * - Upstreams are always dialled by the name the client asked for (SNI, CONNECT authority or
  *   Host header) and resolved on the host, never by the IP the client dialled, so a fake SNI
  *   cannot reach another address; upstream TLS is verified for that name.
- * - ALPN offers only http/1.1 to the client and upstream: HTTP/2 is not proxied yet.
- * - Keep-alive is per client connection (its upstream connection is reused while the host
- *   stays the same); there is no cross-connection upstream pool yet.
+ * - ALPN: a client that offers h2 is answered only after the upstream was asked with
+ *   [h2, http/1.1]; it gets h2 when the upstream selected h2, else http/1.1 (never an h2 client
+ *   side over an HTTP/1.1 upstream, so gRPC keeps its trailers). A client offering only
+ *   http/1.1 goes the HTTP/1.1 way with an upstream asked for http/1.1. HTTP/2 is served with
+ *   node:http2 (h2_serve.ts): each stream gets the HTTP/1.1 path's decisions, 403s, header
+ *   injection and event, bodies and trailers are streamed under HTTP/2 flow control (1 MiB
+ *   stream windows), and a socket-level gate holds streams while Deno's http2 session has
+ *   more than 256 KiB unsent (it does not wait for `drain`). Not proxied: h2c (cleartext
+ *   HTTP/2), extended CONNECT (WebSocket over HTTP/2), server push.
+ * - Keep-alive: HTTP/1.1 upstream connections return to a pool shared by every client
+ *   connection (per scheme, host and port); one upstream HTTP/2 session per host and port
+ *   carries the streams of every client connection to it.
  */
 export { startEgress } from "./egress.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
