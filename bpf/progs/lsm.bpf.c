@@ -11,6 +11,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define FMODE_EXEC 0x20
+/* The open flag an exec's open of the binary carries (fs.h: __FMODE_EXEC); it is in f_flags,
+ * not f_mode, when file_open runs (Landlock tests it the same way). */
+#define __FMODE_EXEC 0x20
 
 /* Resolves the path into s->data; returns its length (no NUL) or 0 when it is not an
  * absolute path (pipes, anonymous inodes) or cannot be resolved. */
@@ -30,7 +33,7 @@ int BPF_PROG(leash_file_open, struct file *file, int ret)
 	if (!in_target())
 		return 0;
 	unsigned int fmode = file->f_mode;
-	if (fmode & FMODE_EXEC)
+	if ((file->f_flags & __FMODE_EXEC) || (fmode & FMODE_EXEC))
 		return 0; /* the binary of an exec: bprm_check_security decides */
 	__u8 acc = 0;
 	if (fmode & FMODE_READ)

@@ -25,6 +25,9 @@ forbid (principal, action in [Action::"FileOpen", Action::"FileOpenReadOnly"], r
 when { resource in File::"/etc/passwd" };
 @id("exec-bin")
 permit (principal, action == Action::"ProcessExec", resource) when { resource in [Dir::"/bin/", Dir::"/opt/"] };
+@id("no-read-execonly")
+forbid (principal, action in [Action::"FileOpen", Action::"FileOpenReadOnly"], resource)
+when { resource in Dir::"/opt/execonly/" };
 @id("no-denied")
 forbid (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/opt/denied/" };
 @id("no-testnet")
@@ -107,6 +110,11 @@ test("VM: exec denied by path prints Permission denied; allowed exec runs", asyn
   assert.notEqual(denied.rc, 0);
   assert.match(denied.out, DENIED);
   assert.equal((await kase("exec_allowed")).out, "ran");
+});
+
+test("VM: an exec needs the exec permit only: the open of the binary is not a read", async () => {
+  assert.equal((await kase("exec_without_read_allowed")).out, "ran");
+  assert.match((await kase("read_of_execonly_denied")).out, DENIED);
 });
 
 test("VM: TCP connects to forbidden IPv4, v4-mapped and IPv6 prefixes get EPERM", async () => {

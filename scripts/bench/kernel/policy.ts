@@ -29,8 +29,7 @@ const FIXED = [
   `@id("proc") permit (principal, action in [${READ}], resource) when { resource in Dir::"/proc/" };`,
   `@id("work") permit (principal, action in [${READ_WRITE}], resource) when { resource in Dir::"/work/" };`,
   `@id("secrets") forbid (principal, action in [${READ_WRITE}], resource) when { resource in Dir::"/work/project/secrets/" };`,
-  /* Read too: on Debian's 6.1 the exec's own open of the binary reaches file_open as a read. */
-  `@id("bench-bin") permit (principal, action in [${READ}, Action::"ProcessExec"], resource) when { resource in Dir::"/opt/bench/" };`,
+  `@id("bench-bin") permit (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/opt/bench/" };`,
 ];
 
 /** Cedar text for a policy with `pathRules` kernel path entries (0: one unconditioned permit). */

@@ -29,7 +29,8 @@ ctl() {
 }
 
 # Fixtures (created outside the target cgroup, so unaffected).
-mkdir -p /work/secrets /work/deep /opt/denied /opt/allowed /etc
+mkdir -p /work/secrets /work/deep /opt/denied /opt/allowed /opt/execonly /etc
+cp /bin/busybox /opt/execonly/busybox
 echo hello >/work/a.txt
 echo secret >/work/secrets/key
 echo root:x:0:0 >/etc/passwd
@@ -66,6 +67,8 @@ case_run long_read_allowed $CG cat "$LONG/f"
 case_run long_write_allowed $CG sh -c "echo z > $LONGOK/f && echo done"
 case_run exec_denied $CG /opt/denied/hello.sh
 case_run exec_allowed $CG /opt/allowed/hello.sh
+case_run exec_without_read_allowed $CG /opt/execonly/busybox echo ran
+case_run read_of_execonly_denied $CG cat /opt/execonly/busybox
 netprobe listen 127.0.0.1 15001 >/tmp/listen4.out 2>&1 3>&- &
 sleep 0.3
 case_run tcp4_denied $CG netprobe tcp 192.0.2.7 80
