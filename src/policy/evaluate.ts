@@ -36,6 +36,11 @@ export class EntityIndex {
     }
     return i;
   }
+
+  /** The index of the entity `type` + `key`, if some rule names it. */
+  find(type: IrEntityRef["type"], key: string): number | undefined {
+    return this.#byKey.get(`${type}\0${key}`);
+  }
 }
 
 /** Compiles `cond`, registering every entity it names in `index`. */

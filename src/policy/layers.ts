@@ -17,7 +17,7 @@ import type {
   PolicyIr,
 } from "./ir.ts";
 import { likeText } from "./evaluate.ts";
-import { dirCovers } from "./paths.ts";
+import { coveringDirs } from "./paths.ts";
 import { RuleSet, type SubRequest } from "./rule_set.ts";
 
 /** What the compiler hands to {@linkcode buildLayers}. */
@@ -85,9 +85,9 @@ function fileTable(set: RuleSet): PolicyIr["file"] {
     seen.add(ref.key);
     const isDir = ref.type === "Dir";
     const path = isDir ? (ref.key === "/" ? "/" : ref.key.slice(0, -1)) : ref.key;
-    const covered = refs.map((r) =>
-      r.type === "Dir" ? dirCovers(r.key, path) : !isDir && r.type === "File" && r.key === path
-    );
+    const covered = set.covered({ type: "File", key: path });
+    const sameFile = isDir ? set.index.find("File", path) : undefined;
+    if (sameFile !== undefined) covered[sameFile] = 0; // a Dir entry stands for what is beneath
     const res: EvalResource = { type: "File", key: isDir ? NONE : path, covered };
     entries.push({ path: ref.key, kind: isDir ? "dir" : "file", ...fileDecisions(set, res) });
   }
@@ -167,14 +167,18 @@ function landlockAccess(
 ): IrLandlockAccess {
   const allow: string[] = [];
   const carve: string[] = [];
-  const dirs = entries.filter((e) => e.kind === "dir");
+  const dirs = new Map(entries.filter((e) => e.kind === "dir").map((e) => [e.path, e]));
   for (const entry of entries) {
     const path = entry.kind === "dir"
       ? (entry.path === "/" ? "/" : entry.path.slice(0, -1))
       : entry.path;
     let parent: IrFileDecisions = fallback;
-    for (const d of dirs) {
-      if (d.path !== entry.path && dirCovers(d.path, path)) parent = d;
+    for (const dir of coveringDirs(path)) {
+      const d = dir !== entry.path ? dirs.get(dir) : undefined;
+      if (d) {
+        parent = d;
+        break;
+      }
     }
     const mine = entry[access].decision === "allow";
     const above = parent[access].decision === "allow";

@@ -2,6 +2,7 @@
 import { compileCondition, type CondFn, EntityIndex, type EvalResource } from "./evaluate.ts";
 import type { ActionName, IrDecision, IrRule } from "./ir.ts";
 import { hostPattern, refCovers, type RequestResource } from "./entities.ts";
+import { coveringDirs } from "./paths.ts";
 
 interface CompiledRule {
   id: string;
@@ -43,6 +44,16 @@ export class RuleSet {
   covered(res: RequestResource): Uint8Array {
     const refs = this.index.refs;
     const out = new Uint8Array(refs.length);
+    if (res.type === "File") {
+      // Only the Dirs above the path and the File itself can cover it: O(depth), not O(rules).
+      for (const dir of coveringDirs(res.key)) {
+        const i = this.index.find("Dir", dir);
+        if (i !== undefined) out[i] = 1;
+      }
+      const file = this.index.find("File", res.key);
+      if (file !== undefined) out[file] = 1;
+      return out;
+    }
     if (res.type !== "Host") {
       for (let i = 0; i < refs.length; i++) if (refCovers(refs[i]!, res)) out[i] = 1;
       return out;
