@@ -204,6 +204,9 @@ class Session {
       .then((r) => (this.#targetExited = r.StatusCode), () => (this.#targetExited = -1));
     this.#phase = "entry";
     await this.#docker.containers.start(this.#target);
+    // The TTY exists from start and has no size until told (stty size: 0 rows); sized now,
+    // long before enforcement.active lets the command run.
+    if (this.#o.tty) await this.#resize();
     this.#captures.push(
       captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log")),
     );
@@ -369,10 +372,9 @@ class Session {
     this.#emit("boot.steady", `boot took ${Math.round(performance.now() - started)} ms`);
 
     // Steady: the command runs; its status is ours.
-    if (this.#o.tty) {
-      this.#restoreTerminal = this.#io.setRaw?.();
-      await this.#resize();
-    }
+    // Sized at start (a later SIGWINCH resizes again): a resize here could find the command
+    // gone already and fail a session that succeeded.
+    if (this.#o.tty) this.#restoreTerminal = this.#io.setRaw?.();
     await Promise.race([this.#targetExit, this.#managerExit]);
     const managerDied = await this.#managerDiedFirst();
     const status = await this.#targetExit;
