@@ -3,7 +3,7 @@ import { type Command, showHelp } from "./command.ts";
 import { UsageError } from "./errors.ts";
 import { DockerClient } from "../docker/mod.ts";
 import { leashDirs } from "../session/paths.ts";
-import { parseRequired } from "../session/posture.ts";
+import { parseDisabledLayers, parseRequired } from "../session/posture.ts";
 import { parseUpstreamHosts } from "../session/upstreams.ts";
 import { type RunIo, runSession } from "../session/run.ts";
 
@@ -39,6 +39,8 @@ export const runCommand: Command = {
     "Test/advanced: LEASH_UPSTREAM_CA=FILE (PEM roots the proxy trusts for upstream TLS beside",
     "the host's store), LEASH_UPSTREAM_HOSTS=NAME=ADDR,... (the proxy dials NAME at ADDR and",
     "leash's DNS answers NAME; a loopback ADDR is answered with 192.0.2.1, which the relay takes).",
+    "Diagnostic: LEASH_DISABLE_LAYERS=LAYER,... (kernel-lsm, cgroup-net, observe) runs the session",
+    "without those layers; the posture shows them off, and --require still refuses them.",
   ].join("\n"),
   async run(args, ctx) {
     const flags = parseFlags("run", args, {
@@ -109,6 +111,12 @@ export const runCommand: Command = {
     if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
       throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");
     }
+    let disabledLayers;
+    try {
+      disabledLayers = parseDisabledLayers(ctx.env("LEASH_DISABLE_LAYERS") ?? "");
+    } catch (error) {
+      throw new UsageError((error as Error).message, "run");
+    }
     let upstreamHosts;
     try {
       upstreamHosts = parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? "");
@@ -173,6 +181,7 @@ export const runCommand: Command = {
         bootstrapTimeoutS: timeout,
         secrets: listFlag(flags, "secret"),
         tty,
+        disabledLayers,
       }, io);
     } finally {
       docker.close();

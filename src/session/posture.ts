@@ -19,11 +19,20 @@ export interface SessionPostureInput {
   /** Landlock warnings (carve-outs it could not express). */
   landlockWarnings: number;
   mode: "record" | "shadow" | "enforce";
+  /** Layers turned off by `LEASH_DISABLE_LAYERS` (never asked of the manager). @default none */
+  disabled?: readonly LayerName[] | undefined;
 }
+
+/** Layers `LEASH_DISABLE_LAYERS` may turn off: the manager's kernel programs. */
+export const DISABLABLE_LAYERS = ["kernel-lsm", "cgroup-net", "observe"] as const;
+
+/** Why a layer named in `LEASH_DISABLE_LAYERS` is off. */
+export const DISABLED_REASON = "disabled by LEASH_DISABLE_LAYERS";
 
 /** Assesses every layer for this session; pure. */
 export function sessionPosture(input: SessionPostureInput): SessionLayer[] {
   const attached = (name: LayerName): SessionLayer => {
+    if (input.disabled?.includes(name)) return { name, status: "off", reason: DISABLED_REASON };
     const result = input.attached[name];
     if (result === undefined) return { name, status: "off", reason: "not requested" };
     if (result === "ok") return { name, status: "active", reason: "attached by the manager" };
@@ -65,6 +74,34 @@ export function parseRequired(text: readonly string[]): LayerName[] {
         `Cannot require layer "${name}": unknown; layers are ${LAYER_NAMES.join(", ")}`,
       );
     }
+  }
+  return names as LayerName[];
+}
+
+/**
+ * Parses `LEASH_DISABLE_LAYERS` (a diagnostic setting: run a session without some of the
+ * manager's kernel layers, e.g. to see what cgroup-net adds). Only layers of
+ * {@linkcode DISABLABLE_LAYERS} may be named, and not all of them (the manager needs one
+ * attached program). Throws `RangeError` naming the value and the fix.
+ */
+export function parseDisabledLayers(text: string): LayerName[] {
+  const names = [...new Set(text.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  const allowed: readonly string[] = DISABLABLE_LAYERS;
+  for (const name of names) {
+    if (allowed.includes(name)) continue;
+    const why = (LAYER_NAMES as readonly string[]).includes(name)
+      ? `layer "${name}" cannot be disabled`
+      : `unknown layer "${name}"`;
+    throw new RangeError(
+      `Invalid LEASH_DISABLE_LAYERS "${text}": ${why}; it may name ${allowed.join(", ")}`,
+    );
+  }
+  if (names.length === allowed.length) {
+    throw new RangeError(
+      `Invalid LEASH_DISABLE_LAYERS "${text}": keep at least one of ${
+        allowed.join(", ")
+      } (the manager needs one attached program)`,
+    );
   }
   return names as LayerName[];
 }

@@ -31,6 +31,7 @@ import { EventLog, Redactor } from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { ensureManagerImage } from "../manager/image.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
+import type { LayerName } from "../posture/layers.ts";
 import { choosePolicy, compilePolicy, DEFAULT_POLICY_LABEL, type PolicyIr } from "../policy/mod.ts";
 import { type Egress, startEgress } from "../proxy/mod.ts";
 import { resolveSecrets } from "../secrets/mod.ts";
@@ -70,7 +71,7 @@ import { withWorkspace } from "./workspace_policy.ts";
 export const ENTRY_GRACE_MS = 5000;
 
 /** Layers the host asks the manager to attach. */
-const MANAGER_LAYERS = ["kernel-lsm", "cgroup-net", "observe"];
+const MANAGER_LAYERS: LayerName[] = ["kernel-lsm", "cgroup-net", "observe"];
 
 /** Runs one session and resolves to the command's exit status; throws `BootError` on failure. */
 export async function runSession(options: RunOptions, io: RunIo): Promise<number> {
@@ -312,7 +313,7 @@ class Session {
             cgroup,
             mode: this.#o.mode,
             maps: encodeBase64(encodeKernelMaps(ir)),
-            layers: MANAGER_LAYERS,
+            layers: MANAGER_LAYERS.filter((l) => !this.#o.disabledLayers?.includes(l)),
             log_allow: false,
             lifeline: this.#lifeline,
           },
@@ -621,6 +622,7 @@ class Session {
       landlockReason: plan.reason,
       landlockWarnings: plan.warnings.length,
       mode: this.#o.mode,
+      disabled: this.#o.disabledLayers,
     });
   }
 

@@ -1,5 +1,6 @@
 /** What `leash run` passes to a session: the request and the process around it. */
 import type { DockerClient } from "../docker/mod.ts";
+import type { LayerName } from "../posture/layers.ts";
 import type { LeashDirs } from "./paths.ts";
 import type { HostStdio } from "./stdio.ts";
 import type { UpstreamSettings } from "./upstreams.ts";
@@ -20,6 +21,8 @@ export interface RunOptions {
   secrets: string[];
   /** Allocate a TTY (stdin is a terminal and not `-I`). */
   tty: boolean;
+  /** `LEASH_DISABLE_LAYERS` (diagnostic): manager layers not to attach. @default none */
+  disabledLayers?: LayerName[] | undefined;
 }
 
 /** The process around the session: terminal, signals, directories (real in the CLI). */

@@ -30,6 +30,21 @@ Deno.test("leash run validates --mode, --require, --listen, --volume and the tim
   }
 });
 
+Deno.test("leash run refuses a LEASH_DISABLE_LAYERS it cannot honour, before any container", async () => {
+  const cases: [string, RegExp][] = [
+    ["proxy", /Invalid LEASH_DISABLE_LAYERS "proxy": layer "proxy" cannot be disabled/],
+    ["cgroup", /Invalid LEASH_DISABLE_LAYERS "cgroup": unknown layer "cgroup"/],
+    ["kernel-lsm,cgroup-net,observe", /keep at least one of kernel-lsm, cgroup-net, observe/],
+  ];
+  for (const [value, message] of cases) {
+    const r = await runLeash(["run", "--image", "x", "--", "true"], {
+      env: { LEASH_DISABLE_LAYERS: value },
+    });
+    assert.equal(r.code, 2, `${value}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
+
 Deno.test("leash run --help lists every flag", async () => {
   const r = await runLeash(["run", "--help"]);
   assert.equal(r.code, 0);
