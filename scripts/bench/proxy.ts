@@ -61,6 +61,15 @@ const HOST = "www.bench.test";
 const POLICY =
   `permit (principal, action == Action::"NetworkConnect", resource in Host::"*.bench.test");`;
 
+/** Arguments this script cannot run with. */
+class UsageError extends TypeError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
 /** How curl reaches the upstream on one path: the arguments for a request to `host`. */
 interface Way {
   name: string;
@@ -438,7 +447,7 @@ async function main(): Promise<void> {
   const unknown = flags.filter((f) => f !== "--profile" && f !== "--deno-upstream");
   const megabytes = Number(positional[0] ?? 1024);
   if (unknown.length > 0 || !(megabytes > 0) || positional.length > 1) {
-    throw new TypeError(
+    throw new UsageError(
       `Cannot parse arguments "${
         Deno.args.join(" ")
       }": usage: proxy.ts [MEGABYTES] [--profile] [--deno-upstream]`,
@@ -562,4 +571,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  print(`error: ${error.message}`);
+  Deno.exit(2);
+}
