@@ -121,3 +121,35 @@ export async function setup(): Promise<{ docker: DockerClient; image: string }> 
   const docker = await DockerClient.connect();
   return { docker, image: await ensureBusyboxImage(docker) };
 }
+
+/** The session's own directory (logs, public dir) under the sandbox's state dir. */
+export function sessionDir(box: Sandbox, session: string | undefined): string {
+  assert.ok(session, "leash printed its session id");
+  return join(box.env.XDG_STATE_HOME!, "leash", "sessions", session);
+}
+
+/** The events of a finished session, parsed. */
+export async function sessionEvents(
+  box: Sandbox,
+  session: string | undefined,
+): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(join(sessionDir(box, session), "logs", "events.ndjson"));
+  return text.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+/** The text between `<<name` and `name>>` lines in a command's output. */
+export function section(stdout: string, name: string): string {
+  const start = stdout.indexOf(`<<${name}\n`);
+  const end = stdout.indexOf(`\n${name}>>`, start);
+  assert.ok(start >= 0 && end >= 0, `output has section ${name}:\n${stdout.slice(0, 3000)}`);
+  return stdout.slice(start + name.length + 3, end);
+}
+
+/** Every regular file under `dir`, recursively. */
+export async function* filesUnder(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* filesUnder(path);
+    else if (entry.isFile) yield path;
+  }
+}

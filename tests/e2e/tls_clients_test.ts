@@ -12,7 +12,17 @@ import { DEFAULT_POLICY } from "../../src/policy/mod.ts";
 import { withWorkspace } from "../../src/session/workspace_policy.ts";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { startUpstream, type Upstream } from "../integration/_proxy_harness.ts";
-import { assertNoContainers, leash, type LeashResult, type Sandbox, sandbox } from "./_session.ts";
+import {
+  assertNoContainers,
+  filesUnder,
+  leash,
+  type LeashResult,
+  type Sandbox,
+  sandbox,
+  section,
+  sessionDir,
+  sessionEvents,
+} from "./_session.ts";
 
 const docker = await DockerClient.connect();
 globalThis.addEventListener("unload", () => docker.close());
@@ -62,10 +72,7 @@ async function world(): Promise<World> {
       LEASH_UPSTREAM_HOSTS: NAMES.map((n) => `${n}=127.0.0.1`).join(","),
     },
     policy,
-    sessionDir(session) {
-      assert.ok(session, "leash printed its session id");
-      return join(box.env.XDG_STATE_HOME!, "leash", "sessions", session);
-    },
+    sessionDir: (session) => sessionDir(box, session),
     async [Symbol.asyncDispose]() {
       for (const u of upstreams.values()) await u.close();
       await box[Symbol.asyncDispose]();
@@ -101,18 +108,9 @@ async function runSh(
   );
 }
 
-/** The text between `<<name` and `name>>` lines in the command's output. */
-function section(stdout: string, name: string): string {
-  const start = stdout.indexOf(`<<${name}\n`);
-  const end = stdout.indexOf(`\n${name}>>`, start);
-  assert.ok(start >= 0 && end >= 0, `output has section ${name}:\n${stdout.slice(0, 2000)}`);
-  return stdout.slice(start + name.length + 3, end);
-}
-
 /** Events of a finished session. */
 async function events(w: World, session: string | undefined): Promise<Record<string, unknown>[]> {
-  const text = await Deno.readTextFile(join(w.sessionDir(session), "logs", "events.ndjson"));
-  return text.trim().split("\n").map((l) => JSON.parse(l));
+  return await sessionEvents(w.box, session);
 }
 
 function squeeze(pem: string): string {
@@ -268,15 +266,6 @@ env -u NODE_EXTRA_CA_CERTS SSL_CERT_FILE=/usr/share/ca-certificates/mozilla/ISRG
   );
   await assertNoContainers(docker, s.session);
 });
-
-/** Every regular file under `dir`, recursively. */
-async function* filesUnder(dir: string): AsyncGenerator<string> {
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) yield* filesUnder(path);
-    else if (entry.isFile) yield path;
-  }
-}
 
 Deno.test("tls clients: a secret reaches the upstream as a header and appears nowhere in the container or the session's files", async () => {
   await using w = await world();
