@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CertificateAuthority, createCa, createLeafMinter } from "../../src/ca/mod.ts";
+import { createCa } from "../../src/ca/mod.ts";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { DEFAULT_POLICY } from "../../src/policy/mod.ts";
 import { withWorkspace } from "../../src/session/workspace_policy.ts";
@@ -19,6 +19,13 @@ import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { startH2Upstream, type TestUpstream } from "../integration/_h2_upstream.ts";
 import { patternDigest, startUpstream, type Upstream } from "../integration/_proxy_harness.ts";
 import { buildNetprobe } from "../kernel/vm_harness.ts";
+import {
+  type HostIpServers,
+  type SlowUpstream,
+  startHostIpServers,
+  startSlowUpstream,
+} from "./_egress_servers.ts";
+import { NODE_PROGRAM } from "./_node_clients.ts";
 import {
   assertNoContainers,
   filesUnder,
@@ -51,130 +58,6 @@ if (!HOST_IP) {
       "skip (egress IP rules): this host has no non-loopback IPv4 address\n",
     ),
   );
-}
-
-const encoder = new TextEncoder();
-
-/** An HTTPS server whose `/slow` sends a first part, then the rest only after `/release`. */
-interface SlowUpstream {
-  port: number;
-  paths: string[];
-  close(): Promise<void>;
-}
-
-async function startSlowUpstream(
-  name: string,
-  ca: Pick<CertificateAuthority, "certPem" | "keyPem">,
-): Promise<SlowUpstream> {
-  const leaf = await (await createLeafMinter(ca)).mint(name);
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => release = resolve);
-  const paths: string[] = [];
-  const ac = new AbortController();
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: leaf.certPem,
-    key: leaf.keyPem,
-    signal: ac.signal,
-    onListen: () => {},
-  }, (request) => {
-    const path = new URL(request.url).pathname;
-    paths.push(path);
-    if (path === "/release") {
-      release();
-      return new Response("released\n");
-    }
-    // The rest waits for a request only a client that already got the first part sends: a
-    // proxy that held the body back until the end would never deliver either.
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode("first part\n"));
-        await released;
-        controller.enqueue(encoder.encode("second part\n"));
-        controller.close();
-      },
-    });
-    return new Response(body, { headers: { "content-type": "text/plain" } });
-  });
-  return {
-    port: server.addr.port,
-    paths,
-    async close() {
-      release();
-      ac.abort();
-      await server.finished;
-    },
-  };
-}
-
-/** Servers on the host IP: HTTP, and TCP servers that speak first (like SSH) with a count. */
-interface HostIpServers {
-  http: number;
-  httpPaths: string[];
-  /** Permitted by the policy. */
-  banner: number;
-  /** Not permitted (default deny). */
-  bannerDenied: number;
-  /** Connections each banner server accepted, by port. */
-  accepted: Map<number, number>;
-  close(): Promise<void>;
-}
-
-function startHostIpServers(ip: string): HostIpServers {
-  const ac = new AbortController();
-  const httpPaths: string[] = [];
-  const server = Deno.serve(
-    { hostname: ip, port: 0, signal: ac.signal, onListen: () => {} },
-    (r) => {
-      const path = new URL(r.url).pathname;
-      httpPaths.push(path);
-      return new Response(`hello from ${ip} ${path}\n`);
-    },
-  );
-  const accepted = new Map<number, number>();
-  const listeners: Deno.Listener[] = [];
-  const tasks: Promise<void>[] = [];
-  const banner = () => {
-    const listener = Deno.listen({ hostname: ip, port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    accepted.set(port, 0);
-    listeners.push(listener);
-    tasks.push(
-      (async () => {
-        for await (const conn of listener) {
-          accepted.set(port, accepted.get(port)! + 1);
-          (async () => {
-            try {
-              await conn.write(encoder.encode("SSH-2.0-leash-e2e\r\n"));
-              const buf = new Uint8Array(256);
-              const n = await conn.read(buf);
-              const line = new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim();
-              await conn.write(encoder.encode(`got ${line}\r\n`));
-            } catch {
-              // The client went away; the count is what the test asserts.
-            } finally {
-              conn.close();
-            }
-          })();
-        }
-      })().catch(() => {}),
-    );
-    return port;
-  };
-  return {
-    http: server.addr.port,
-    httpPaths,
-    banner: banner(),
-    bannerDenied: banner(),
-    accepted,
-    async close() {
-      for (const l of listeners) l.close();
-      await Promise.all(tasks);
-      ac.abort();
-      await server.finished;
-    },
-  };
 }
 
 const HTTPS_NAMES = ["allowed.test", "secret.test", "forbidden.test"];
@@ -302,99 +185,6 @@ async function runSh(
     { ...w.env, ...options.env },
   );
 }
-
-/**
- * Node clients (node ignores the proxy variables: it goes transparently), chosen by argv:
- * `ws URL...` (a WebSocket echo by hand: node 18 has no WebSocket client), `slow URL` (reads
- * the first part, then asks the server to release the rest), `dns NAME...` (resolve4 through
- * the system resolver), `banner ADDR PORT` (a TCP client of a server that speaks first),
- * `udp ADDR PORT` (one datagram). Each prints one line per check.
- */
-const NODE_PROGRAM = `
-const http = require("http"), https = require("https"), crypto = require("crypto");
-const net = require("net"), dns = require("dns"), dgram = require("dgram");
-const [mode, ...args] = process.argv.slice(1);
-const guard = (resolve, what) => setTimeout(() => resolve(what + " timeout"), 30000).unref();
-function ws(url) {
-  return new Promise((resolve) => {
-    guard(resolve, url);
-    const u = new URL(url);
-    const key = crypto.randomBytes(16).toString("base64");
-    const req = (u.protocol === "wss:" ? https : http).request({
-      host: u.hostname, port: u.port, path: u.pathname,
-      headers: { Connection: "Upgrade", Upgrade: "websocket",
-        "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13" },
-    });
-    req.on("upgrade", (res, socket, head) => {
-      const accept = crypto.createHash("sha1")
-        .update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
-      if (res.headers["sec-websocket-accept"] !== accept) return resolve("bad accept");
-      const payload = Buffer.from("hi " + u.protocol);
-      const mask = crypto.randomBytes(4);
-      socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask,
-        payload.map((b, i) => b ^ mask[i % 4])]));
-      let buf = head;
-      const parse = () => {
-        if (buf.length < 2 || buf.length < 2 + (buf[1] & 0x7f)) return;
-        resolve(res.statusCode + " " + buf.subarray(2, 2 + (buf[1] & 0x7f)).toString());
-        socket.destroy();
-      };
-      socket.on("data", (d) => { buf = Buffer.concat([buf, d]); parse(); });
-      parse();
-    });
-    req.on("response", (res) => resolve("status " + res.statusCode));
-    req.on("error", (e) => resolve("error " + (e.code || e.message)));
-    req.end();
-  });
-}
-function slow(base) {
-  return new Promise((resolve) => {
-    guard(resolve, "slow");
-    let got = "", asked = false;
-    https.get(base + "/slow", (res) => {
-      res.on("data", (d) => {
-        got += d;
-        if (!asked && got.includes("first part")) {
-          asked = true;
-          https.get(base + "/release", (r) => r.resume());
-        }
-      });
-      res.on("end", () => resolve(got.trim().split("\\n").join(" | ")));
-    }).on("error", (e) => resolve("error " + e.code));
-  });
-}
-function banner(host, port) {
-  return new Promise((resolve) => {
-    guard(resolve, "banner");
-    let got = "";
-    const s = net.connect({ host, port: Number(port) }, () => {});
-    s.on("data", (d) => {
-      got += d;
-      if (got.includes("SSH-2.0") && !got.includes("got")) s.write("hello\\r\\n");
-      if (got.includes("got")) s.end();
-    });
-    s.on("error", (e) => resolve("error " + e.code + (got ? " after " + JSON.stringify(got) : "")));
-    s.on("close", () => resolve(got ? got.trim().split("\\r\\n").join(" | ") : "closed, nothing received"));
-  });
-}
-function udp(host, port) {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
-    s.send("x", Number(port), host, (e) => { s.close(); resolve(e ? "error " + e.code : "sent"); });
-  });
-}
-(async () => {
-  if (mode === "ws") for (const u of args) console.log("ws " + u + ": " + await ws(u));
-  if (mode === "slow") console.log("slow: " + await slow(args[0]));
-  if (mode === "banner") console.log("banner " + args[1] + ": " + await banner(args[0], args[1]));
-  if (mode === "udp") console.log("udp " + args[0] + ": " + await udp(args[0], args[1]));
-  if (mode === "dns") {
-    for (const name of args) {
-      const r = await dns.promises.resolve4(name).then((a) => a.join(","), (e) => "error " + e.code);
-      console.log("dns " + name + ": " + r);
-    }
-  }
-})();`;
 
 function hasEvent(
   log: Record<string, unknown>[],
