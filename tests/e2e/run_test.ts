@@ -326,54 +326,6 @@ Deno.test("leash run: when the manager dies mid-session the command dies and lea
   await assertNoContainers(docker, session);
 });
 
-/**
- * leash-entry builds before commit 06a6ab9 stop the command with SIGTTOU in TTY sessions.
- * The test runs against the helper leash would embed (or `LEASH_TEST_HELPER`) and is skipped,
- * with the reason, while that binary predates the fix (it lacks the fix's warning text).
- */
-async function ttyEntry(): Promise<{ env: Record<string, string>; skip?: string }> {
-  const helper = Deno.env.get("LEASH_TEST_HELPER");
-  const path = helper ?? new URL("../../bpf/dist/leash-helper", import.meta.url).pathname;
-  const env: Record<string, string> = helper ? { LEASH_ENTRY_BINARY: helper } : {};
-  const bytes = new TextDecoder("latin1").decode(await Deno.readFile(path));
-  if (bytes.includes("cannot make the command the terminal's foreground")) return { env };
-  return {
-    env,
-    skip:
-      `"${path}" predates the leash-entry SIGTTOU fix (a TTY command stops before exec); rebuild it with scripts/build-native`,
-  };
-}
-
-const entry = await ttyEntry();
-if (entry.skip) Deno.stderr.writeSync(new TextEncoder().encode(`skip (TTY test): ${entry.skip}\n`));
-
-Deno.test({
-  name: "leash run: with a terminal the command gets a TTY of the terminal's size",
-  ignore: entry.skip !== undefined,
-}, async () => {
-  await using box = await sandbox();
-  const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-  const inner = [Deno.execPath(), "run", "-A", "--quiet", MAIN, "run", "--image", image, "--"]
-    .map((a) => `'${a}'`).join(" ");
-  const shell =
-    `stty cols 91 rows 33; ${inner} sh -c 'test -t 0 && echo is-a-tty; stty size; exit 3'`;
-  const log = join(box.root, "typescript");
-  // Bounded: a regression that stops the command must fail the test, not hang it.
-  const r = await new Deno.Command("timeout", {
-    args: ["120", "script", "-qec", shell, log],
-    cwd: box.workspace,
-    env: { ...box.env, ...entry.env },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  const text = await Deno.readTextFile(log);
-  assert.equal(r.code, 3, text);
-  assert.match(text, /is-a-tty/);
-  assert.match(text, /33 91/);
-  await assertNoContainers(docker, sessionOf(text));
-});
-
 Deno.test("leash run: egress goes through the relay to the host proxy, which applies the policy", async () => {
   await using box = await sandbox();
   const r = await leash(box, [
