@@ -124,13 +124,14 @@ export async function connectVerifiedTls(options: VerifiedTlsOptions): Promise<V
 /**
  * A plain node Duplex relaying `inner` with backpressure: Deno 2.9's node:http2 server never
  * reads from a node:tls server socket built over another socket (the handshake completes, no
- * stream arrives), but serves the same bytes through a plain Duplex.
+ * stream arrives), but serves the same bytes through a plain Duplex. `inner` is read only while
+ * `mayRead()` allows it.
  */
-export function relayDuplex(inner: Duplex): Duplex {
+export function relayDuplex(inner: Duplex, mayRead: () => boolean = () => true): Duplex {
   const outer: Duplex = new Duplex({
     allowHalfOpen: true,
     read() {
-      inner.resume();
+      if (mayRead()) inner.resume();
     },
     write(chunk: Uint8Array, _encoding, callback) {
       if (inner.destroyed) return callback(new Error("Cannot write: the socket is closed"));
@@ -152,4 +153,53 @@ export function relayDuplex(inner: Duplex): Duplex {
   inner.on("close", () => outer.destroy());
   inner.on("error", (error: Error) => outer.destroy(error));
   return outer;
+}
+
+/** How a reader reports its progress to a {@linkcode readAheadGate}. */
+export interface ReadProgress {
+  /** `bytes` were taken by the reader. */
+  consumed(bytes: number): void;
+  /** The reader has nothing left and waits for more. */
+  starving(): void;
+}
+
+/**
+ * A Duplex over `inner` (the client's transport) that stops reading it once more than `limit`
+ * bytes were taken beyond what the reader of the TLS socket built on top consumed. Deno 2.9's
+ * TLS socket reads its transport without bound whatever its own reader does, so without this
+ * an upload to a slow upstream is held whole in memory. The count compares ciphertext taken
+ * with plaintext consumed; TLS overhead makes it drift upward, so a starving reader resets it
+ * (all that was taken is then consumed) and reading goes on.
+ */
+export function readAheadGate(
+  inner: Duplex,
+  limit: number = 1024 * 1024,
+): { transport: Duplex; progress: ReadProgress; open(): void } {
+  let debt = 0;
+  const transport = relayDuplex(inner, () => debt <= limit);
+  inner.on("data", (chunk: Uint8Array) => {
+    debt += chunk.length;
+    if (debt > limit) inner.pause();
+  });
+  const wake = () => {
+    if (debt <= limit && inner.isPaused() && !inner.destroyed) inner.resume();
+  };
+  return {
+    transport,
+    progress: {
+      consumed(bytes) {
+        debt = Math.max(0, debt - bytes);
+        wake();
+      },
+      starving() {
+        debt = 0;
+        wake();
+      },
+    },
+    /** No gating from now on (for a reader with flow control of its own, e.g. HTTP/2). */
+    open() {
+      limit = Infinity;
+      wake();
+    },
+  };
 }

@@ -12,6 +12,7 @@ import type { EgressEngine } from "./engine.ts";
 import { MAX_HEADER_BYTES, parseRelayHeader, type RelayHeader } from "./header.ts";
 import { HttpSyntaxError, MAX_HEAD_BYTES, parseRequestHead } from "./http_head.ts";
 import { connectH2, h2Key, type H2Target, serveH2 } from "./h2_serve.ts";
+import { readAheadGate } from "./deno_conn.ts";
 import { serveHttp } from "./http_serve.ts";
 import { respond } from "./respond.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
@@ -219,8 +220,9 @@ async function handleTls(
   reader.detach();
   const rest = reader.drain();
   if (rest) socket.unshift(rest);
+  const gate = readAheadGate(socket);
   const secure = engine.track(
-    new tls.TLSSocket(socket, {
+    new tls.TLSSocket(gate.transport, {
       isServer: true,
       secureContext: leaf.secureContext,
       ALPNProtocols: [protocol],
@@ -243,8 +245,13 @@ async function handleTls(
     socket.destroy();
     return;
   }
-  if (secure.alpnProtocol === "h2") await serveH2(engine, secure, target);
-  else await serveHttp(engine, secure, new StreamReader(secure), { scheme: "https", target });
+  if (secure.alpnProtocol === "h2") {
+    gate.open(); // HTTP/2 flow control bounds what the client sends
+    await serveH2(engine, secure, target);
+  } else {
+    const reader = new StreamReader(secure, gate.progress);
+    await serveHttp(engine, secure, reader, { scheme: "https", target });
+  }
   await finish(secure);
 }
 

@@ -1,4 +1,5 @@
 import type { Duplex, Readable, Writable } from "node:stream";
+import type { ReadProgress } from "./deno_conn.ts";
 
 /** A stream ended before the expected bytes arrived. */
 export class StreamEndedError extends Error {
@@ -45,14 +46,16 @@ function indexOfSeq(hay: Uint8Array, seq: number[], from: number): number {
  */
 export class StreamReader {
   readonly #stream: Readable;
+  readonly #progress: ReadProgress | undefined;
   #pending: Uint8Array[] = [];
   #ended = false;
   #error: Error | undefined;
   #waiters: (() => void)[] = [];
 
-  /** Starts reading `stream` (paused mode). */
-  constructor(stream: Readable) {
+  /** Starts reading `stream` (paused mode), reporting to `progress` (see readAheadGate). */
+  constructor(stream: Readable, progress?: ReadProgress) {
     this.#stream = stream;
+    this.#progress = progress;
     const wake = () => {
       const waiters = this.#waiters;
       this.#waiters = [];
@@ -86,6 +89,7 @@ export class StreamReader {
       }
       const chunk = this.#stream.read() as Uint8Array | null;
       if (chunk !== null) {
+        this.#progress?.consumed(chunk.length);
         const bytes = chunk instanceof Uint8Array ? chunk : new TextEncoder().encode(chunk);
         if (bytes.length === 0) continue;
         this.#pending.push(bytes);
@@ -93,6 +97,7 @@ export class StreamReader {
       }
       if (this.#error) throw this.#error;
       if (this.#ended || this.#stream.destroyed) return null;
+      this.#progress?.starving();
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }

@@ -303,3 +303,52 @@ export async function curl(
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
+
+/**
+ * An HTTPS upstream for `name` that counts what it produces and consumes: GET /big streams
+ * `size` bytes in 64 KiB blocks pulled one at a time (so `pulled()` shows how far a download
+ * ran ahead of its reader); POST /slow-upload reads nothing until `release()`.
+ */
+// deno-lint-ignore explicit-module-boundary-types
+export async function countingUpstream(world: World, name: string, size: number) {
+  const leaf = await (await createLeafMinter(world.upstreamCa)).mint(name);
+  const block = new Uint8Array(64 * 1024);
+  let pulled = 0;
+  let received = 0;
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => release = resolve);
+  const ac = new AbortController();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: ac.signal,
+    onListen: () => {},
+    cert: leaf.certPem,
+    key: leaf.keyPem,
+  }, async (request) => {
+    if (new URL(request.url).pathname === "/slow-upload") {
+      await released;
+      for await (const chunk of request.body ?? new ReadableStream()) received += chunk.length;
+      return new Response(String(received));
+    }
+    return new Response(
+      new ReadableStream({
+        pull(controller) {
+          if (pulled >= size) return controller.close();
+          pulled += block.length;
+          controller.enqueue(block.slice());
+        },
+      }, { highWaterMark: 1 }),
+    );
+  });
+  return {
+    port: server.addr.port,
+    received: () => received,
+    pulled: () => pulled,
+    release,
+    async close() {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}

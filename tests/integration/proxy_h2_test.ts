@@ -11,8 +11,14 @@ import {
   startH2Upstream,
   type TestUpstream,
 } from "./_h2_upstream.ts";
-import { createLeafMinter } from "../../src/ca/mod.ts";
-import { curl, patternDigest, portOf, startWorld, type World } from "./_proxy_harness.ts";
+import {
+  countingUpstream,
+  curl,
+  patternDigest,
+  portOf,
+  startWorld,
+  type World,
+} from "./_proxy_harness.ts";
 
 const POLICY = `
 @id("allow-h2")
@@ -424,47 +430,6 @@ Deno.test("proxy h2: RST_STREAM and GOAWAY end streams without leaking sockets",
 });
 
 /** A Deno.serve HTTP/2 upstream whose `/big` body is pulled on demand, counting bytes pulled. */
-async function countingUpstream(world: World, name: string) {
-  const leaf = await (await createLeafMinter(world.upstreamCa)).mint(name);
-  const block = new Uint8Array(64 * 1024);
-  let pulled = 0;
-  let received = 0;
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => release = resolve);
-  const ac = new AbortController();
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    signal: ac.signal,
-    onListen: () => {},
-    cert: leaf.certPem,
-    key: leaf.keyPem,
-  }, async (request) => {
-    if (new URL(request.url).pathname === "/slow-upload") {
-      await released;
-      for await (const chunk of request.body ?? new ReadableStream()) received += chunk.length;
-      return new Response(String(received));
-    }
-    return new Response(
-      new ReadableStream({
-        pull(controller) {
-          if (pulled >= SIZE) return controller.close();
-          pulled += block.length;
-          controller.enqueue(block.slice());
-        },
-      }, { highWaterMark: 1 }),
-    );
-  });
-  return {
-    port: server.addr.port,
-    pulled: () => pulled,
-    release,
-    async close() {
-      ac.abort();
-      await server.finished;
-    },
-  };
-}
 
 /** Polls `value` until it stops changing (it stays the same for 10 polls in a row). */
 async function steady(value: () => number): Promise<number> {
@@ -480,7 +445,7 @@ async function steady(value: () => number): Promise<number> {
 
 Deno.test("proxy h2: a client that stops reading stops the upstream (flow control end to end)", async () => {
   const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test");
+  const up = await countingUpstream(w, "big.test", SIZE);
   const world: H2World = {
     w,
     up: { port: up.port, seen: [], open: () => 0, close: () => up.close() },
@@ -517,7 +482,7 @@ Deno.test("proxy h2: a client that stops reading stops the upstream (flow contro
 
 Deno.test("proxy h2: an upstream that stops reading stops the client's upload", async () => {
   const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test");
+  const up = await countingUpstream(w, "big.test", SIZE);
   const world: H2World = {
     w,
     up: { port: up.port, seen: [], open: () => 0, close: () => up.close() },
@@ -562,7 +527,7 @@ Deno.test("proxy h2: an upstream that stops reading stops the client's upload", 
 
 Deno.test("proxy h2: a slow curl (huge HTTP/2 window) holds the upstream by socket backpressure", async () => {
   const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test");
+  const up = await countingUpstream(w, "big.test", SIZE);
   try {
     // curl advertises windows of tens of MB, so flow control lets the proxy send far ahead;
     // only the socket's backpressure can stop it. curl reads ~2 MB/s, then gives up.

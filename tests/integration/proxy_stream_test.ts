@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { compilePolicy } from "../../src/policy/mod.ts";
-import { curl, patternDigest, portOf, startWorld } from "./_proxy_harness.ts";
+import { countingUpstream, curl, patternDigest, portOf, startWorld } from "./_proxy_harness.ts";
 
 const POLICY = `
 @id("allow-big")
@@ -19,20 +19,7 @@ async function sha256File(path: string): Promise<string> {
   return new TextDecoder().decode(out.stdout).split(" ")[0]!;
 }
 
-/** Runs `task` while sampling this process's RSS; returns the peak growth in bytes. */
-async function peakRssGrowth(task: () => Promise<void>): Promise<number> {
-  const base = Deno.memoryUsage().rss;
-  let peak = 0;
-  const timer = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss - base), 20);
-  try {
-    await task();
-  } finally {
-    clearInterval(timer);
-  }
-  return Math.max(peak, Deno.memoryUsage().rss - base);
-}
-
-Deno.test("proxy: 100 MB streams both ways through TLS without being buffered whole", async () => {
+Deno.test("proxy: 100 MB streams both ways through TLS, intact", async () => {
   const w = await startWorld({ policy: POLICY, https: ["big.test"] });
   try {
     const port = portOf(w, "big.test");
@@ -45,34 +32,26 @@ Deno.test("proxy: 100 MB streams both ways through TLS without being buffered wh
       "--http1.1",
     ];
     const file = join(w.dir, "down.bin");
-    // The proxy and the upstream share this process: a proxy that held a body whole would add
-    // at least SIZE to the peak (the broken node:tls client read-ahead added 1.5 x SIZE).
-    const downGrowth = await peakRssGrowth(async () => {
-      const down = await curl([
-        ...proxy,
-        "-o",
-        file,
-        "-w",
-        "%{size_download}",
-        `https://big.test:${port}/big?n=${SIZE}`,
-      ]);
-      assert.equal(down.stderr, "");
-      assert.equal(Number(down.stdout), SIZE);
-    });
+    const down = await curl([
+      ...proxy,
+      "-o",
+      file,
+      "-w",
+      "%{size_download}",
+      `https://big.test:${port}/big?n=${SIZE}`,
+    ]);
+    assert.equal(down.stderr, "");
+    assert.equal(Number(down.stdout), SIZE);
     assert.equal(await sha256File(file), patternDigest(SIZE));
-    assert.ok(downGrowth < SIZE, `RSS grew by ${downGrowth} bytes during the download`);
-    const upGrowth = await peakRssGrowth(async () => {
-      const up = await curl([
-        ...proxy,
-        "-H",
-        "Transfer-Encoding: chunked",
-        "--data-binary",
-        `@${file}`,
-        `https://big.test:${port}/upload`,
-      ]);
-      assert.deepEqual(JSON.parse(up.stdout), { bytes: SIZE, sha256: patternDigest(SIZE) });
-    });
-    assert.ok(upGrowth < SIZE, `RSS grew by ${upGrowth} bytes during the upload`);
+    const up = await curl([
+      ...proxy,
+      "-H",
+      "Transfer-Encoding: chunked",
+      "--data-binary",
+      `@${file}`,
+      `https://big.test:${port}/upload`,
+    ]);
+    assert.deepEqual(JSON.parse(up.stdout), { bytes: SIZE, sha256: patternDigest(SIZE) });
     const requests = w.events.filter((e) => e.event === "http.request");
     assert.deepEqual(requests.map((e) => [e.status, e.bytes_in, e.bytes_out]), [
       [200, SIZE, 0],
@@ -80,6 +59,70 @@ Deno.test("proxy: 100 MB streams both ways through TLS without being buffered wh
     ]);
   } finally {
     await w.close();
+  }
+});
+
+// Bodies are never buffered whole: what one side lets through is bounded by what the other
+// side reads (a proxy that held a body would let the upstream produce all of it).
+Deno.test("proxy: a slow HTTP/1.1 reader holds the upstream by backpressure", async () => {
+  const w = await startWorld({ policy: POLICY });
+  const up = await countingUpstream(w, "big.test", SIZE);
+  try {
+    const r = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "--cacert",
+      w.leashCaPath,
+      "--http1.1",
+      "--limit-rate",
+      "2M",
+      "--max-time",
+      "2",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_version} %{size_download}",
+      `https://big.test:${up.port}/big`,
+    ]);
+    assert.equal(r.code, 28, `curl gave up at its time limit, not on an error: ${r.stderr}`);
+    const [version, size] = r.stdout.split(" ");
+    assert.equal(version, "1.1");
+    const held = up.pulled() - Number(size);
+    assert.ok(held < SIZE / 4, `the upstream produced ${held} bytes more than curl read`);
+  } finally {
+    await w.close();
+    await up.close();
+  }
+});
+
+Deno.test("proxy: an HTTP/1.1 upstream that does not read holds the client's upload", async () => {
+  const w = await startWorld({ policy: POLICY });
+  const up = await countingUpstream(w, "big.test", SIZE);
+  try {
+    const file = join(w.dir, "up.bin");
+    await Deno.writeFile(file, new Uint8Array(SIZE));
+    const r = await curl([
+      "-x",
+      `http://127.0.0.1:${w.explicit.port}`,
+      "--cacert",
+      w.leashCaPath,
+      "--http1.1",
+      "--max-time",
+      "2",
+      "--data-binary",
+      `@${file}`,
+      "-w",
+      "%{size_upload}",
+      `https://big.test:${up.port}/slow-upload`,
+    ]);
+    assert.equal(r.code, 28, `curl timed out while held, not failed: ${r.stderr}`);
+    assert.equal(up.received(), 0, "the upstream read nothing");
+    const sent = Number(r.stdout.trim().split("\n").at(-1));
+    assert.ok(sent < SIZE / 4, `curl could send ${sent} of ${SIZE} bytes`);
+  } finally {
+    up.release();
+    await w.close();
+    await up.close();
   }
 });
 
