@@ -6,6 +6,7 @@ import { leashDirs } from "../session/paths.ts";
 import { parseDisabledLayers, parseRequired } from "../session/posture.ts";
 import { parseUpstreamHosts } from "../session/upstreams.ts";
 import { type RunIo, runSession } from "../session/run.ts";
+import { makeRaw } from "./terminal.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
 
@@ -157,10 +158,7 @@ export const runCommand: Command = {
           return undefined;
         }
       },
-      setRaw: () => {
-        Deno.stdin.setRaw(true, { cbreak: false });
-        return () => Deno.stdin.setRaw(false);
-      },
+      setRaw: makeRaw,
     };
     if (listen !== undefined && listen !== "") {
       await ctx.err(

@@ -83,6 +83,29 @@ Deno.test({
 });
 
 Deno.test({
+  name: "leash run on a terminal: output reaches the terminal as the container's terminal " +
+    "wrote it (a program that turns off output processing gets bare line feeds)",
+  ignore: entry.skip !== undefined,
+}, async () => {
+  await using box = await sandbox();
+  // What a full-screen program does: no output processing, "\n" moves down a line only.
+  await using pty = leashOnPty(
+    box,
+    runSh(
+      'echo ready; read go; stty -opost; printf "lf-one\\nlf-two\\n"; stty opost; echo "crlf-three"',
+    ),
+  );
+  await pty.waitFor(/ready/);
+  await pty.waitForModes(isRaw, "raw mode");
+  pty.write("go\r");
+  await pty.waitFor(/crlf-three/);
+  assert.match(pty.output, /lf-one\nlf-two\ncrlf-three\r\n/, JSON.stringify(pty.output));
+  assert.equal(await pty.release(), 0, pty.output);
+  assert.deepEqual(pty.modes(), pty.initialModes);
+  await assertNoContainers(docker, sessionOf(pty.output));
+});
+
+Deno.test({
   name: "leash run on a terminal: the command starts with the terminal's size and sees each resize",
   ignore: entry.skip !== undefined,
 }, async () => {
