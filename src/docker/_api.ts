@@ -71,10 +71,19 @@ export class EngineApi {
     return response.status;
   }
 
-  /** Sends a request the engine hijacks (attach): the connection becomes a raw byte stream. */
-  async hijack(method: string, path: string, options: RequestOptions = {}): Promise<HijackedConn> {
+  /**
+   * Sends a request the engine hijacks (attach): the connection becomes a raw byte stream.
+   * `rawQuery` is appended to the query as is (already percent-encoded).
+   */
+  async hijack(
+    method: string,
+    path: string,
+    options: RequestOptions & { rawQuery?: string } = {},
+  ): Promise<HijackedConn> {
     const conn: RawConn = await this.transport.connect();
-    return await hijack(conn, { method, path, target: this.url(path, options.query) });
+    let target = this.url(path, options.query);
+    if (options.rawQuery) target += `${target.includes("?") ? "&" : "?"}${options.rawQuery}`;
+    return await hijack(conn, { method, path, target });
   }
 
   /** The versioned URL path with its query string ("" as version: unversioned). */

@@ -15,9 +15,20 @@ export interface AttachOptions {
   logs?: boolean | undefined;
   /** Whether the container has a TTY (raw output); looked up when absent. @default {inspected} */
   tty?: boolean | undefined;
+  /**
+   * TTY containers: the key sequence with which the engine detaches the client (Docker's
+   * format, e.g. `ctrl-p,ctrl-q`), or null for none. The engine cannot switch detaching off
+   * and holds back each key that starts its sequence until the next, so null asks for the
+   * sequence 0xFF 0xFF, bytes no UTF-8 terminal sends: Ctrl-P reaches the container at once
+   * and Ctrl-P Ctrl-Q does not cut the session's input. @default {null}
+   */
+  detachKeys?: string | null | undefined;
   /** Aborting closes the session; `output` then errors with the abort reason. */
   signal?: AbortSignal | undefined;
 }
+
+/** `detachKeys=` for no usable detach sequence: 0xFF,0xFF as raw bytes (not UTF-8). */
+const NO_DETACH_KEYS = "detachKeys=%FF%2C%FF";
 
 /**
  * A live, bidirectional connection to a container's stdio. Read `output` (labelled chunks: raw
@@ -108,6 +119,7 @@ export async function attachContainer(
   options: AttachOptions & { tty: boolean },
 ): Promise<AttachSession> {
   options.signal?.throwIfAborted();
+  const detachKeys = options.tty ? options.detachKeys ?? null : undefined;
   const hijacked = await api.hijack("POST", `/containers/${pathPart(id)}/attach`, {
     query: {
       stream: true,
@@ -115,7 +127,10 @@ export async function attachContainer(
       stdout: options.stdout ?? true,
       stderr: options.stderr ?? true,
       logs: options.logs,
+      ...(typeof detachKeys === "string" ? { detachKeys } : {}),
     },
+    // Raw bytes cannot pass through the query encoder (it writes UTF-8).
+    ...(detachKeys === null ? { rawQuery: NO_DETACH_KEYS } : {}),
   });
   return new AttachSession(hijacked.conn, hijacked.buffered, options.tty, options.signal);
 }

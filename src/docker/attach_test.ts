@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readUntil, startFakeEngine, startRawFake } from "./_fake_engine.ts";
+import type { AttachOptions } from "./attach.ts";
 import { DockerClient } from "./client.ts";
 import { concatBytes } from "../bytes.ts";
 import { collectOutput, encodeFrame } from "./demux.ts";
@@ -79,6 +80,39 @@ Deno.test("containers.attach() passes TTY output through raw", async () => {
     stdout: "$ echo hi\nhi\r\n",
     stderr: "",
   });
+});
+
+/** The request line of one attach with `options`. */
+async function attachRequestLine(options: AttachOptions & { tty: boolean }): Promise<string> {
+  let head = "";
+  await using raw = await startRawFake(async (conn) => {
+    head = await readUntil(conn, "\r\n\r\n");
+    await writeAll(conn, encoder.encode(UPGRADED));
+  });
+  await using engine = await pingOnlyEngine();
+  using docker = await DockerClient.connect({
+    transport: splitTransport(engine.socket, raw.socket),
+  });
+  using session = await docker.containers.attach("c1", options);
+  await collectOutput(session.output);
+  return head.split("\r\n")[0]!;
+}
+
+Deno.test("containers.attach() asks a TTY attach for detach keys no terminal sends, unless given some", async () => {
+  // Raw 0xFF bytes (%FF, not the UTF-8 %C3%BF): the engine cannot switch detaching off.
+  assert.equal(
+    await attachRequestLine({ tty: true }),
+    "POST /v1.41/containers/c1/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=%FF%2C%FF HTTP/1.1",
+  );
+  assert.equal(
+    await attachRequestLine({ tty: true, detachKeys: "ctrl-x,ctrl-y" }),
+    "POST /v1.41/containers/c1/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=ctrl-x%2Cctrl-y HTTP/1.1",
+  );
+  // Without a TTY the engine looks for no detach keys.
+  assert.equal(
+    await attachRequestLine({ tty: false }),
+    "POST /v1.41/containers/c1/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1",
+  );
 });
 
 Deno.test("containers.attach() turns an error answer into DockerApiError", async () => {

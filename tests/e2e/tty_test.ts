@@ -106,6 +106,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "leash run on a terminal: each key reaches the command at once, Docker's detach keys " +
+    "(Ctrl-P, Ctrl-Q) too",
+  ignore: entry.skip !== undefined,
+}, async () => {
+  await using box = await sandbox();
+  // Prints each byte it reads; "q" ends it.
+  await using pty = leashOnPty(
+    box,
+    runSh(
+      "stty raw -echo; echo ready; while :; do " +
+        "c=$(dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' '); " +
+        'printf "byte[%s]\\r\\n" "$c"; [ "$c" = 71 ] && exit 0; done',
+    ),
+  );
+  await pty.waitFor(/ready/);
+  await pty.waitForModes(isRaw, "raw mode");
+  // Docker holds a key that starts its detach sequence until the next key arrives.
+  pty.write("\x10");
+  await pty.waitFor(/byte\[10\]/);
+  // Ctrl-P Ctrl-Q would detach the session's input: the next key would never arrive.
+  pty.write("\x11");
+  await pty.waitFor(/byte\[11\]/);
+  pty.write("q");
+  await pty.waitFor(/byte\[71\]/);
+  assert.equal(await pty.release(), 0, pty.output);
+  await assertNoContainers(docker, sessionOf(pty.output));
+});
+
+Deno.test({
   name: "leash run on a terminal: the command starts with the terminal's size and sees each resize",
   ignore: entry.skip !== undefined,
 }, async () => {
