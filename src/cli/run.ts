@@ -5,7 +5,7 @@ import { DockerClient } from "../docker/mod.ts";
 import { leashDirs } from "../session/paths.ts";
 import { parseDisabledLayers, parseRequired } from "../session/posture.ts";
 import { parseUpstreamHosts } from "../session/upstreams.ts";
-import { type RunIo, runSession } from "../session/run.ts";
+import { type RunIo, runSession, type SessionSignal } from "../session/run.ts";
 import { makeRaw } from "./terminal.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
@@ -143,8 +143,10 @@ export const runCommand: Command = {
         writeErr: (data) => writeAll(Deno.stderr, data),
       },
       onSignal(handler) {
-        const signals: ("SIGINT" | "SIGTERM" | "SIGWINCH")[] = ["SIGINT", "SIGTERM"];
-        if (tty) signals.push("SIGWINCH");
+        const signals: SessionSignal[] = ["SIGINT", "SIGTERM"];
+        // SIGHUP only on a terminal: its hangup ends the session (under nohup stdin is no
+        // terminal, and a listener would undo nohup's ignoring it).
+        if (tty) signals.push("SIGWINCH", "SIGHUP");
         const listeners = signals.map((s) => [s, () => handler(s)] as const);
         for (const [s, l] of listeners) Deno.addSignalListener(s, l);
         return () => {

@@ -7,12 +7,18 @@
  * untouched, or a full-screen program that turns processing off in the container would see
  * each line feed become a new line. `stty -opost` turns it off (best effort: without stty
  * the session keeps Deno's raw mode). The restorer puts back the whole mode Deno saved
- * before going raw, OPOST included.
+ * before going raw, OPOST included; it never throws.
  */
 export function makeRaw(): () => void {
   Deno.stdin.setRaw(true, { cbreak: false });
   stty(["-opost"]);
-  return () => Deno.stdin.setRaw(false);
+  return () => {
+    try {
+      Deno.stdin.setRaw(false);
+    } catch {
+      // The terminal hung up: there is no mode left to restore, and teardown must go on.
+    }
+  };
 }
 
 /** Runs stty on the inherited stdin (the terminal); false when it cannot run or fails. */

@@ -58,10 +58,10 @@ import {
   sessionPosture,
 } from "./posture.ts";
 import { pumpStdio } from "./stdio.ts";
-import type { RunIo, RunOptions } from "./run_options.ts";
+import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 import { delay, encodeBase64, ManagerExit, TargetExit } from "./boot_util.ts";
 
-export type { RunIo, RunOptions } from "./run_options.ts";
+export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 import { resolveUser } from "./user.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";
 import { waitForMarker } from "./wait_marker.ts";
@@ -102,7 +102,7 @@ class Session {
   #captures: LogCapture[] = [];
   #phase = "staging";
   #abort = new AbortController();
-  #interrupted: "SIGINT" | "SIGTERM" | undefined;
+  #interrupted: "SIGINT" | "SIGTERM" | "SIGHUP" | undefined;
   #targetExit: Promise<number> | undefined;
   #targetExited: number | undefined;
   #managerExit: Promise<number> | undefined;
@@ -642,7 +642,7 @@ class Session {
     }
   }
 
-  #onSignal(signal: "SIGINT" | "SIGTERM" | "SIGWINCH"): void {
+  #onSignal(signal: SessionSignal): void {
     if (signal === "SIGWINCH") {
       this.#resize().catch(() => {});
       return;
@@ -661,6 +661,7 @@ class Session {
     if (signal === "SIGINT") {
       this.#docker.containers.kill(this.#target, "SIGINT").catch(() => {});
     } else {
+      // SIGTERM, or SIGHUP: the terminal is gone, nobody is left to answer the command.
       this.#docker.containers.stop(this.#target, { timeout: 5 }).catch(() => {});
     }
   }

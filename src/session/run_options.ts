@@ -25,6 +25,12 @@ export interface RunOptions {
   disabledLayers?: LayerName[] | undefined;
 }
 
+/**
+ * Signals a session acts on: SIGINT is passed to the command, SIGTERM and SIGHUP (the
+ * terminal went away) stop it, SIGWINCH resizes its terminal.
+ */
+export type SessionSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGWINCH";
+
 /** The process around the session: terminal, signals, directories (real in the CLI). */
 export interface RunIo {
   docker: DockerClient;
@@ -39,8 +45,11 @@ export interface RunIo {
   /** Progress and posture lines (stderr). */
   note(text: string): Promise<void>;
   stdio: HostStdio;
-  /** Calls `handler` for SIGINT/SIGTERM (and SIGWINCH with a TTY); returns the unsubscriber. */
-  onSignal(handler: (signal: "SIGINT" | "SIGTERM" | "SIGWINCH") => void): () => void;
+  /**
+   * Calls `handler` for SIGINT/SIGTERM (and SIGWINCH and SIGHUP with a TTY); returns the
+   * unsubscriber.
+   */
+  onSignal(handler: (signal: SessionSignal) => void): () => void;
   /** The terminal's size (TTY sessions). */
   consoleSize?: () => { rows: number; columns: number } | undefined;
   /** Puts the terminal in raw mode (TTY sessions); returns the restorer. */

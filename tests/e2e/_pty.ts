@@ -185,6 +185,16 @@ export class Pty implements AsyncDisposable {
     }
   }
 
+  /**
+   * Ends the terminal's session as a closing terminal window does: SIGHUP to the session
+   * leader (the wrapper shell), which dies of it; the kernel then sends SIGHUP to the
+   * terminal's foreground group, the program. Resolves once the wrapper is gone.
+   */
+  async hangUp(): Promise<void> {
+    Deno.kill(this.#child.pid, "SIGHUP");
+    await this.#guarded(this.#child.status, "the wrapper shell to die of SIGHUP");
+  }
+
   /** Waits for the program's end (the wrapper's line), lets the wrapper exit: the status. */
   async release(): Promise<number> {
     const [, status] = await this.waitFor(/pty-driver: exit (\d+)/);

@@ -7,8 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LFLAG, Pty, type PtySpawnOptions, type TermModes } from "./_pty.ts";
-import { assertNoContainers, type Sandbox, sandbox, sessionOf, setup } from "./_session.ts";
+import { LFLAG, Pty, PTY_HANG_GUARD_MS, type PtySpawnOptions, type TermModes } from "./_pty.ts";
+import {
+  assertNoContainers,
+  type Sandbox,
+  sandbox,
+  sessionContainers,
+  sessionOf,
+  setup,
+} from "./_session.ts";
 
 const { docker, image } = await setup();
 globalThis.addEventListener("unload", () => docker.close());
@@ -186,6 +193,42 @@ Deno.test({
   assert.doesNotMatch(pty.output, /interrupted by SIGINT|error:/);
   assert.deepEqual(pty.modes(), pty.initialModes);
   await assertNoContainers(docker, sessionOf(pty.output));
+});
+
+/** Polls `check` until it holds (hang-guarded: the guard is never an assertion). */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + PTY_HANG_GUARD_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test({
+  name: "leash run on a terminal: when the terminal hangs up, leash stops the command and " +
+    "removes the session",
+  ignore: entry.skip !== undefined,
+}, async () => {
+  await using box = await sandbox();
+  await using pty = leashOnPty(box, runSh("echo ready; sleep 600"));
+  await pty.waitFor(/ready/);
+  const session = sessionOf(pty.output)!;
+  await pty.hangUp();
+  // leash outlives the wrapper shell; its teardown removes the containers, then the sockets.
+  await eventually(
+    "the session's containers to go",
+    async () => (await sessionContainers(docker, session)).length === 0,
+  );
+  const sockets = join(box.env.XDG_RUNTIME_DIR!, "leash", session);
+  await eventually(
+    "the session's sockets to go",
+    () => Deno.stat(sockets).then(() => false, () => true),
+  );
+  const events = await Deno.readTextFile(
+    join(box.env.XDG_STATE_HOME!, "leash", "sessions", session, "logs", "events.ndjson"),
+  );
+  // Stopped through docker stop (SIGTERM to the command), not killed with leash.
+  assert.match(events, /"session.exit".*command exited with status 143/);
 });
 
 Deno.test({
