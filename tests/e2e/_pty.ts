@@ -7,11 +7,13 @@
  *
  * Deno.Command cannot hand a child an arbitrary fd, so the child opens the slave by its
  * path: `setsid` makes it a session leader without a terminal, and the first terminal a
- * session leader opens becomes its controlling terminal. That shell stays the session
- * leader, runs the program in its own (foreground) process group, prints the program's
- * status and then waits for one more line, so the test can read the terminal's modes after
- * the program exited while the session still exists (the kernel resets a pty's modes when
- * its session leader exits).
+ * session leader opens becomes its controlling terminal (setsid does not fork here: a Deno
+ * child is no process group leader, so the child's pid is the shell's, and its process group
+ * the session's). That shell stays the session leader, runs the program in its process
+ * group, the terminal's foreground group (a shell without job control), prints the
+ * program's status and then waits for one more line, so the test can read the terminal's
+ * modes after the program exited while the session still exists (the kernel resets a pty's
+ * modes when its session leader exits).
  */
 
 /** Upper bound for a wait that should finish; only guards against a hang, never asserted. */
