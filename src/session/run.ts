@@ -106,6 +106,7 @@ class Session {
   #targetExit: Promise<number> | undefined;
   #targetExited: number | undefined;
   #managerExit: Promise<number> | undefined;
+  #managerPending: Promise<void> | undefined;
   #managerExited: number | undefined;
   #commandStarted = false;
   #unsubscribe: (() => void) | undefined;
@@ -196,6 +197,11 @@ class Session {
       targetConfig({ ...targetInput, user }),
       { name: names.target },
     )).Id;
+    // The manager is created while the target is attached and started (it joins the target's
+    // netns only when it starts).
+    const managerCreated = this.#createManager(managerImage.tag, names.manager);
+    this.#managerPending = managerCreated;
+    managerCreated.catch(() => {}); // awaited below, or by teardown
     const attach = await this.#docker.containers.attach(this.#target, {
       stdin: this.#io.stdio.stdin !== null,
       tty: this.#o.tty,
@@ -211,6 +217,11 @@ class Session {
     this.#captures.push(
       captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log")),
     );
+
+    // The manager starts while leash-entry gets ready: it only needs the target's netns.
+    const managerStarted = managerCreated.then(() => this.#startManager());
+    this.#managerPending = managerStarted;
+    managerStarted.catch(() => {}); // awaited below, or by teardown
 
     // leash-entry.ready within a short grace: else the entry is not ours (version mismatch).
     const check = () => this.#check();
@@ -246,18 +257,7 @@ class Session {
 
     // Manager in staging: hello.
     this.#phase = "manager";
-    this.#manager = await createManagerContainerFor(this.#docker, {
-      image: managerImage.tag,
-      sessionId: this.#paths.id,
-      target: this.#target,
-      socketDir: this.#paths.sockets,
-    }, names.manager);
-    await this.#docker.containers.start(this.#manager);
-    this.#captures.push(
-      captureLogs(this.#docker, this.#manager, join(this.#paths.logs, "manager.log")),
-    );
-    this.#managerExit = this.#docker.containers.wait(this.#manager, { condition: "next-exit" })
-      .then((r) => (this.#managerExited = r.StatusCode), () => (this.#managerExited = -1));
+    await managerStarted;
     this.#channel = await this.#bounded(
       this.#control.accept({
         signal: this.#abort.signal,
@@ -429,6 +429,8 @@ class Session {
         .catch(() => {});
     }
     this.#channel?.close();
+    // A manager still being created or started is waited for, so it cannot outlive the session.
+    await this.#managerPending?.catch(() => {});
     for (const id of [this.#manager, this.#target]) {
       if (id) await this.#docker.containers.remove(id, { force: true }).catch(() => {});
     }
@@ -664,6 +666,27 @@ class Session {
       // SIGTERM, or SIGHUP: the terminal is gone, nobody is left to answer the command.
       this.#docker.containers.stop(this.#target, { timeout: 5 }).catch(() => {});
     }
+  }
+
+  /** Creates the manager container (to run in the target's netns). */
+  async #createManager(image: string, name: string): Promise<void> {
+    this.#manager = await createManagerContainerFor(this.#docker, {
+      image,
+      sessionId: this.#paths.id,
+      target: this.#target!,
+      socketDir: this.#paths.sockets,
+    }, name);
+  }
+
+  /** Starts the manager container, its logs and exit watched. */
+  async #startManager(): Promise<void> {
+    const manager = this.#manager!;
+    await this.#docker.containers.start(manager);
+    this.#captures.push(
+      captureLogs(this.#docker, manager, join(this.#paths.logs, "manager.log")),
+    );
+    this.#managerExit = this.#docker.containers.wait(manager, { condition: "next-exit" })
+      .then((r) => (this.#managerExited = r.StatusCode), () => (this.#managerExited = -1));
   }
 
   async #resize(): Promise<void> {
