@@ -2,12 +2,14 @@
  * update-ca-certificates on Debian/Ubuntu/Alpine), then make sure the system bundle
  * really holds the CA (append when the tool is missing or failed), and export the
  * bundle through the variables tools read. */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,45 +66,87 @@ static int bundle_contains(const char *bundle_path, const char *squeezed_cert)
 	return found;
 }
 
-/* Runs a trust-store tool with its stdout on our stderr; 0 ok, 1 failed, 2 timed out. */
+#define TOOL_OUTPUT_SHOWN 4096
+
+/* Copies the last TOOL_OUTPUT_SHOWN bytes of the tool's captured output to stderr. */
+static void show_output(int out, const char *tool)
+{
+	off_t size = lseek(out, 0, SEEK_END);
+	if (size <= 0)
+		return;
+	off_t from = size > TOOL_OUTPUT_SHOWN ? size - TOOL_OUTPUT_SHOWN : 0;
+	char buf[TOOL_OUTPUT_SHOWN];
+	ssize_t n = pread(out, buf, sizeof(buf), from);
+	if (n <= 0)
+		return;
+	entry_log("output of \"%s\"%s:", tool, from > 0 ? " (its end)" : "");
+	ssize_t done = 0;
+	while (done < n) {
+		ssize_t w = write(STDERR_FILENO, buf + done, (size_t)(n - done));
+		if (w <= 0)
+			break;
+		done += w;
+	}
+}
+
+/* Runs a trust-store tool; its output is kept and shown only when it fails or times out
+ * (update-ca-certificates warns about the bundle on every healthy run). 0 ok, 1 failed,
+ * 2 timed out. */
 static int run_tool(char *const argv[], double deadline)
 {
+	int out = memfd_create("leash-tool-output", MFD_CLOEXEC);
 	pid_t pid = fork();
 	if (pid < 0) {
 		entry_log("warning: cannot start \"%s\": %s", argv[0], strerror(errno));
+		if (out >= 0)
+			close(out);
 		return 1;
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
-		dup2(STDERR_FILENO, STDOUT_FILENO);
+		if (out >= 0) {
+			dup2(out, STDOUT_FILENO);
+			dup2(out, STDERR_FILENO);
+		} else {
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		}
 		execv(argv[0], argv);
-		entry_log("warning: cannot run \"%s\": %s", argv[0], strerror(errno));
+		fprintf(stderr, "cannot run \"%s\": %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	setpgid(pid, pid);
-	int status;
+	int status, rc = 1;
 	for (;;) {
 		pid_t done = waitpid(pid, &status, WNOHANG);
 		if (done == pid)
 			break;
 		if (done < 0 && errno != EINTR) {
 			entry_log("warning: waiting for \"%s\" failed: %s", argv[0], strerror(errno));
-			return 1;
+			goto out;
 		}
 		if (entry_now() >= deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		usleep(10000);
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = 0;
+		goto out;
+	}
 	entry_log("warning: \"%s\" failed (%s %d): falling back to the bundle file", argv[0],
 		  WIFEXITED(status) ? "exit status" : "signal",
 		  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	return 1;
+out:
+	if (out >= 0) {
+		if (rc != 0)
+			show_output(out, argv[0]);
+		close(out);
+	}
+	return rc;
 }
 
 /* Puts the CA where the distro's tool picks it up and runs the tool; 0 done or no tool,
