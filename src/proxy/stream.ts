@@ -1,4 +1,5 @@
 import type { Duplex, Readable, Writable } from "node:stream";
+import { concatBytes } from "../bytes.ts";
 import type { ReadProgress } from "./deno_conn.ts";
 
 /** A stream ended before the expected bytes arrived. */
@@ -17,19 +18,6 @@ export class HeadTooLargeError extends RangeError {
     super(message);
     this.name = "HeadTooLargeError";
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function indexOfSeq(hay: Uint8Array, seq: number[], from: number): number {
@@ -132,7 +120,7 @@ export class StreamReader {
   /** Bytes already taken from the stream but not consumed; clears them. */
   drain(): Uint8Array | undefined {
     if (this.#pending.length === 0) return undefined;
-    const out = concat(this.#pending);
+    const out = concatBytes(this.#pending);
     this.#pending = [];
     return out;
   }
@@ -153,7 +141,7 @@ export class StreamReader {
       const searchFrom = length - delimiter.length + 1;
       parts.push(chunk);
       length += chunk.length;
-      const all = concat(parts);
+      const all = concatBytes(parts);
       parts.length = 0;
       parts.push(all);
       const at = indexOfSeq(all, delimiter, searchFrom);
@@ -181,7 +169,7 @@ export class StreamReader {
       parts.push(chunk);
       got += chunk.length;
     }
-    return concat(parts);
+    return concatBytes(parts);
   }
 
   /** Stops listening to the stream (before handing it to another consumer). */
@@ -224,6 +212,3 @@ export async function pump(from: StreamReader, to: Duplex | Writable): Promise<n
   if (!to.destroyed && !to.writableEnded) to.end();
   return bytes;
 }
-
-/** Concatenates byte arrays. */
-export { concat };

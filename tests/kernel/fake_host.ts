@@ -5,6 +5,7 @@
  * other bytes are echoed back after the client's half-close) and a tiny DNS server (A
  * queries get 10.11.12.13).
  */
+import { concatBytes } from "../../src/bytes.ts";
 
 /** One parsed relay header line and what the connection carried. */
 export interface RelayedStream {
@@ -45,18 +46,8 @@ async function readLine(
     }
     const value = await readChunk(conn);
     if (!value) return undefined;
-    const next = new Uint8Array(buf.length + value.length);
-    next.set(buf);
-    next.set(value, buf.length);
-    buf = next;
+    buf = concatBytes([buf, value]);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** A DNS answer for one query: A queries get DNS_ANSWER, others no records. */
@@ -97,7 +88,7 @@ export function dnsAnswer(query: Uint8Array): Uint8Array {
       ...DNS_ANSWER.split(".").map(Number),
     ])
     : new Uint8Array(0);
-  return concat(concat(header, question), answer);
+  return concatBytes([header, question, answer]);
 }
 
 /** Options for {@linkcode FakeHost}. */
@@ -173,7 +164,7 @@ export class FakeHost {
       }
       const value = await readChunk(conn);
       if (!value) break;
-      body = concat(body, value);
+      body = concatBytes([body, value]);
     }
     /* the client half-closed: echo what it sent, then close our side */
     record.received = new TextDecoder().decode(body);
@@ -188,10 +179,13 @@ export class FakeHost {
     while (buf.length < 2 || buf.length < 2 + ((buf[0]! << 8) | buf[1]!)) {
       const value = await readChunk(conn);
       if (!value) return;
-      buf = concat(buf, value);
+      buf = concatBytes([buf, value]);
     }
     const answer = dnsAnswer(buf.subarray(2, 2 + ((buf[0]! << 8) | buf[1]!)));
-    const framed = concat(new Uint8Array([answer.length >> 8, answer.length & 0xff]), answer);
+    const framed = concatBytes([
+      new Uint8Array([answer.length >> 8, answer.length & 0xff]),
+      answer,
+    ]);
     await writeAll(conn, framed);
   }
 
@@ -208,7 +202,7 @@ export class FakeHost {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        let buf: Uint8Array = concat(pending, value);
+        let buf: Uint8Array = concatBytes([pending, value]);
         let nl;
         while ((nl = buf.indexOf(10)) >= 0) {
           this.messages.push(JSON.parse(new TextDecoder().decode(buf.subarray(0, nl))));
