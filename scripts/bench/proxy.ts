@@ -42,6 +42,7 @@ import { join } from "node:path";
 import forge from "node-forge";
 import { createCa } from "../../src/ca/mod.ts";
 import { EventLog, Redactor } from "../../src/events/mod.ts";
+import { exists } from "../../src/fs/exists.ts";
 import { compilePolicy } from "../../src/policy/mod.ts";
 import { startEgress } from "../../src/proxy/mod.ts";
 import { resolveSecrets } from "../../src/secrets/mod.ts";
@@ -305,15 +306,6 @@ function freePort(): number {
 async function accepts(port: number): Promise<boolean> {
   try {
     (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
     return true;
   } catch {
     return false;

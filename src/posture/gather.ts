@@ -1,3 +1,4 @@
+import { exists } from "../fs/exists.ts";
 import {
   cgroupLayout,
   cmdlineLsms,
@@ -81,14 +82,5 @@ async function readOr<T extends string | undefined>(
     return await Deno.readTextFile(path);
   } catch {
     return fallback;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
