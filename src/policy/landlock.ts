@@ -8,7 +8,8 @@
  * (granting them would grant the forbidden subtree), and trees too large to enumerate.
  */
 import type { IrFileDecisions, IrFileEntry, PolicyIr } from "./ir.ts";
-import { dirCovers } from "./paths.ts";
+import { dirname } from "node:path";
+import { dirCovers, normaliseRequestPath } from "./paths.ts";
 
 /** The little file system access the enumeration needs (real fs at session start, fake in tests). */
 export interface LandlockFs {
@@ -16,6 +17,8 @@ export interface LandlockFs {
   readDir(path: string): Promise<string[] | undefined>;
   /** What `path` is, without following a final symlink. */
   stat(path: string): Promise<"dir" | "file" | "symlink" | "missing">;
+  /** The target of symlink `path` as stored (relative or absolute), if it can be read. */
+  readLink?(path: string): Promise<string | undefined>;
 }
 
 /** One Landlock beneath-rule. */
@@ -69,6 +72,13 @@ export async function landlockRuleset(
     if (!set) grants.set(path, set = new Set());
     set.add(access);
   };
+  // Symlinks are never granted (a rule would grant their target); see linkWarnings().
+  const skippedLinks = new Map<string, Set<Access>>();
+  const skipLink = (path: string, access: Access) => {
+    let set = skippedLinks.get(path);
+    if (!set) skippedLinks.set(path, set = new Set());
+    set.add(access);
+  };
   for (const access of ACCESSES) {
     // Is the decision uniform below `path` (entries strictly beneath it agree with `path`'s)?
     const uniform = (path: string, allowed: boolean) =>
@@ -82,11 +92,8 @@ export async function landlockRuleset(
       if (uniform(path, allowed)) {
         if (!allowed) return;
         const kind = await fs.stat(path);
-        if (kind === "symlink") {
-          warnings.push(
-            `Landlock rule for "${path}" skipped: it is a symlink and would grant its target`,
-          );
-        } else if (kind !== "missing") grant(path, access);
+        if (kind === "symlink") skipLink(path, access);
+        else if (kind !== "missing") grant(path, access);
         return;
       }
       if (!allowed) {
@@ -94,12 +101,7 @@ export async function landlockRuleset(
         return;
       }
       const kind = await fs.stat(path);
-      if (kind === "symlink") {
-        warnings.push(
-          `Landlock rule for "${path}" skipped: it is a symlink and would grant its target`,
-        );
-        return;
-      }
+      if (kind === "symlink") return skipLink(path, access);
       if (kind !== "dir") {
         if (allowed && kind !== "missing") grant(path, access);
         return;
@@ -127,10 +129,44 @@ export async function landlockRuleset(
     };
     await visit("/");
   }
+  warnings.push(...await linkWarnings(skippedLinks, grants, fs));
   const rules = [...grants.entries()]
     .map(([path, set]) => ({ path, access: ACCESSES.filter((a) => set.has(a)) }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { rules, warnings };
+}
+
+/**
+ * Warnings for skipped symlinks whose accesses the ruleset does not grant at their target
+ * anyway. A merged-/usr image's `/bin -> usr/bin` loses nothing when `/usr/bin` is granted too:
+ * the kernel resolves the path before Landlock (and kernel-lsm) see it.
+ */
+async function linkWarnings(
+  skipped: Map<string, Set<Access>>,
+  grants: Map<string, Set<Access>>,
+  fs: LandlockFs,
+): Promise<string[]> {
+  const granted = (path: string, access: Access) =>
+    [...grants].some(([g, set]) =>
+      set.has(access) && (g === "/" || path === g || path.startsWith(g + "/"))
+    );
+  const warnings: string[] = [];
+  for (const [path, accesses] of [...skipped].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const link = await fs.readLink?.(path);
+    const target = link === undefined
+      ? undefined
+      : normaliseRequestPath(link.startsWith("/") ? link : `${dirname(path)}/${link}`);
+    const lost = ACCESSES.filter((a) =>
+      accesses.has(a) && (target === undefined || !granted(target, a))
+    );
+    if (lost.length === 0) continue;
+    warnings.push(
+      `Landlock rule for "${path}" (${lost.join(", ")}) skipped: it is a symlink${
+        target === undefined ? "" : ` to "${target}"`
+      } and would grant its target${target === undefined ? "" : ", which the policy does not"}`,
+    );
+  }
+  return warnings;
 }
 
 /** Paths of the entries strictly beneath `path` with no other entry between them and `path`. */

@@ -31,6 +31,10 @@ function fakeFs(root: Tree): LandlockFs {
           : "dir",
       );
     },
+    readLink: (path) => {
+      const node = find(path);
+      return Promise.resolve(typeof node === "string" ? node : undefined);
+    },
   };
 }
 
@@ -80,4 +84,25 @@ Deno.test("landlockRuleset() denies what it cannot enumerate within its budget a
   const { rules, warnings } = await landlockRuleset(ir, fakeFs(TREE), { maxEntries: 1 });
   assert.deepEqual(rules, []);
   assert.ok(warnings.some((w) => w.includes("too many entries")), warnings.join("\n"));
+});
+
+Deno.test("landlockRuleset() warns about a skipped symlink only when its target is not granted", async () => {
+  // Merged /usr: /bin is a link to usr/bin; the kernel resolves paths before Landlock sees them.
+  const tree: Tree = { bin: "usr/bin", usr: { bin: { sh: null } }, opt: { tool: "/srv/tool" } };
+  const both = compilePolicy(`
+    permit (principal, action == Action::"ProcessExec", resource)
+    when { resource in [Dir::"/bin/", Dir::"/usr/bin/"] };
+  `);
+  const covered = await landlockRuleset(both.ir, fakeFs(tree));
+  assert.deepEqual(covered.rules, [{ path: "/usr/bin", access: ["exec"] }]);
+  assert.deepEqual(covered.warnings, []);
+  const linkOnly = compilePolicy(`
+    permit (principal, action == Action::"ProcessExec", resource)
+    when { resource in [Dir::"/bin/", Dir::"/opt/tool/"] };
+  `);
+  const lost = await landlockRuleset(linkOnly.ir, fakeFs(tree));
+  assert.deepEqual(lost.warnings, [
+    'Landlock rule for "/bin" (exec) skipped: it is a symlink to "/usr/bin" and would grant its target, which the policy does not',
+    'Landlock rule for "/opt/tool" (exec) skipped: it is a symlink to "/srv/tool" and would grant its target, which the policy does not',
+  ]);
 });

@@ -42,6 +42,13 @@ export function rootLandlockFs(root: string): LandlockFs {
         return "missing";
       }
     },
+    async readLink(path) {
+      try {
+        return await Deno.readLink(join(root, path));
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
@@ -65,6 +72,10 @@ export function bindLandlockFs(binds: readonly BindMount[]): LandlockFs {
     stat: (path) => {
       const p = host(path);
       return p === undefined ? Promise.resolve("dir") : real.stat(p);
+    },
+    readLink: (path) => {
+      const p = host(path);
+      return p === undefined ? Promise.resolve(undefined) : real.readLink!(p);
     },
   };
 }
