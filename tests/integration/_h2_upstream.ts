@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import http2 from "node:http2";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 import type { Writable } from "node:stream";
 import { type CertificateAuthority, createLeafMinter } from "../../src/ca/mod.ts";
 
@@ -84,6 +84,24 @@ async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of stream) parts.push(chunk);
   return Buffer.concat(parts);
+}
+
+/** Listens on 127.0.0.1; `live` holds the open sessions or sockets, destroyed on close. */
+async function listenUpstream(
+  server: Server,
+  seen: Seen[],
+  live: Set<{ destroy(): void }>,
+): Promise<TestUpstream> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    open: () => live.size,
+    async close() {
+      for (const s of live) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /**
@@ -192,16 +210,7 @@ export async function startH2Upstream(
       }
     })().catch(() => stream.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    open: () => sessions.size,
-    async close() {
-      for (const s of sessions) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return await listenUpstream(server, seen, sessions);
 }
 
 /** Starts an HTTPS server for `name` that offers only http/1.1 in ALPN. */
@@ -235,14 +244,5 @@ export async function startH1OnlyUpstream(
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    open: () => sockets.size,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return await listenUpstream(server, seen, sockets);
 }
