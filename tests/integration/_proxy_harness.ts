@@ -76,12 +76,18 @@ async function handler(
   return new Response(`hello from ${name} ${request.method} ${url.pathname}\n`);
 }
 
-/** Starts an upstream on 127.0.0.1; HTTPS with a leaf for `name` from `ca` when given. */
-export async function startUpstream(
+/** A Deno.serve server on 127.0.0.1 (a port and a way to stop it). */
+interface LoopbackServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `serve` on 127.0.0.1; HTTPS with a leaf for `name` from `ca` when given. */
+async function serveLoopback(
   name: string,
-  ca?: Pick<CertificateAuthority, "certPem" | "keyPem">,
-): Promise<Upstream> {
-  const seen: Upstream["seen"] = [];
+  ca: Pick<CertificateAuthority, "certPem" | "keyPem"> | undefined,
+  serve: Deno.ServeHandler<Deno.NetAddr>,
+): Promise<LoopbackServer> {
   let tlsOptions = {};
   if (ca) {
     const leaf = await (await createLeafMinter(ca)).mint(name);
@@ -94,16 +100,28 @@ export async function startUpstream(
     signal: ac.signal,
     onListen: () => {},
     ...tlsOptions,
-  }, (request, info) => handler(name, seen, request, (info.remoteAddr as Deno.NetAddr).port));
+  }, serve);
   return {
-    name,
     port: server.addr.port,
-    seen,
     async close() {
       ac.abort();
       await server.finished;
     },
   };
+}
+
+/** Starts an upstream on 127.0.0.1; HTTPS with a leaf for `name` from `ca` when given. */
+export async function startUpstream(
+  name: string,
+  ca?: Pick<CertificateAuthority, "certPem" | "keyPem">,
+): Promise<Upstream> {
+  const seen: Upstream["seen"] = [];
+  const server = await serveLoopback(
+    name,
+    ca,
+    (request, info) => handler(name, seen, request, info.remoteAddr.port),
+  );
+  return { name, port: server.port, seen, close: () => server.close() };
 }
 
 /** A TCP listener standing in for the C relay: per connection, open proxy.sock, write a header, pipe. */
@@ -291,6 +309,11 @@ export function portOf(world: World, name: string): number {
   return u.port;
 }
 
+/** curl's arguments to go through the world's explicit proxy, trusting the leash CA. */
+export function viaProxy(world: World): string[] {
+  return ["-x", `http://127.0.0.1:${world.explicit.port}`, "--cacert", world.leashCaPath];
+}
+
 /** Runs curl; returns exit code, stdout, stderr. */
 export async function curl(
   args: string[],
@@ -304,28 +327,96 @@ export async function curl(
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
+/** SHA-256 (hex) of the file at `path`, by sha256sum. */
+async function sha256File(path: string): Promise<string> {
+  const out = await new Deno.Command("sha256sum", { args: [path], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split(" ")[0]!;
+}
+
+/** Options for {@linkcode bigBothWays}. */
+export interface BothWaysOptions {
+  /** The HTTPS upstream (started by the world). */
+  name: string;
+  /** curl's protocol flag: "--http1.1" or "--http2". */
+  protocol: string;
+  /** Bytes to download, then upload. */
+  size: number;
+  /** More curl arguments for the upload. @default [] */
+  uploadArgs?: string[];
+}
+
+/** What curl saw of {@linkcode bigBothWays}: stderr and HTTP version of each transfer. */
+export interface BothWays {
+  down: { stderr: string; version: string | undefined; size: number; sha256: string };
+  /** `answer` is the upstream's JSON: the bytes it read and their SHA-256. */
+  up: { stderr: string; version: string | undefined; answer: unknown };
+}
+
+/**
+ * Through the world's proxy, curl downloads `size` pattern bytes from GET /big to a file,
+ * then uploads that file to POST /upload (see {@linkcode startUpstream}).
+ */
+export async function bigBothWays(world: World, options: BothWaysOptions): Promise<BothWays> {
+  const origin = `https://${options.name}:${portOf(world, options.name)}`;
+  const proxy = [...viaProxy(world), options.protocol];
+  const file = join(world.dir, "down.bin");
+  const down = await curl([
+    ...proxy,
+    "-o",
+    file,
+    "-w",
+    "%{http_version} %{size_download}",
+    `${origin}/big?n=${options.size}`,
+  ]);
+  const [downVersion, size] = down.stdout.split(" ");
+  const up = await curl([
+    ...proxy,
+    ...(options.uploadArgs ?? []),
+    "--data-binary",
+    `@${file}`,
+    "-w",
+    "\n%{http_version}",
+    `${origin}/upload`,
+  ]);
+  const [json, upVersion] = up.stdout.split("\n");
+  return {
+    down: {
+      stderr: down.stderr,
+      version: downVersion,
+      size: Number(size),
+      sha256: await sha256File(file),
+    },
+    up: { stderr: up.stderr, version: upVersion, answer: JSON.parse(json!) },
+  };
+}
+
+/** What {@linkcode countingUpstream} returns. */
+export interface CountingUpstream extends LoopbackServer {
+  name: string;
+  /** Bytes POST /slow-upload read (none before `release()`). */
+  received(): number;
+  /** Bytes GET /big produced so far. */
+  pulled(): number;
+  /** Lets POST /slow-upload read its body. */
+  release(): void;
+}
+
 /**
  * An HTTPS upstream for `name` that counts what it produces and consumes: GET /big streams
  * `size` bytes in 64 KiB blocks pulled one at a time (so `pulled()` shows how far a download
  * ran ahead of its reader); POST /slow-upload reads nothing until `release()`.
  */
-// deno-lint-ignore explicit-module-boundary-types
-export async function countingUpstream(world: World, name: string, size: number) {
-  const leaf = await (await createLeafMinter(world.upstreamCa)).mint(name);
+export async function countingUpstream(
+  world: World,
+  name: string,
+  size: number,
+): Promise<CountingUpstream> {
   const block = new Uint8Array(64 * 1024);
   let pulled = 0;
   let received = 0;
   let release: () => void = () => {};
   const released = new Promise<void>((resolve) => release = resolve);
-  const ac = new AbortController();
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    signal: ac.signal,
-    onListen: () => {},
-    cert: leaf.certPem,
-    key: leaf.keyPem,
-  }, async (request) => {
+  const server = await serveLoopback(name, world.upstreamCa, async (request) => {
     if (new URL(request.url).pathname === "/slow-upload") {
       await released;
       for await (const chunk of request.body ?? new ReadableStream()) received += chunk.length;
@@ -342,13 +433,38 @@ export async function countingUpstream(world: World, name: string, size: number)
     );
   });
   return {
-    port: server.addr.port,
+    name,
+    port: server.port,
     received: () => received,
     pulled: () => pulled,
     release,
-    async close() {
-      ac.abort();
-      await server.finished;
-    },
+    close: () => server.close(),
   };
+}
+
+/**
+ * curl downloads GET /big of `up` through the world's proxy (`protocol`: "--http1.1" or
+ * "--http2") at 2 MB/s and gives up after 2 s: its exit code and stderr, the HTTP version it
+ * spoke, and how many bytes the upstream produced beyond what curl read.
+ */
+export async function slowDownload(
+  world: World,
+  up: CountingUpstream,
+  protocol: string,
+): Promise<{ code: number; stderr: string; version: string | undefined; ahead: number }> {
+  const r = await curl([
+    ...viaProxy(world),
+    protocol,
+    "--limit-rate",
+    "2M",
+    "--max-time",
+    "2",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_version} %{size_download}",
+    `https://${up.name}:${up.port}/big`,
+  ]);
+  const [version, size] = r.stdout.split(" ");
+  return { code: r.code, stderr: r.stderr, version, ahead: up.pulled() - Number(size) };
 }

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import net from "node:net";
-import { join } from "node:path";
 import tls from "node:tls";
 import {
   grpcFrame,
@@ -12,11 +11,14 @@ import {
   type TestUpstream,
 } from "./_h2_upstream.ts";
 import {
+  bigBothWays,
+  type CountingUpstream,
   countingUpstream,
   curl,
   patternDigest,
-  portOf,
+  slowDownload,
   startWorld,
+  viaProxy,
   type World,
 } from "./_proxy_harness.ts";
 
@@ -146,11 +148,16 @@ function closeSession(session: http2.ClientHttp2Session): Promise<void> {
   return new Promise((resolve) => session.close(() => resolve()));
 }
 
-async function settled(world: H2World): Promise<number> {
-  // Closing is asynchronous after the client goes; a generous bound instead of hanging.
-  for (let i = 0; i < 500 && world.w.openSockets() > 0; i++) {
+/** Polls every 20 ms until `done()` holds, at most ~10 s (a bound instead of hanging). */
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+async function settled(world: H2World): Promise<number> {
+  // Closing is asynchronous after the client goes.
+  await waitUntil(() => world.w.openSockets() === 0);
   return world.w.openSockets();
 }
 
@@ -166,10 +173,7 @@ Deno.test("proxy h2: node:http2 and curl --http2 get HTTP/2 end to end", async (
     assert.equal(reply.body.toString(), "hello from h2.test GET /hello");
     await closeSession(session);
     const r = await curl([
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
+      ...viaProxy(w),
       "--http2",
       "-w",
       "\n%{http_version}",
@@ -314,10 +318,7 @@ Deno.test("proxy h2: an http/1.1-only upstream makes the client negotiate http/1
       /^HTTP\/1\.1 200 [^]*\r\nhello from old\.test HTTP\/1\.1\r\n/,
     );
     const r = await curl([
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
+      ...viaProxy(w),
       "--http2",
       "-w",
       "\n%{http_version}",
@@ -342,49 +343,23 @@ Deno.test("proxy h2: an http/1.1-only upstream makes the client negotiate http/1
 
 const SIZE = 50 * 1024 * 1024;
 
-async function sha256File(path: string): Promise<string> {
-  const out = await new Deno.Command("sha256sum", { args: [path], stdout: "piped" }).output();
-  return new TextDecoder().decode(out.stdout).split(" ")[0]!;
-}
-
 Deno.test("proxy h2: 50 MB stream intact both ways over HTTP/2", async () => {
   // Deno.serve speaks HTTP/2 over TLS; only the proxy's HTTP/2 path emits protocol "h2", and
   // it forwards only over an upstream session that selected h2. That bodies are streamed, not
   // held, is shown by the flow-control tests below (bytes produced against bytes read).
   const w = await startWorld({ policy: POLICY, https: ["big.test"] });
   try {
-    const port = portOf(w, "big.test");
-    const proxy = [
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
-      "--http2",
-    ];
-    const file = join(w.dir, "down.bin");
-    const down = await curl([
-      ...proxy,
-      "-o",
-      file,
-      "-w",
-      "%{http_version} %{size_download}",
-      `https://big.test:${port}/big?n=${SIZE}`,
-    ]);
+    const { down, up } = await bigBothWays(w, {
+      name: "big.test",
+      protocol: "--http2",
+      size: SIZE,
+    });
     assert.equal(down.stderr, "");
-    assert.equal(down.stdout, `2 ${SIZE}`);
-    assert.equal(await sha256File(file), patternDigest(SIZE));
-    const upload = await curl([
-      ...proxy,
-      "--data-binary",
-      `@${file}`,
-      "-w",
-      "\n%{http_version}",
-      `https://big.test:${port}/upload`,
-    ]);
-    assert.equal(upload.stderr, "");
-    const [json, version] = upload.stdout.split("\n");
-    assert.deepEqual(JSON.parse(json!), { bytes: SIZE, sha256: patternDigest(SIZE) });
-    assert.equal(version, "2");
+    assert.deepEqual([down.version, down.size], ["2", SIZE]);
+    assert.equal(down.sha256, patternDigest(SIZE));
+    assert.equal(up.stderr, "");
+    assert.deepEqual(up.answer, { bytes: SIZE, sha256: patternDigest(SIZE) });
+    assert.equal(up.version, "2");
     const requests = w.events.filter((e) => e.event === "http.request");
     assert.deepEqual(requests.map((e) => [e.protocol, e.status, e.bytes_in, e.bytes_out]), [
       ["h2", 200, SIZE, 0],
@@ -404,17 +379,13 @@ Deno.test("proxy h2: RST_STREAM and GOAWAY end streams without leaking sockets",
     const req = session.request({ ":path": `/big?n=${SIZE}` });
     await new Promise((resolve) => req.once("data", resolve));
     req.close(http2.constants.NGHTTP2_CANCEL);
-    for (let i = 0; i < 500 && up.seen[0]?.reset === undefined; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => up.seen[0]?.reset !== undefined);
     assert.equal(up.seen[0]?.reset, http2.constants.NGHTTP2_CANCEL);
     // The upstream answers, then ends its session with GOAWAY: the next stream on the same
     // client connection goes over a new upstream session.
     const bye = await exchange(session, { ":path": "/goaway" });
     assert.equal(bye.body.toString(), "bye");
-    for (let i = 0; i < 500 && up.open() > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => up.open() === 0);
     assert.equal(up.open(), 0);
     const after = await exchange(session, { ":path": "/after" });
     assert.equal(after.body.toString(), "hello from h2.test GET /after");
@@ -429,7 +400,21 @@ Deno.test("proxy h2: RST_STREAM and GOAWAY end streams without leaking sockets",
   }
 });
 
-/** A Deno.serve HTTP/2 upstream whose `/big` body is pulled on demand, counting bytes pulled. */
+/** A proxy world plus a {@linkcode countingUpstream} for big.test, its counters at hand. */
+async function countingWorld(): Promise<{ world: H2World; up: CountingUpstream }> {
+  const w = await startWorld({ policy: POLICY });
+  const up = await countingUpstream(w, "big.test", SIZE);
+  const world: H2World = {
+    w,
+    up: { port: up.port, seen: [], open: () => 0, close: () => up.close() },
+    leashCa: await Deno.readTextFile(w.leashCaPath),
+    close: async () => {
+      await w.close();
+      await up.close();
+    },
+  };
+  return { world, up };
+}
 
 /** Polls `value` until it stops changing (it stays the same for 10 polls in a row). */
 async function steady(value: () => number): Promise<number> {
@@ -444,17 +429,7 @@ async function steady(value: () => number): Promise<number> {
 }
 
 Deno.test("proxy h2: a client that stops reading stops the upstream (flow control end to end)", async () => {
-  const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test", SIZE);
-  const world: H2World = {
-    w,
-    up: { port: up.port, seen: [], open: () => 0, close: () => up.close() },
-    leashCa: await Deno.readTextFile(w.leashCaPath),
-    close: async () => {
-      await w.close();
-      await up.close();
-    },
-  };
+  const { world, up } = await countingWorld();
   try {
     const session = h2Session(await tlsThroughProxy(world, "big.test"), "big.test", up.port);
     const req = session.request({ ":path": "/big" });
@@ -481,17 +456,7 @@ Deno.test("proxy h2: a client that stops reading stops the upstream (flow contro
 });
 
 Deno.test("proxy h2: an upstream that stops reading stops the client's upload", async () => {
-  const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test", SIZE);
-  const world: H2World = {
-    w,
-    up: { port: up.port, seen: [], open: () => 0, close: () => up.close() },
-    leashCa: await Deno.readTextFile(w.leashCaPath),
-    close: async () => {
-      await w.close();
-      await up.close();
-    },
-  };
+  const { world, up } = await countingWorld();
   try {
     const session = h2Session(await tlsThroughProxy(world, "big.test"), "big.test", up.port);
     const req = session.request({ ":method": "POST", ":path": "/slow-upload" });
@@ -526,33 +491,14 @@ Deno.test("proxy h2: an upstream that stops reading stops the client's upload", 
 });
 
 Deno.test("proxy h2: a slow curl (huge HTTP/2 window) holds the upstream by socket backpressure", async () => {
-  const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test", SIZE);
+  const { world, up } = await countingWorld();
   try {
     // curl advertises windows of tens of MB, so flow control lets the proxy send far ahead;
     // only the socket's backpressure can stop it. curl reads ~2 MB/s, then gives up.
-    const r = await curl([
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
-      "--http2",
-      "--limit-rate",
-      "2M",
-      "--max-time",
-      "2",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_version} %{size_download}",
-      `https://big.test:${up.port}/big`,
-    ]);
-    const [version, size] = r.stdout.split(" ");
-    assert.equal(version, "2");
-    const held = up.pulled() - Number(size);
-    assert.ok(held < SIZE / 4, `the upstream produced ${held} bytes more than curl read`);
+    const r = await slowDownload(world.w, up, "--http2");
+    assert.equal(r.version, "2");
+    assert.ok(r.ahead < SIZE / 4, `the upstream produced ${r.ahead} bytes more than curl read`);
   } finally {
-    await w.close();
-    await up.close();
+    await world.close();
   }
 });

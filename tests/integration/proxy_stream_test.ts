@@ -3,7 +3,16 @@ import { Buffer } from "node:buffer";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { compilePolicy } from "../../src/policy/mod.ts";
-import { countingUpstream, curl, patternDigest, portOf, startWorld } from "./_proxy_harness.ts";
+import {
+  bigBothWays,
+  countingUpstream,
+  curl,
+  patternDigest,
+  portOf,
+  slowDownload,
+  startWorld,
+  viaProxy,
+} from "./_proxy_harness.ts";
 
 const POLICY = `
 @id("allow-big")
@@ -14,44 +23,20 @@ permit (principal, action == Action::"NetworkConnect", resource in Host::"ws.tes
 
 const SIZE = 100 * 1024 * 1024;
 
-async function sha256File(path: string): Promise<string> {
-  const out = await new Deno.Command("sha256sum", { args: [path], stdout: "piped" }).output();
-  return new TextDecoder().decode(out.stdout).split(" ")[0]!;
-}
-
 Deno.test("proxy: 100 MB streams both ways through TLS, intact", async () => {
   const w = await startWorld({ policy: POLICY, https: ["big.test"] });
   try {
-    const port = portOf(w, "big.test");
     // HTTP/1.1 bodies (chunked and length-delimited); proxy_h2_test.ts streams HTTP/2 ones.
-    const proxy = [
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
-      "--http1.1",
-    ];
-    const file = join(w.dir, "down.bin");
-    const down = await curl([
-      ...proxy,
-      "-o",
-      file,
-      "-w",
-      "%{size_download}",
-      `https://big.test:${port}/big?n=${SIZE}`,
-    ]);
+    const { down, up } = await bigBothWays(w, {
+      name: "big.test",
+      protocol: "--http1.1",
+      size: SIZE,
+      uploadArgs: ["-H", "Transfer-Encoding: chunked"],
+    });
     assert.equal(down.stderr, "");
-    assert.equal(Number(down.stdout), SIZE);
-    assert.equal(await sha256File(file), patternDigest(SIZE));
-    const up = await curl([
-      ...proxy,
-      "-H",
-      "Transfer-Encoding: chunked",
-      "--data-binary",
-      `@${file}`,
-      `https://big.test:${port}/upload`,
-    ]);
-    assert.deepEqual(JSON.parse(up.stdout), { bytes: SIZE, sha256: patternDigest(SIZE) });
+    assert.deepEqual([down.version, down.size], ["1.1", SIZE]);
+    assert.equal(down.sha256, patternDigest(SIZE));
+    assert.deepEqual(up.answer, { bytes: SIZE, sha256: patternDigest(SIZE) });
     const requests = w.events.filter((e) => e.event === "http.request");
     assert.deepEqual(requests.map((e) => [e.status, e.bytes_in, e.bytes_out]), [
       [200, SIZE, 0],
@@ -68,27 +53,10 @@ Deno.test("proxy: a slow HTTP/1.1 reader holds the upstream by backpressure", as
   const w = await startWorld({ policy: POLICY });
   const up = await countingUpstream(w, "big.test", SIZE);
   try {
-    const r = await curl([
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
-      "--http1.1",
-      "--limit-rate",
-      "2M",
-      "--max-time",
-      "2",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_version} %{size_download}",
-      `https://big.test:${up.port}/big`,
-    ]);
+    const r = await slowDownload(w, up, "--http1.1");
     assert.equal(r.code, 28, `curl gave up at its time limit, not on an error: ${r.stderr}`);
-    const [version, size] = r.stdout.split(" ");
-    assert.equal(version, "1.1");
-    const held = up.pulled() - Number(size);
-    assert.ok(held < SIZE / 4, `the upstream produced ${held} bytes more than curl read`);
+    assert.equal(r.version, "1.1");
+    assert.ok(r.ahead < SIZE / 4, `the upstream produced ${r.ahead} bytes more than curl read`);
   } finally {
     await w.close();
     await up.close();
@@ -102,10 +70,7 @@ Deno.test("proxy: an HTTP/1.1 upstream that does not read holds the client's upl
     const file = join(w.dir, "up.bin");
     await Deno.writeFile(file, new Uint8Array(SIZE));
     const r = await curl([
-      "-x",
-      `http://127.0.0.1:${w.explicit.port}`,
-      "--cacert",
-      w.leashCaPath,
+      ...viaProxy(w),
       "--http1.1",
       "--max-time",
       "2",
