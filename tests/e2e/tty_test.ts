@@ -13,6 +13,7 @@ import {
   type Sandbox,
   sandbox,
   sessionContainers,
+  sessionDir,
   sessionOf,
   setup,
 } from "./_session.ts";
@@ -67,26 +68,44 @@ function runSh(script: string): string[] {
   return ["run", "--image", image, "--", "sh", "-c", script];
 }
 
+/** `leash run ... -- sh -c SCRIPT` on a new pty, once SCRIPT printed "ready" in raw mode. */
+async function startReady(box: Sandbox, script: string): Promise<Pty> {
+  const pty = leashOnPty(box, runSh(script));
+  try {
+    await pty.waitFor(/ready/);
+    await pty.waitForModes(isRaw, "raw mode (ICANON, ECHO and ISIG off)");
+  } catch (error) {
+    await pty[Symbol.asyncDispose]();
+    throw error;
+  }
+  return pty;
+}
+
+/**
+ * Waits for the command's end; asserts its status is leash's, the terminal's modes are back
+ * as they were, and nothing of the session is left in Docker.
+ */
+async function assertEnded(pty: Pty, status: number): Promise<void> {
+  assert.equal(await pty.release(), status, pty.output);
+  assert.deepEqual(pty.modes(), pty.initialModes, pty.output);
+  await assertNoContainers(docker, sessionOf(pty.output));
+}
+
 Deno.test({
   name: "leash run on a terminal: raw mode while the command runs, the modes restored after, " +
     "keystrokes reach the command, its exit status is leash's",
   ignore: entry.skip !== undefined,
 }, async () => {
   await using box = await sandbox();
-  await using pty = leashOnPty(box, runSh('echo ready; read line; echo "got [$line]"; exit 42'));
+  await using pty = await startReady(box, 'echo ready; read line; echo "got [$line]"; exit 42');
   assert.ok(!isRaw(pty.initialModes), "the pty starts in cooked mode");
-  await pty.waitFor(/ready/);
-  await pty.waitForModes(isRaw, "raw mode (ICANON, ECHO and ISIG off)");
   pty.write("typed words\r");
   await pty.waitFor(/got \[typed words\]/);
   // Echoed once, by the container's terminal; the host terminal no longer echoes.
   const typed = pty.output.slice(0, pty.output.indexOf("got ["));
   assert.equal(typed.split("typed words").length - 1, 1, pty.output);
-  assert.equal(await pty.release(), 42, pty.output);
+  await assertEnded(pty, 42);
   assert.equal((await pty.status).code, 42);
-  // Read while the pty's session still exists (its leader resets the modes when it exits).
-  assert.deepEqual(pty.modes(), pty.initialModes, pty.output);
-  await assertNoContainers(docker, sessionOf(pty.output));
 });
 
 Deno.test({
@@ -96,20 +115,14 @@ Deno.test({
 }, async () => {
   await using box = await sandbox();
   // What a full-screen program does: no output processing, "\n" moves down a line only.
-  await using pty = leashOnPty(
+  await using pty = await startReady(
     box,
-    runSh(
-      'echo ready; read go; stty -opost; printf "lf-one\\nlf-two\\n"; stty opost; echo "crlf-three"',
-    ),
+    'echo ready; read go; stty -opost; printf "lf-one\\nlf-two\\n"; stty opost; echo "crlf-three"',
   );
-  await pty.waitFor(/ready/);
-  await pty.waitForModes(isRaw, "raw mode");
   pty.write("go\r");
   await pty.waitFor(/crlf-three/);
   assert.match(pty.output, /lf-one\nlf-two\ncrlf-three\r\n/, JSON.stringify(pty.output));
-  assert.equal(await pty.release(), 0, pty.output);
-  assert.deepEqual(pty.modes(), pty.initialModes);
-  await assertNoContainers(docker, sessionOf(pty.output));
+  await assertEnded(pty, 0);
 });
 
 Deno.test({
@@ -119,16 +132,12 @@ Deno.test({
 }, async () => {
   await using box = await sandbox();
   // Prints each byte it reads; "q" ends it.
-  await using pty = leashOnPty(
+  await using pty = await startReady(
     box,
-    runSh(
-      "stty raw -echo; echo ready; while :; do " +
-        "c=$(dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' '); " +
-        'printf "byte[%s]\\r\\n" "$c"; [ "$c" = 71 ] && exit 0; done',
-    ),
+    "stty raw -echo; echo ready; while :; do " +
+      "c=$(dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' '); " +
+      'printf "byte[%s]\\r\\n" "$c"; [ "$c" = 71 ] && exit 0; done',
   );
-  await pty.waitFor(/ready/);
-  await pty.waitForModes(isRaw, "raw mode");
   // Docker holds a key that starts its detach sequence until the next key arrives.
   pty.write("\x10");
   await pty.waitFor(/byte\[10\]/);
@@ -137,8 +146,7 @@ Deno.test({
   await pty.waitFor(/byte\[11\]/);
   pty.write("q");
   await pty.waitFor(/byte\[71\]/);
-  assert.equal(await pty.release(), 0, pty.output);
-  await assertNoContainers(docker, sessionOf(pty.output));
+  await assertEnded(pty, 0);
 });
 
 Deno.test({
@@ -161,8 +169,7 @@ Deno.test({
   // The shell has no INT trap: Ctrl-C kills it, and leash-entry reports 128 + SIGINT.
   await pty.waitForModes(isRaw, "raw mode");
   pty.write("\x03");
-  assert.equal(await pty.release(), 130, pty.output);
-  await assertNoContainers(docker, sessionOf(pty.output));
+  await assertEnded(pty, 130);
 });
 
 Deno.test({
@@ -173,15 +180,11 @@ Deno.test({
   // An agent with a child in the foreground: a terminal's Ctrl-C reaches both (a signal
   // sent to the command's pid alone would never reach the inner shell, which would loop on).
   const inner = 'trap \\"echo inner-int; exit 7\\" INT; echo ready; while :; do sleep 1; done';
-  await using pty = leashOnPty(
+  await using pty = await startReady(
     box,
-    runSh(
-      `trap "echo outer-int" INT; sh -c "${inner}"; s=$?; echo "inner-status=$s"; ` +
-        'read line; echo "line=[$line]"; exit $s',
-    ),
+    `trap "echo outer-int" INT; sh -c "${inner}"; s=$?; echo "inner-status=$s"; ` +
+      'read line; echo "line=[$line]"; exit $s',
   );
-  await pty.waitFor(/ready/);
-  await pty.waitForModes(isRaw, "raw mode");
   pty.write("\x03");
   await pty.waitFor(/inner-status=7/);
   assert.match(pty.output, /inner-int/);
@@ -189,10 +192,8 @@ Deno.test({
   // leash is still running and forwarding keystrokes after the Ctrl-C.
   pty.write("still here\r");
   await pty.waitFor(/line=\[still here\]/);
-  assert.equal(await pty.release(), 7, pty.output);
+  await assertEnded(pty, 7);
   assert.doesNotMatch(pty.output, /interrupted by SIGINT|error:/);
-  assert.deepEqual(pty.modes(), pty.initialModes);
-  await assertNoContainers(docker, sessionOf(pty.output));
 });
 
 /** Polls `check` until it holds (hang-guarded: the guard is never an assertion). */
@@ -210,8 +211,7 @@ Deno.test({
   ignore: entry.skip !== undefined,
 }, async () => {
   await using box = await sandbox();
-  await using pty = leashOnPty(box, runSh("echo ready; sleep 600"));
-  await pty.waitFor(/ready/);
+  await using pty = await startReady(box, "echo ready; sleep 600");
   const session = sessionOf(pty.output)!;
   await pty.hangUp();
   // leash outlives the wrapper shell; its teardown removes the containers, then the sockets.
@@ -224,9 +224,7 @@ Deno.test({
     "the session's sockets to go",
     () => Deno.stat(sockets).then(() => false, () => true),
   );
-  const events = await Deno.readTextFile(
-    join(box.env.XDG_STATE_HOME!, "leash", "sessions", session, "logs", "events.ndjson"),
-  );
+  const events = await Deno.readTextFile(join(sessionDir(box, session), "logs", "events.ndjson"));
   // Stopped through docker stop (SIGTERM to the command), not killed with leash.
   assert.match(events, /"session.exit".*command exited with status 143/);
 });
