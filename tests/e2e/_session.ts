@@ -116,10 +116,12 @@ export async function assertNoContainers(
   assert.deepEqual(await sessionContainers(docker, id), []);
 }
 
-/** Connects to dockerd and makes sure the busybox fixture image exists. */
-export async function setup(): Promise<{ docker: DockerClient; image: string }> {
+/** Connects to dockerd and makes sure a fixture image exists (busybox unless told). */
+export async function setup(
+  ensureImage: (docker: DockerClient) => Promise<string> = ensureBusyboxImage,
+): Promise<{ docker: DockerClient; image: string }> {
   const docker = await DockerClient.connect();
-  return { docker, image: await ensureBusyboxImage(docker) };
+  return { docker, image: await ensureImage(docker) };
 }
 
 /** The session's own directory (logs, public dir) under the sandbox's state dir. */

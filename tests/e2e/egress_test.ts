@@ -12,9 +12,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createCa } from "../../src/ca/mod.ts";
-import { DockerClient } from "../../src/docker/mod.ts";
-import { DEFAULT_POLICY } from "../../src/policy/mod.ts";
-import { withWorkspace } from "../../src/session/workspace_policy.ts";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { startH2Upstream, type TestUpstream } from "../integration/_h2_upstream.ts";
 import { patternDigest, startUpstream, type Upstream } from "../integration/_proxy_harness.ts";
@@ -25,22 +22,20 @@ import {
   startHostIpServers,
   startSlowUpstream,
 } from "./_egress_servers.ts";
+import { type DebianSandbox, debianSandbox, leashSh, TEST_NET_RULES } from "./_debian.ts";
 import { NODE_PROGRAM } from "./_node_clients.ts";
 import {
   assertNoContainers,
   filesUnder,
-  leash,
   type LeashResult,
-  type Sandbox,
-  sandbox,
   section,
   sessionDir,
   sessionEvents,
+  setup,
 } from "./_session.ts";
 
-const docker = await DockerClient.connect();
+const { docker, image } = await setup(ensureDebianImage);
 globalThis.addEventListener("unload", () => docker.close());
-const image = await ensureDebianImage(docker);
 
 /** netprobe (tests/kernel/tools) prints the errno a socket call got: built once per run. */
 const probeDir = await Deno.makeTempDir({ prefix: "leash-e2e-probe-" });
@@ -65,15 +60,7 @@ const ALL_NAMES = [...HTTPS_NAMES, "plain.test", "h2.test", "slow.test", "untrus
 
 /** The network part of the policy; the file rules come from the built-in policy. */
 function netRules(ip?: HostIpServers & { ip: string }): string {
-  return `
-@id("e2e-test-domain")
-permit (principal, action == Action::"NetworkConnect", resource in Host::"*.test");
-@id("e2e-forbid")
-forbid (principal, action == Action::"NetworkConnect", resource in Host::"forbidden.test");
-@id("e2e-inject-key")
-permit (principal, action == Action::"HttpRewrite", resource in Host::"secret.test")
-  when { context.header == "X-Api-Key" && context.secret == "API_KEY" };
-@id("e2e-forbid-net")
+  return `${TEST_NET_RULES}@id("e2e-forbid-net")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"203.0.113.0/24");
 @id("e2e-forbid-net6")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"2001:db8:bad::/48");
@@ -88,9 +75,8 @@ permit (principal, action == Action::"NetworkConnect", resource == Host::"${ip.i
   }`;
 }
 
-/** A sandbox with every upstream running and the policy written. */
-interface World {
-  box: Sandbox;
+/** A Debian sandbox with every upstream running. */
+interface World extends DebianSandbox {
   https: Map<string, Upstream>;
   plain: Upstream;
   h2: TestUpstream;
@@ -99,26 +85,20 @@ interface World {
   ip: (HostIpServers & { ip: string }) | undefined;
   /** Shell variables naming every port, for the scripts. */
   vars: string;
-  env: Record<string, string>;
-  policy: string;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 async function world(): Promise<World> {
-  const box = await sandbox();
-  const upstreamCa = await createCa({ commonName: "leash e2e upstream CA" });
+  const ip = HOST_IP ? { ip: HOST_IP, ...startHostIpServers(HOST_IP) } : undefined;
+  const base = await debianSandbox({ image, names: ALL_NAMES, netRules: netRules(ip) });
+  const { box, upstreamCa } = base;
   const stranger = await createCa({ commonName: "a CA the proxy does not trust" });
-  const caFile = join(box.root, "upstream-ca.pem");
-  await Deno.writeTextFile(caFile, upstreamCa.certPem);
   const https = new Map<string, Upstream>();
   for (const name of HTTPS_NAMES) https.set(name, await startUpstream(name, upstreamCa));
   const plain = await startUpstream("plain.test");
   const h2 = await startH2Upstream("h2.test", upstreamCa);
   const slow = await startSlowUpstream("slow.test", upstreamCa);
   const untrusted = await startUpstream("untrusted.test", stranger);
-  const ip = HOST_IP ? { ip: HOST_IP, ...startHostIpServers(HOST_IP) } : undefined;
-  const policy = join(box.root, "policy.cedar");
-  await Deno.writeTextFile(policy, withWorkspace(DEFAULT_POLICY, box.workspace) + netRules(ip));
   const vars = [
     `PA=${https.get("allowed.test")!.port}`,
     `PS=${https.get("secret.test")!.port}`,
@@ -130,7 +110,7 @@ async function world(): Promise<World> {
     ...(ip ? [`IP=${ip.ip}`, `PI=${ip.http}`, `PB=${ip.banner}`, `PD=${ip.bannerDenied}`] : []),
   ].join("; ");
   return {
-    box,
+    ...base,
     https,
     plain,
     h2,
@@ -138,11 +118,6 @@ async function world(): Promise<World> {
     untrusted,
     ip,
     vars,
-    env: {
-      LEASH_UPSTREAM_CA: caFile,
-      LEASH_UPSTREAM_HOSTS: ALL_NAMES.map((n) => `${n}=127.0.0.1`).join(","),
-    },
-    policy,
     async [Symbol.asyncDispose]() {
       for (const u of https.values()) await u.close();
       await plain.close();
@@ -164,26 +139,11 @@ async function runSh(
   script: string,
   options: { extra?: string[]; env?: Record<string, string> } = {},
 ): Promise<LeashResult> {
-  return await leash(
-    w.box,
-    [
-      "run",
-      "--image",
-      image,
-      "--policy",
-      w.policy,
-      "-v",
-      `${NETPROBE}:/usr/local/bin/netprobe:ro`,
-      ...(options.extra ?? []),
-      "--",
-      "sh",
-      "-c",
-      `${w.vars}\n${script}`,
-      "sh",
-      NODE_PROGRAM,
-    ],
-    { ...w.env, ...options.env },
-  );
+  return await leashSh(w, `${w.vars}\n${script}`, {
+    extra: ["-v", `${NETPROBE}:/usr/local/bin/netprobe:ro`, ...(options.extra ?? [])],
+    env: options.env ?? {},
+    args: [NODE_PROGRAM],
+  });
 }
 
 function hasEvent(

@@ -6,106 +6,47 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createCa } from "../../src/ca/mod.ts";
-import { DockerClient } from "../../src/docker/mod.ts";
-import { DEFAULT_POLICY } from "../../src/policy/mod.ts";
-import { withWorkspace } from "../../src/session/workspace_policy.ts";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { startUpstream, type Upstream } from "../integration/_proxy_harness.ts";
+import { type DebianSandbox, debianSandbox, leashSh, TEST_NET_RULES } from "./_debian.ts";
 import {
   assertNoContainers,
   filesUnder,
-  leash,
-  type LeashResult,
-  type Sandbox,
-  sandbox,
   section,
   sessionDir,
   sessionEvents,
+  setup,
 } from "./_session.ts";
 
-const docker = await DockerClient.connect();
+const { docker, image } = await setup(ensureDebianImage);
 globalThis.addEventListener("unload", () => docker.close());
-const image = await ensureDebianImage(docker);
-
-/** The policy's network part: the built-in file rules come from the default policy. */
-const NET_RULES = `
-@id("e2e-test-domain")
-permit (principal, action == Action::"NetworkConnect", resource in Host::"*.test");
-@id("e2e-forbid")
-forbid (principal, action == Action::"NetworkConnect", resource in Host::"forbidden.test");
-@id("e2e-inject-key")
-permit (principal, action == Action::"HttpRewrite", resource in Host::"secret.test")
-  when { context.header == "X-Api-Key" && context.secret == "API_KEY" };
-`;
 
 const NAMES = ["allowed.test", "forbidden.test", "secret.test"];
 
-/** A sandbox with the upstreams running, the policy written, and the upstream settings. */
-interface World {
-  box: Sandbox;
+/** A Debian sandbox with the upstreams running. */
+interface World extends DebianSandbox {
   upstreams: Map<string, Upstream>;
   port(name: string): number;
-  /** leash's environment for the upstream settings. */
-  env: Record<string, string>;
-  policy: string;
   /** The session's own files: logs and public dir. */
   sessionDir(session: string | undefined): string;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 async function world(): Promise<World> {
-  const box = await sandbox();
-  const upstreamCa = await createCa({ commonName: "leash e2e upstream CA" });
-  const caFile = join(box.root, "upstream-ca.pem");
-  await Deno.writeTextFile(caFile, upstreamCa.certPem);
+  const base = await debianSandbox({ image, names: NAMES, netRules: TEST_NET_RULES });
+  const { box, upstreamCa } = base;
   const upstreams = new Map<string, Upstream>();
   for (const name of NAMES) upstreams.set(name, await startUpstream(name, upstreamCa));
-  const policy = join(box.root, "policy.cedar");
-  await Deno.writeTextFile(policy, withWorkspace(DEFAULT_POLICY, box.workspace) + NET_RULES);
   return {
-    box,
+    ...base,
     upstreams,
     port: (name) => upstreams.get(name)!.port,
-    env: {
-      LEASH_UPSTREAM_CA: caFile,
-      LEASH_UPSTREAM_HOSTS: NAMES.map((n) => `${n}=127.0.0.1`).join(","),
-    },
-    policy,
     sessionDir: (session) => sessionDir(box, session),
     async [Symbol.asyncDispose]() {
       for (const u of upstreams.values()) await u.close();
       await box[Symbol.asyncDispose]();
     },
   };
-}
-
-/** `leash run --image <debian> --policy <world's> [EXTRA...] -- sh -c SCRIPT sh ARGS...`. */
-async function runSh(
-  w: World,
-  script: string,
-  extra: string[] = [],
-  env: Record<string, string> = {},
-  args: string[] = [],
-): Promise<LeashResult> {
-  return await leash(
-    w.box,
-    [
-      "run",
-      "--image",
-      image,
-      "--policy",
-      w.policy,
-      ...extra,
-      "--",
-      "sh",
-      "-c",
-      script,
-      "sh",
-      ...args,
-    ],
-    { ...w.env, ...env },
-  );
 }
 
 /** Events of a finished session. */
@@ -122,7 +63,7 @@ Deno.test("tls clients: the leash CA is in the image's system bundle and curl tr
   const port = w.port("allowed.test");
   // CURL_CA_BUNDLE and SSL_CERT_FILE (set by leash-entry) are dropped: curl's built-in default,
   // the system store, must be what trusts the leaf.
-  const r = await runSh(
+  const r = await leashSh(
     w,
     `echo '<<bundle'; cat /etc/ssl/certs/ca-certificates.crt; echo; echo 'bundle>>'
 echo '<<system'
@@ -152,7 +93,7 @@ Deno.test("tls clients: curl reaches an allowed HTTPS upstream through leash; a 
   await using w = await world();
   const port = w.port("allowed.test");
   const fport = w.port("forbidden.test");
-  const r = await runSh(
+  const r = await leashSh(
     w,
     `echo '<<allowed'; curl -sS https://allowed.test:${port}/through; echo "exit=$?"; echo 'allowed>>'
 echo '<<tunnel'
@@ -217,15 +158,13 @@ const get = (options) => new Promise((resolve) => {
 })();`;
   // Debian's node verifies with OpenSSL's default store (SSL_CERT_FILE, else the system
   // bundle) plus NODE_EXTRA_CA_CERTS; leash-entry points both variables at the bundle.
-  const s = await runSh(
+  const s = await leashSh(
     w,
     `node -e "$1" all; echo "exit=$?"
 env -u NODE_EXTRA_CA_CERTS -u SSL_CERT_FILE node -e "$1" system-store
 env -u NODE_EXTRA_CA_CERTS SSL_CERT_FILE=/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt \
   SSL_CERT_DIR=/nonexistent node -e "$1" other-root`,
-    [],
-    {},
-    [program],
+    { args: [program] },
   );
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stdout, /^extra-ca=\/etc\/ssl\/certs\/ca-certificates\.crt$/m);
@@ -275,7 +214,7 @@ Deno.test("tls clients: a secret reaches the upstream as a header and appears no
   const b64 = (text: string) => btoa(text);
   // The value reaches the container's shell only base64-encoded and unexported (grep's argv
   // lives in /proc, which is not searched); the canary proves the search finds a planted file.
-  const r = await runSh(
+  const r = await leashSh(
     w,
     `curl -sS -o /dev/null -w 'status=%{http_code}\\n' https://secret.test:${port}/inject
 P=$(printf %s '${b64(value)}' | base64 -d); C=$(printf %s '${b64(canary)}' | base64 -d)
@@ -286,8 +225,10 @@ search() { find / \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -typ
   xargs -0 grep -lF -- "$1" 2>/dev/null; }
 echo '<<secret'; search "$P"; echo 'secret>>'
 echo '<<canary'; search "$C"; echo 'canary>>'`,
-    ["--mode", "record", "--secret", "API_KEY=env:LEASH_E2E_API_KEY"],
-    { LEASH_E2E_API_KEY: value },
+    {
+      extra: ["--mode", "record", "--secret", "API_KEY=env:LEASH_E2E_API_KEY"],
+      env: { LEASH_E2E_API_KEY: value },
+    },
   );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^status=200$/m);
