@@ -7,9 +7,12 @@
  * Prints the numbers and the relay/direct ratios. Needs root and dockerd; skips otherwise.
  */
 import { DockerClient } from "../../src/docker/mod.ts";
-import { compilePolicy } from "../../src/policy/compile.ts";
-import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
-import { sh, startSession } from "../../tests/kernel/manager_session.ts";
+import {
+  encodedMaps,
+  rootDockerSkip,
+  sh,
+  startSession,
+} from "../../tests/kernel/manager_session.ts";
 
 const encoder = new TextEncoder();
 function print(line: string): void {
@@ -27,26 +30,18 @@ function seconds(out: string): number {
 }
 
 async function main(): Promise<void> {
-  if (Deno.uid() !== 0) {
-    print("relay bench skipped: loading eBPF programs needs root");
+  const skip = await rootDockerSkip("loading eBPF programs needs root");
+  if (skip) {
+    print(`relay bench skipped: ${skip}`);
     return;
   }
   using docker = await DockerClient.connect();
-  try {
-    await docker.ping();
-  } catch {
-    print("relay bench skipped: dockerd does not answer at /var/run/docker.sock");
-    return;
-  }
   await using session = await startSession(docker, { streamEcho: true });
   const { host, target, cgroup } = session;
-  await host.next((m) => m.type === "hello");
-  const policy = compilePolicy(
+  const maps = encodedMaps(
     `permit (principal, action == Action::"NetworkConnect", resource in Host::"0.0.0.0/0");`,
   );
-  let bin = "";
-  for (const b of encodeKernelMaps(policy.ir)) bin += String.fromCharCode(b);
-  await host.send({ type: "activate", cgroup, maps: btoa(bin), layers: ["cgroup-net"] });
+  await host.send({ type: "activate", cgroup, maps, layers: ["cgroup-net"] });
   const active = await host.next((m) => m.type === "active" || m.type === "error");
   if (active.type !== "active") throw new Error(`Cannot activate: ${JSON.stringify(active)}`);
 

@@ -9,8 +9,7 @@ import { DockerClient } from "../../src/docker/mod.ts";
 import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
-import { dockerAnswers } from "../fixtures/docker.ts";
-import { sh } from "./manager_session.ts";
+import { rootDockerSkip, sh } from "./manager_session.ts";
 import { buildNetprobe } from "./vm_harness.ts";
 import { note } from "./note.ts";
 
@@ -24,11 +23,7 @@ permit (principal, action == Action::"FileOpenReadOnly", resource) when { resour
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 `;
 
-const skip = Deno.uid() !== 0
-  ? "loading eBPF programs on the host needs root"
-  : !(await dockerAnswers())
-  ? "dockerd does not answer at /var/run/docker.sock"
-  : undefined;
+const skip = await rootDockerSkip("loading eBPF programs on the host needs root");
 if (skip) note(`Docker cgroup tests skipped: ${skip}`);
 
 /** The cgroup v2 directory of a pid, on a hybrid (…/unified) or pure v2 host. */

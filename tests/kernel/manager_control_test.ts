@@ -9,11 +9,8 @@
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { encodeBase64 } from "../../src/session/boot_util.ts";
-import { dockerAnswers } from "../fixtures/docker.ts";
-import { compilePolicy } from "../../src/policy/compile.ts";
-import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { DNS_ANSWER } from "./fake_host.ts";
-import { sh, startSession } from "./manager_session.ts";
+import { encodedMaps, rootDockerSkip, sh, startSession } from "./manager_session.ts";
 import { note } from "./note.ts";
 
 const POLICY = `
@@ -25,11 +22,7 @@ permit (principal, action == Action::"ProcessExec", resource) when { resource in
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 `;
 
-const skip = Deno.uid() !== 0
-  ? "loading eBPF programs needs root"
-  : !(await dockerAnswers())
-  ? "dockerd does not answer at /var/run/docker.sock"
-  : undefined;
+const skip = await rootDockerSkip("loading eBPF programs needs root");
 if (skip) note(`Manager control tests skipped: ${skip}`);
 
 async function fdCount(pid: number): Promise<number> {
@@ -57,9 +50,8 @@ Deno.test({
   fn: async () => {
     using docker = await DockerClient.connect();
     await using session = await startSession(docker);
-    const { host, target, cgroup } = session;
+    const { host, target, cgroup, hello } = session;
     const mgr = session.manager;
-    const hello = await host.next((m) => m.type === "hello");
     assert.equal(hello.protocol, 1);
     assert.equal(typeof hello.version, "string");
     assert.equal(hello.kernel, Deno.osRelease());
@@ -67,7 +59,7 @@ Deno.test({
     assert.equal(probe.cgroup, "ok");
     note(`hello: ${JSON.stringify(hello)}`);
 
-    const maps = encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir));
+    const maps = encodedMaps(POLICY);
     await host.send({
       type: "activate",
       cgroup,
@@ -169,9 +161,7 @@ Deno.test({
     assert.equal((await host.next((m) => m.type === "error")).phase, "policy.update");
     const still = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
     assert.match(still.out, /^error connect/, "a refused update keeps the old policy");
-    const open = encodeBase64(
-      encodeKernelMaps(compilePolicy(POLICY.split('@id("no-testnet")')[0]!).ir),
-    );
+    const open = encodedMaps(POLICY.split('@id("no-testnet")')[0]!);
     await host.send({ type: "policy.update", maps: open });
     assert.equal(
       (await host.next((m) => m.type.startsWith("policy.") || m.type === "error")).type,
@@ -214,12 +204,11 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     using docker = await DockerClient.connect();
-    const maps = encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir));
+    const maps = encodedMaps(POLICY);
     const exec = (target: string, ...args: string[]) => sh("docker", ["exec", target, ...args]);
     {
       await using session = await startSession(docker);
       const { host, target, cgroup } = session;
-      await host.next((m) => m.type === "hello");
       await host.send({ type: "mode.set", mode: "record" });
       assert.match(String((await host.next((m) => m.type === "error")).message), /not active/);
       await host.sendRaw("this is not json\n");
@@ -261,7 +250,6 @@ Deno.test({
     {
       await using session = await startSession(docker);
       const { host, target, cgroup } = session;
-      await host.next((m) => m.type === "hello");
       await host.send({ type: "activate", cgroup, maps, layers: ["cgroup-net"] });
       await host.next((m) => m.type === "active");
       await docker.containers.kill(session.manager, "SIGTERM");

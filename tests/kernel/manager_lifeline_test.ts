@@ -7,21 +7,30 @@
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { newLifelineName } from "../../src/boot/mod.ts";
-import { encodeBase64 } from "../../src/session/boot_util.ts";
-import { compilePolicy } from "../../src/policy/compile.ts";
-import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
-import { dockerAnswers } from "../fixtures/docker.ts";
-import { startSession } from "./manager_session.ts";
+import type { ControlMessage } from "./fake_host.ts";
+import { encodedMaps, rootDockerSkip, type Session, startSession } from "./manager_session.ts";
 import { note } from "./note.ts";
 
-const skip = Deno.uid() !== 0
-  ? "loading eBPF programs and entering the target's network namespace need root"
-  : !(await dockerAnswers())
-  ? "dockerd does not answer at /var/run/docker.sock"
-  : undefined;
+const skip = await rootDockerSkip(
+  "loading eBPF programs and entering the target's network namespace need root",
+);
 if (skip) note(`Manager lifeline tests skipped: ${skip}`);
 
 const POLICY = `permit (principal, action, resource);`;
+
+/** Activates cgroup-net (enforce) with the lifeline `name`; resolves to the answer. */
+async function activate(session: Session, name: string): Promise<ControlMessage> {
+  await session.host.send({
+    type: "activate",
+    cgroup: session.cgroup,
+    mode: "enforce",
+    maps: encodedMaps(POLICY),
+    layers: ["cgroup-net"],
+    log_allow: false,
+    lifeline: name,
+  });
+  return await session.host.next((m) => m.type === "active" || m.type === "error");
+}
 
 /** Runs _lifeline_client.ts in the netns of `pid`; resolves to its report and a release. */
 async function client(pid: number, name: string) {
@@ -70,19 +79,9 @@ Deno.test({
   fn: async () => {
     using docker = await DockerClient.connect();
     await using session = await startSession(docker);
-    const { host, target, cgroup } = session;
-    await host.next((m) => m.type === "hello");
+    const { host, target } = session;
     const name = newLifelineName();
-    await host.send({
-      type: "activate",
-      cgroup,
-      mode: "enforce",
-      maps: encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir)),
-      layers: ["cgroup-net"],
-      log_allow: false,
-      lifeline: name,
-    });
-    const active = await host.next((m) => m.type === "active" || m.type === "error");
+    const active = await activate(session, name);
     assert.equal(active.type, "active", JSON.stringify(active));
     const pid = (await docker.containers.inspect(target)).State.Pid;
     const held = await client(pid, name);
@@ -107,18 +106,7 @@ Deno.test({
   fn: async () => {
     using docker = await DockerClient.connect();
     await using session = await startSession(docker);
-    const { host, cgroup } = session;
-    await host.next((m) => m.type === "hello");
-    await host.send({
-      type: "activate",
-      cgroup,
-      mode: "enforce",
-      maps: encodeBase64(encodeKernelMaps(compilePolicy(POLICY).ir)),
-      layers: ["cgroup-net"],
-      log_allow: false,
-      lifeline: "not a valid name",
-    });
-    const answer = await host.next((m) => m.type === "active" || m.type === "error");
+    const answer = await activate(session, "not a valid name");
     assert.equal(answer.type, "error");
     assert.equal(answer.phase, "activate");
     assert.match(String(answer.message), /Cannot listen on the lifeline: its name must be/);

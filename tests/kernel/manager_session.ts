@@ -8,11 +8,30 @@ import assert from "node:assert/strict";
 import type { DockerClient } from "../../src/docker/mod.ts";
 import { ensureManagerImage } from "../../src/manager/image.ts";
 import { createManagerContainer } from "../../src/manager/container.ts";
+import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
+import { compilePolicy } from "../../src/policy/compile.ts";
+import { encodeBase64 } from "../../src/session/boot_util.ts";
 import { managerConfig } from "../../src/session/containers.ts";
 import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
-import { FakeHost, type FakeHostOptions } from "./fake_host.ts";
+import { dockerAnswers } from "../fixtures/docker.ts";
+import { type ControlMessage, FakeHost, type FakeHostOptions } from "./fake_host.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Why tests that load eBPF programs into real containers cannot run here (`notRoot` when
+ * this is not root), or undefined when they can.
+ */
+export async function rootDockerSkip(notRoot: string): Promise<string | undefined> {
+  if (Deno.uid() !== 0) return notRoot;
+  if (!(await dockerAnswers())) return "dockerd does not answer at /var/run/docker.sock";
+  return undefined;
+}
+
+/** `policy` compiled to kernel maps, base64 as the activate message carries them. */
+export function encodedMaps(policy: string): string {
+  return encodeBase64(encodeKernelMaps(compilePolicy(policy).ir));
+}
 
 /** Runs a command; resolves to its exit code and trimmed stdout+stderr. */
 export async function sh(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
@@ -45,9 +64,12 @@ export interface Session {
   target: string;
   manager: string;
   cgroup: string;
+  /** The manager's first message (already taken from the host's queue). */
+  hello: ControlMessage;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Starts the target and the manager; resolves once the manager said hello. */
 export async function startSession(
   docker: DockerClient,
   options: FakeHostOptions = {},
@@ -92,7 +114,8 @@ export async function startSession(
     containers.push(manager);
     await docker.containers.start(manager);
     await host.acceptControl();
-    return { docker, host, dir, target, manager, cgroup, [Symbol.asyncDispose]: dispose };
+    const hello = await host.next((m) => m.type === "hello");
+    return { docker, host, dir, target, manager, cgroup, hello, [Symbol.asyncDispose]: dispose };
   } catch (error) {
     await dispose();
     throw error;
