@@ -112,6 +112,11 @@ function h2Session(socket: tls.TLSSocket, host: string, port: number): http2.Cli
   return session;
 }
 
+/** An HTTP/2 session with `host` on the world's upstream port, through the proxy. */
+async function proxiedH2Session(world: H2World, host: string): Promise<http2.ClientHttp2Session> {
+  return h2Session(await tlsThroughProxy(world, host), host, world.up.port);
+}
+
 interface Reply {
   headers: http2.IncomingHttpHeaders;
   body: Buffer;
@@ -201,7 +206,7 @@ Deno.test("proxy h2: node:http2 and curl --http2 get HTTP/2 end to end", async (
 Deno.test("proxy h2: a gRPC exchange arrives intact with its trailers both ways", async () => {
   const world = await h2World("h2.test");
   try {
-    const session = h2Session(await tlsThroughProxy(world, "h2.test"), "h2.test", world.up.port);
+    const session = await proxiedH2Session(world, "h2.test");
     const body = Buffer.concat([
       grpcFrame(new TextEncoder().encode("first message")),
       grpcFrame(new TextEncoder().encode("second")),
@@ -242,7 +247,7 @@ Deno.test("proxy h2: concurrent streams on one connection, a forbidden one gets 
   const world = await h2World("h2.test");
   try {
     const { w, up } = world;
-    const session = h2Session(await tlsThroughProxy(world, "h2.test"), "h2.test", up.port);
+    const session = await proxiedH2Session(world, "h2.test");
     // The barrier answers only once three streams are open upstream at the same time.
     const [a, b, admin, c] = await Promise.all([
       exchange(session, { ":path": "/barrier?n=3&id=a" }),
@@ -279,7 +284,7 @@ Deno.test("proxy h2: a secret is injected only when :authority, SNI and the rule
   const world = await h2World("secret.test");
   try {
     const { w, up } = world;
-    const session = h2Session(await tlsThroughProxy(world, "secret.test"), "secret.test", up.port);
+    const session = await proxiedH2Session(world, "secret.test");
     const agreed = await exchange(session, { ":path": "/headers" });
     assert.equal(JSON.parse(agreed.body.toString()).authorization, TOKEN);
     const other = await exchange(session, {
@@ -374,7 +379,7 @@ Deno.test("proxy h2: RST_STREAM and GOAWAY end streams without leaking sockets",
   const world = await h2World("h2.test");
   try {
     const { w, up } = world;
-    const session = h2Session(await tlsThroughProxy(world, "h2.test"), "h2.test", up.port);
+    const session = await proxiedH2Session(world, "h2.test");
     // The client resets a large download after its first bytes: the upstream stream is reset.
     const req = session.request({ ":path": `/big?n=${SIZE}` });
     await new Promise((resolve) => req.once("data", resolve));
@@ -431,7 +436,7 @@ async function steady(value: () => number): Promise<number> {
 Deno.test("proxy h2: a client that stops reading stops the upstream (flow control end to end)", async () => {
   const { world, up } = await countingWorld();
   try {
-    const session = h2Session(await tlsThroughProxy(world, "big.test"), "big.test", up.port);
+    const session = await proxiedH2Session(world, "big.test");
     const req = session.request({ ":path": "/big" });
     let got = 0;
     req.on("data", (c: Buffer) => got += c.length);
@@ -458,7 +463,7 @@ Deno.test("proxy h2: a client that stops reading stops the upstream (flow contro
 Deno.test("proxy h2: an upstream that stops reading stops the client's upload", async () => {
   const { world, up } = await countingWorld();
   try {
-    const session = h2Session(await tlsThroughProxy(world, "big.test"), "big.test", up.port);
+    const session = await proxiedH2Session(world, "big.test");
     const req = session.request({ ":method": "POST", ":path": "/slow-upload" });
     let written = 0;
     let stop = false;
