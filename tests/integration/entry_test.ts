@@ -13,6 +13,7 @@ import {
 import { createCa } from "../../src/ca/ca.ts";
 import { VERSION } from "../../src/version.ts";
 import { ensureBusyboxImage } from "../fixtures/busybox_image.ts";
+import { spawnDenoInNetns } from "../fixtures/netns.ts";
 import { derivedImage, EntryRun } from "./_entry_harness.ts";
 
 async function setup(): Promise<{ docker: DockerClient; image: string }> {
@@ -502,25 +503,15 @@ if (holderSkip) {
   Deno.stderr.writeSync(new TextEncoder().encode(`skip (lifeline holder tests): ${holderSkip}\n`));
 }
 
-/** Runs _lifeline_holder.ts in the container's network namespace; resolves once it listens. */
-async function holdLifeline(run: EntryRun, name: string, mode: "ack" | "noack") {
-  const child = new Deno.Command("nsenter", {
-    args: [
-      "-t",
-      String(await run.pid()),
-      "-n",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      new URL("./_lifeline_holder.ts", import.meta.url).pathname,
-      name,
-      mode,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+/**
+ * Runs _lifeline_holder.ts (the manager's end, acknowledging or not) in the container's
+ * network namespace, activates `run` with its lifeline and resolves once leash-entry
+ * connected to it.
+ */
+async function holdLifeline(run: EntryRun, mode: "ack" | "noack") {
+  const name = `leash-lifeline-test-${crypto.randomUUID().slice(0, 8)}`;
+  const script = new URL("./_lifeline_holder.ts", import.meta.url);
+  const child = spawnDenoInNetns(await run.pid(), script, [name, mode], "inherit");
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let out = "";
   const waitFor = async (word: string) => {
@@ -530,16 +521,21 @@ async function holdLifeline(run: EntryRun, name: string, mode: "ack" | "noack") 
       out += value;
     }
   };
-  await waitFor("listening");
-  return {
-    held: () => waitFor("held"),
-    /** Closes the manager's end, as the manager's exit does. */
-    async release() {
-      await child.stdin.close().catch(() => {});
-      await child.status;
-      await lines.cancel();
-    },
+  /** Closes the manager's end, as the manager's exit does. */
+  const release = async () => {
+    await child.stdin.close().catch(() => {});
+    await child.status;
+    await lines.cancel();
   };
+  try {
+    await waitFor("listening");
+    await run.activate(["netns"], run.nonce, { lifeline: name });
+    await waitFor("held");
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { release };
 }
 
 Deno.test({
@@ -555,11 +551,8 @@ Deno.test({
     cmd: ["sh", "-c", "busybox setsid sleep 600 & touch /leash/ran; exec sleep 600"],
   });
   await run.waitForFile("bootstrap.ready");
-  const name = `leash-lifeline-test-${crypto.randomUUID().slice(0, 8)}`;
-  const holder = await holdLifeline(run, name, "ack");
+  const holder = await holdLifeline(run, "ack");
   try {
-    await run.activate(["netns"], run.nonce, { lifeline: name });
-    await holder.held();
     await run.waitForStderr(/lifeline held\): starting "sh"/);
     await run.waitForFile("ran");
     assert.equal(await run.running(), true);
@@ -581,15 +574,9 @@ Deno.test({
   using _ = docker;
   await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
   await run.waitForFile("bootstrap.ready");
-  const name = `leash-lifeline-test-${crypto.randomUUID().slice(0, 8)}`;
-  const holder = await holdLifeline(run, name, "noack");
-  try {
-    await run.activate(["netns"], run.nonce, { lifeline: name });
-    await holder.held();
-  } finally {
-    // Closing without the acknowledgement: a listener that is not a leash manager.
-    await holder.release();
-  }
+  const holder = await holdLifeline(run, "noack");
+  // Closing without the acknowledgement: a listener that is not a leash manager.
+  await holder.release();
   assert.equal(await run.exitCode(), 119);
   assert.equal(await run.exists("ran"), false);
   assert.match(

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { newLifelineName } from "../../src/boot/mod.ts";
+import { spawnDenoInNetns } from "../fixtures/netns.ts";
 import type { ControlMessage } from "./fake_host.ts";
 import { encodedMaps, rootDockerSkip, type Session, startSession } from "./manager_session.ts";
 import { note } from "./note.ts";
@@ -34,22 +35,8 @@ async function activate(session: Session, name: string): Promise<ControlMessage>
 
 /** Runs _lifeline_client.ts in the netns of `pid`; resolves to its report and a release. */
 async function client(pid: number, name: string) {
-  const child = new Deno.Command("nsenter", {
-    args: [
-      "-t",
-      String(pid),
-      "-n",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      new URL("./_lifeline_client.ts", import.meta.url).pathname,
-      name,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const script = new URL("./_lifeline_client.ts", import.meta.url);
+  const child = spawnDenoInNetns(pid, script, [name], "piped");
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let out = "";
   while (!out.includes("\n")) {
