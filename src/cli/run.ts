@@ -7,6 +7,7 @@ import { parseDisabledLayers, parseRequired } from "../session/posture.ts";
 import { parseUpstreamHosts } from "../session/upstreams.ts";
 import { type RunIo, runSession, type SessionSignal } from "../session/run.ts";
 import { makeRaw } from "./terminal.ts";
+import { parseListen } from "../ui/mod.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
 
@@ -32,7 +33,8 @@ export const runCommand: Command = {
     "  --bootstrap-timeout SECONDS   Bound on the start-up handshake (else",
     "                                $LEASH_BOOTSTRAP_TIMEOUT, else 30)",
     "  --secret NAME=SOURCE          A secret the proxy may inject (env:VAR, file:PATH, cmd:...)",
-    "  --listen ADDR                 Control UI address (accepted; the UI is not in this version)",
+    "  --listen HOST:PORT            Control UI address (default 127.0.0.1:18080, or a free",
+    '                                loopback port when that is taken; "" for no UI)',
     "  -I, --no-interactive          No TTY even when stdin is a terminal",
     "",
     "Environment: LEASH_TARGET_IMAGE, LEASH_BOOTSTRAP_TIMEOUT, LEASH_PRIVATE_DIR (CA key dir),",
@@ -90,8 +92,12 @@ export const runCommand: Command = {
       throw new UsageError((error as Error).message, "run");
     }
     const listen = stringFlag(flags, "listen");
-    if (listen !== undefined && listen !== "" && !/^[^\s]+:\d{1,5}$/.test(listen)) {
-      throw new UsageError(`Invalid --listen "${listen}": use HOST:PORT, or "" for none`, "run");
+    if (listen !== undefined && listen !== "") {
+      try {
+        parseListen(listen);
+      } catch (error) {
+        throw new UsageError((error as Error).message, "run");
+      }
     }
     const volumes = listFlag(flags, "volume").map((v) => {
       const [src = "", dst = "", opt, extra] = v.split(":");
@@ -162,11 +168,6 @@ export const runCommand: Command = {
       },
       setRaw: makeRaw,
     };
-    if (listen !== undefined && listen !== "") {
-      await ctx.err(
-        `leash: --listen "${listen}" accepted; the control UI is not in this version\n`,
-      );
-    }
     try {
       return await runSession({
         image,
@@ -182,6 +183,7 @@ export const runCommand: Command = {
         secrets: listFlag(flags, "secret"),
         tty,
         disabledLayers,
+        listen,
       }, io);
     } finally {
       docker.close();

@@ -66,6 +66,8 @@ import { resolveUser } from "./user.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";
 import { waitForMarker } from "./wait_marker.ts";
 import { withWorkspace } from "./workspace_policy.ts";
+import { SessionControl } from "./control.ts";
+import { type ControlUi, startControlUi } from "../ui/mod.ts";
 
 /** How long leash-entry has to say `leash-entry.ready` before the image counts as too old. */
 export const ENTRY_GRACE_MS = 5000;
@@ -111,6 +113,9 @@ class Session {
   #commandStarted = false;
   #unsubscribe: (() => void) | undefined;
   #restoreTerminal: (() => void) | undefined;
+  /** What the control UI calls: mode and policy changes, the session's facts. */
+  #live: SessionControl | undefined;
+  #ui: ControlUi | undefined;
 
   constructor(options: RunOptions, io: RunIo) {
     this.#o = options;
@@ -136,11 +141,12 @@ class Session {
     const started = performance.now();
     const deadline = started + this.#o.bootstrapTimeoutS * 1000;
     const image = await this.#inspectImage();
-    const { ir, label } = await this.#policy();
+    const { ir, label, text } = await this.#policy();
     await this.#createSession();
     await this.#io.note(
       `leash: session ${this.#paths.id} · image ${this.#o.image} · policy ${label} · mode ${this.#o.mode}\n`,
     );
+    await this.#startUi({ ir, label, text });
     await this.#warnOrphans();
     this.#emit("boot.staging", `session ${this.#paths.id}, policy ${label}`);
 
@@ -164,6 +170,7 @@ class Session {
       events: this.#events,
       mode: this.#o.mode,
     });
+    this.#live?.attachEgress(this.#egress);
     this.#control = await ControlServer.listen(join(this.#paths.sockets, "control.sock"));
     const managerImage = await ensureManagerImage(this.#docker, {
       onProgress: (m) => {
@@ -346,6 +353,11 @@ class Session {
       );
     }
     const on = layers.filter((l) => l.status !== "off").map((l) => l.name);
+    this.#live?.attachManager({
+      channel: this.#channel,
+      attached: Object.entries(active.layers).filter(([, v]) => v === "ok").map(([k]) => k),
+      posture: layers,
+    });
     this.#emit("boot.active", `layers ${on.join(",")}`);
     await this.#io.note(
       [
@@ -354,7 +366,7 @@ class Session {
         `leash: logs ${this.#paths.logs}/{target,manager}.log · events ${
           join(this.#paths.logs, "events.ndjson")
         }`,
-        "leash: control UI off (not available in this version)",
+        this.#ui ? `leash: control UI ${this.#ui.loginUrl}` : 'leash: control UI off (--listen "")',
         "",
       ].join("\n"),
     );
@@ -438,6 +450,7 @@ class Session {
       await Promise.race([c.done, delay(1000)]);
       c.stop();
     }
+    await this.#ui?.close().catch(() => {});
     await this.#egress?.close().catch(() => {});
     await this.#control?.close().catch(() => {});
     if (this.#paths) {
@@ -538,7 +551,7 @@ class Session {
     }
   }
 
-  async #policy(): Promise<{ ir: PolicyIr; label: string }> {
+  async #policy(): Promise<{ ir: PolicyIr; label: string; text: string }> {
     const reader = {
       readTextFile: (path: string) => Deno.readTextFile(path).catch(() => undefined),
     };
@@ -546,7 +559,8 @@ class Session {
     const builtIn = choice.label === DEFAULT_POLICY_LABEL;
     const text = builtIn ? withWorkspace(choice.text, this.#io.cwd) : choice.text;
     const { ir } = compilePolicy(text, { file: choice.path ?? "built-in.cedar" });
-    return { ir, label: builtIn ? `${choice.label} (+ ${this.#io.cwd} read-write)` : choice.label };
+    const shown = builtIn ? `${choice.label} (+ ${this.#io.cwd} read-write)` : choice.label;
+    return { ir, label: shown, text };
   }
 
   async #createSession(): Promise<void> {
@@ -565,6 +579,34 @@ class Session {
       redactor: this.#redactor,
       write: (line) => file.writeSync(encoder.encode(line)),
     });
+  }
+
+  /** Starts the control UI unless `--listen ""`; its token is kept in the session dir (0600). */
+  async #startUi(policy: { ir: PolicyIr; label: string; text: string }): Promise<void> {
+    const logs = this.#paths.logs;
+    this.#live = new SessionControl({
+      id: this.#paths.id,
+      image: this.#o.image,
+      command: this.#o.command,
+      logs: {
+        dir: logs,
+        events: join(logs, "events.ndjson"),
+        target: join(logs, "target.log"),
+        manager: join(logs, "manager.log"),
+      },
+    }, { events: this.#events, mode: this.#o.mode, policy });
+    if (this.#o.listen === "") return;
+    try {
+      this.#ui = await startControlUi({
+        listen: this.#o.listen,
+        session: this.#live,
+        events: this.#events,
+        tokenFile: join(this.#paths.root, "ui-token"),
+      });
+    } catch (error) {
+      throw new BootError((error as Error).message, "staging", { cause: error });
+    }
+    for (const note of this.#ui.notes) await this.#io.note(`${note}\n`);
   }
 
   async #warnOrphans(): Promise<void> {

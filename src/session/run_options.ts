@@ -21,6 +21,11 @@ export interface RunOptions {
   secrets: string[];
   /** Allocate a TTY (stdin is a terminal and not `-I`). */
   tty: boolean;
+  /**
+   * `--listen`: the control UI's address; "" turns the UI off. @default 127.0.0.1:18080, or a
+   * free loopback port when that one is taken
+   */
+  listen?: string | undefined;
   /** `LEASH_DISABLE_LAYERS` (diagnostic): manager layers not to attach. @default none */
   disabledLayers?: LayerName[] | undefined;
 }

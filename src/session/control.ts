@@ -1,0 +1,239 @@
+/**
+ * The running session's operations for the control UI (DESIGN.md §6): what it is, and the
+ * mode and policy changes, applied to every layer that can take them. Landlock cannot: its
+ * ruleset is fixed when the command starts, and the answers say so.
+ */
+import type { ControlChannel } from "../control/mod.ts";
+import type { EventSink } from "../events/mod.ts";
+import { encodeKernelMaps } from "../native/mod.ts";
+import { compilePolicy, type PolicyDiagnostic, PolicyError, type PolicyIr } from "../policy/mod.ts";
+import type { Egress } from "../proxy/mod.ts";
+import { encodeBase64 } from "./boot_util.ts";
+import type { SessionLayer } from "./posture.ts";
+
+/** A session mode. */
+export type SessionMode = "record" | "shadow" | "enforce";
+
+/** Whether one layer took a change. */
+export interface LayerOutcome {
+  layer: string;
+  applied: boolean;
+  /** Why not, or what it means. */
+  detail?: string;
+}
+
+/** What a mode switch or policy update did. */
+export interface ChangeResult {
+  ok: boolean;
+  /** Why nothing changed (ok: false). */
+  error?: string;
+  /** Located compile errors and warnings (policy). */
+  diagnostics?: PolicyDiagnostic[];
+  layers?: LayerOutcome[];
+  mode?: SessionMode;
+  rules?: number;
+  [field: string]: unknown;
+}
+
+/** The session's fixed facts. */
+export interface SessionFacts {
+  id: string;
+  image: string;
+  command: string[];
+  /** Log paths: the session's logs dir and the files in it. */
+  logs: { dir: string; events: string; target: string; manager: string };
+}
+
+/** What the session hands over once the manager is active. */
+export interface ActiveLayers {
+  channel: Pick<ControlChannel, "request">;
+  /** Manager layers that attached ("ok"). */
+  attached: string[];
+  posture: SessionLayer[];
+}
+
+/** How long a manager has to answer a change. */
+const MANAGER_ANSWER_MS = 10_000;
+
+const LANDLOCK_FIXED =
+  "fixed when the command started: Landlock rulesets cannot change after exec; it keeps the start policy";
+
+/**
+ * The session's live state for the UI: the proxy from the start, the manager and posture
+ * from activation. Changes run one at a time.
+ */
+export class SessionControl {
+  #facts: SessionFacts;
+  #events: EventSink;
+  #mode: SessionMode;
+  #policy: { text: string; label: string; ir: PolicyIr };
+  #egress: Pick<Egress, "setMode" | "updatePolicy"> | undefined;
+  #active: ActiveLayers | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #edits = 0;
+
+  constructor(
+    facts: SessionFacts,
+    options: {
+      events: EventSink;
+      mode: SessionMode;
+      policy: { text: string; label: string; ir: PolicyIr };
+    },
+  ) {
+    this.#facts = facts;
+    this.#events = options.events;
+    this.#mode = options.mode;
+    this.#policy = options.policy;
+  }
+
+  /** The proxy is up. */
+  attachEgress(egress: Pick<Egress, "setMode" | "updatePolicy">): void {
+    this.#egress = egress;
+  }
+
+  /** The manager answered `active`; the posture is known. */
+  attachManager(active: ActiveLayers): void {
+    this.#active = active;
+  }
+
+  /** The mode now (what a late activation must use). */
+  get mode(): SessionMode {
+    return this.#mode;
+  }
+
+  /** Id, image, command, mode, posture, policy, logs. */
+  info(): Record<string, unknown> {
+    return {
+      ...this.#facts,
+      mode: this.#mode,
+      posture: this.#active?.posture ?? null,
+      policy: {
+        label: this.#policy.label,
+        text: this.#policy.text,
+        source: this.#policy.ir.source,
+      },
+    };
+  }
+
+  /** Compiles `text` without applying anything. */
+  validatePolicy(text: string): ChangeResult {
+    try {
+      const { ir, warnings } = compilePolicy(text, { file: "control-ui.cedar" });
+      return { ok: true, rules: ir.rules.length, diagnostics: warnings };
+    } catch (error) {
+      if (error instanceof PolicyError) {
+        return { ok: false, error: error.message, diagnostics: error.diagnostics };
+      }
+      throw error;
+    }
+  }
+
+  /** Switches the mode: the manager first (its kernel layers), then the proxy. */
+  setMode(mode: SessionMode): Promise<ChangeResult> {
+    return this.#serial(async () => {
+      const ready = this.#notReady();
+      if (ready) return ready;
+      const layers: LayerOutcome[] = [];
+      const kernel = this.#active!.attached;
+      if (kernel.length > 0) {
+        try {
+          await this.#active!.channel.request({ type: "mode.set", mode }, ["mode.updated"], {
+            timeoutMs: MANAGER_ANSWER_MS,
+          });
+        } catch (error) {
+          return { ok: false, error: `the manager refused mode ${mode}: ${message(error)}` };
+        }
+        for (const layer of kernel) layers.push({ layer, applied: true });
+      }
+      this.#egress!.setMode(mode);
+      layers.push({ layer: "proxy", applied: true });
+      layers.push(...this.#landlock());
+      const previous = this.#mode;
+      this.#mode = mode;
+      this.#events.emit({
+        event: "policy.mode",
+        mode,
+        previous,
+        applied: layers.filter((l) => l.applied).map((l) => l.layer),
+        not_applied: layers.filter((l) => !l.applied).map((l) => l.layer),
+        message: `mode ${previous} -> ${mode} (control UI)`,
+      });
+      return { ok: true, mode, layers };
+    });
+  }
+
+  /**
+   * Compiles `text` and applies it: the manager's maps first (atomic there: on error the old
+   * policy stays, and then nothing changes here either), then the proxy.
+   */
+  updatePolicy(text: string): Promise<ChangeResult> {
+    return this.#serial(async () => {
+      const ready = this.#notReady();
+      if (ready) return ready;
+      let ir: PolicyIr;
+      let warnings: PolicyDiagnostic[];
+      try {
+        ({ ir, warnings } = compilePolicy(text, { file: "control-ui.cedar" }));
+      } catch (error) {
+        if (error instanceof PolicyError) {
+          return { ok: false, error: error.message, diagnostics: error.diagnostics };
+        }
+        throw error;
+      }
+      const layers: LayerOutcome[] = [];
+      const kernel = this.#active!.attached;
+      if (kernel.length > 0) {
+        try {
+          await this.#active!.channel.request(
+            { type: "policy.update", maps: encodeBase64(encodeKernelMaps(ir)) },
+            ["policy.updated"],
+            { timeoutMs: MANAGER_ANSWER_MS },
+          );
+        } catch (error) {
+          return {
+            ok: false,
+            error: `the manager refused the policy (nothing changed): ${message(error)}`,
+            diagnostics: warnings,
+          };
+        }
+        for (const layer of kernel) layers.push({ layer, applied: true });
+      }
+      this.#egress!.updatePolicy(ir);
+      layers.push({ layer: "proxy", applied: true });
+      layers.push(...this.#landlock());
+      this.#edits++;
+      const label = `edit ${this.#edits} from the control UI`;
+      this.#policy = { text, label, ir };
+      this.#events.emit({
+        event: "policy.update",
+        rules: ir.rules.length,
+        label,
+        applied: layers.filter((l) => l.applied).map((l) => l.layer),
+        not_applied: layers.filter((l) => !l.applied).map((l) => l.layer),
+        message: `policy updated from the control UI (${ir.rules.length} rules)`,
+      });
+      return { ok: true, rules: ir.rules.length, layers, diagnostics: warnings };
+    });
+  }
+
+  #landlock(): LayerOutcome[] {
+    const landlock = this.#active?.posture.find((l) => l.name === "landlock");
+    if (!landlock || landlock.status === "off") return [];
+    return [{ layer: "landlock", applied: false, detail: LANDLOCK_FIXED }];
+  }
+
+  #notReady(): ChangeResult | undefined {
+    if (this.#egress && this.#active) return undefined;
+    return { ok: false, error: "the session is still starting: try again when the command runs" };
+  }
+
+  #serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
