@@ -57,9 +57,13 @@ export interface UiHandler {
 /** Builds the handler. */
 export function createUiHandler(options: UiHandlerOptions): UiHandler {
   const streams = new Set<{ client: StreamClient | undefined; socket: WebSocket }>();
+  // Shown in /api/session: a request nobody made from the page is visible there.
+  const counts = { requests: 0, refused: 0 };
   const handle = async (request: Request): Promise<Response> => {
+    counts.requests++;
     const access = checkAccess(request, options);
     if (!access.ok) {
+      counts.refused++;
       options.onRefused?.(request, access.reason);
       return text(
         access.status,
@@ -85,7 +89,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
       case "GET /app.css":
         return asset(request, PAGE_CSS, "text/css; charset=utf-8");
       case "GET /api/session":
-        return json(request, 200, options.session.info());
+        return json(request, 200, { ...options.session.info(), ui: { ...counts } });
       case "GET /api/events": {
         const after = Number(url.searchParams.get("after") ?? "0");
         if (!Number.isSafeInteger(after) || after < 0) {

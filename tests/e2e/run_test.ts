@@ -219,20 +219,22 @@ async function startLong(box: Awaited<ReturnType<typeof sandbox>>, env = {}) {
     }
   })();
   child.stdout.cancel();
-  return { child, session: sessionOf(stderr)!, rest };
+  return { child, session: sessionOf(stderr)!, rest, stderr };
 }
 
-Deno.test("leash run: SIGTERM to leash tears the session down; no control UI listens", async () => {
+Deno.test("leash run: SIGTERM to leash tears the session down; the control UI stops listening", async () => {
   await using box = await sandbox();
-  const { child, session, rest } = await startLong(box);
+  const { child, session, rest, stderr } = await startLong(box);
   assert.equal((await sessionContainers(docker, session)).length, 2);
-  await assert.rejects(
-    Deno.connect({ hostname: "127.0.0.1", port: 18080 }),
-    Deno.errors.ConnectionRefused,
-  );
+  const port = Number(/control UI http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr)?.[1]);
+  (await Deno.connect({ hostname: "127.0.0.1", port })).close();
   child.kill("SIGTERM");
   const status = await child.status;
   await rest;
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
   assert.notEqual(status.code, 0);
   await assertNoContainers(docker, session);
   const sockets = join(box.env.XDG_RUNTIME_DIR!, "leash", session);
