@@ -86,6 +86,8 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
         return asset(request, PAGE_HTML, "text/html; charset=utf-8");
       case "GET /app.js":
         return asset(request, PAGE_JS, "text/javascript; charset=utf-8");
+      case "GET /favicon.ico":
+        return secure(new Response(null, { status: 204 }), request);
       case "GET /app.css":
         return asset(request, PAGE_CSS, "text/css; charset=utf-8");
       case "GET /api/session":
