@@ -5,7 +5,8 @@
  * the UI's own request count shows none of those attempts arrived.
  */
 import assert from "node:assert/strict";
-import { assertNoContainers, sandbox, section, setup, spawnLeash } from "./_session.ts";
+import { join } from "node:path";
+import { assertNoContainers, sandbox, section, sessionDir, setup, spawnLeash } from "./_session.ts";
 
 const { docker, image } = await setup();
 globalThis.addEventListener("unload", () => docker.close());
@@ -75,6 +76,10 @@ async function probeSession(env: Record<string, string>) {
     })).json();
     // This request is the first and only one the UI ever got.
     assert.deepEqual(info.ui, { requests: 1, refused: 0 }, stdout.text);
+    // The token is also kept in the session dir, for the user only.
+    const tokenFile = join(sessionDir(box, info.id), "ui-token");
+    assert.equal((await Deno.stat(tokenFile)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.readTextFile(tokenFile)).trim(), token);
     return { stdout: stdout.text, addresses, session: info.id as string };
   } finally {
     child.kill("SIGTERM");
