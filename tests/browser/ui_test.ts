@@ -6,13 +6,14 @@
  * back located; without the token the page is refused.
  */
 import assert from "node:assert/strict";
-import { chromium } from "npm:playwright-core@1.65.1";
+import { chromium } from "playwright-core";
 import { assertNoContainers, sandbox, setup, spawnLeash } from "../e2e/_session.ts";
+import { note } from "../kernel/note.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 if (!haveChromium) {
-  console.log(`browser tier: ${CHROMIUM} is missing (scripts/test installs Debian's chromium)`);
+  note(`browser tier skipped: ${CHROMIUM} is missing (scripts/test installs Debian's chromium)`);
 }
 
 /**
