@@ -1,4 +1,5 @@
 /** Host names and `host:port` keys as the policy matcher reads them. */
+import { cidrContains, type IpAddress, parseIpv4, parseIpv6 } from "../policy/hosts.ts";
 
 /** Whether `host` is an IP literal (v4 or v6, without brackets). */
 export function isIpLiteral(host: string): boolean {
@@ -18,4 +19,33 @@ export function parseAuthority(text: string, defaultPort: number): { host: strin
     throw new SyntaxError(`Cannot parse authority "${text.slice(0, 100)}"`);
   }
   return { host: (m[1] ?? m[2])!.toLowerCase().replace(/\.$/, ""), port };
+}
+
+const HOST_LOCAL: { name: string; net: IpAddress; length: number }[] = [
+  { name: "loopback", net: parseIpv4("127.0.0.0")!, length: 8 },
+  { name: "unspecified", net: parseIpv4("0.0.0.0")!, length: 8 },
+  { name: "link-local", net: parseIpv4("169.254.0.0")!, length: 16 },
+  { name: "loopback", net: parseIpv6("::1")!, length: 128 },
+  { name: "unspecified", net: parseIpv6("::")!, length: 128 },
+  { name: "link-local", net: parseIpv6("fe80::")!, length: 10 },
+];
+
+/**
+ * Why `address` (an IP literal) belongs to the host itself or its link, or undefined: loopback,
+ * unspecified (`0.0.0.0`, `::`) and link-local (which holds cloud metadata services), IPv4-mapped
+ * IPv6 included. The proxy runs on the host, so dialling these would hand the agent the host's
+ * own services.
+ */
+export function hostLocalKind(address: string): string | undefined {
+  let ip = parseIpv4(address) ?? parseIpv6(address);
+  if (!ip) return undefined;
+  if (ip.family === 6 && ip.value >> 32n === 0xffffn) {
+    ip = { family: 4, value: ip.value & 0xffffffffn };
+  }
+  for (const range of HOST_LOCAL) {
+    if (range.net.family === ip.family && cidrContains(range.net, range.length, ip)) {
+      return range.name;
+    }
+  }
+  return undefined;
 }

@@ -1,9 +1,10 @@
+import dns from "node:dns/promises";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import type { LeafCache } from "../ca/mod.ts";
 import type { EventFacts } from "../events/mod.ts";
 import type { ActionName, PolicyIr } from "../policy/mod.ts";
-import { isIpLiteral } from "./address.ts";
+import { hostLocalKind, isIpLiteral } from "./address.ts";
 import { connectVerifiedTls, type VerifiedTls } from "./deno_conn.ts";
 import type { EgressMode, EgressOptions } from "./options.ts";
 import { H2Pool } from "./h2_pool.ts";
@@ -85,17 +86,11 @@ export class EgressEngine {
    */
   async dialWith(host: string, port: number, alpn?: string[]): Promise<VerifiedTls> {
     const secure = alpn !== undefined;
-    let address = host;
-    if (!isIpLiteral(host) && this.options.lookup) {
-      try {
-        address = await this.options.lookup(host);
-      } catch (error) {
-        throw new UpstreamError(`Cannot resolve "${host}"`, { cause: error });
-      }
-    }
     const what = secure
       ? `Cannot connect with TLS to "${host}:${port}"`
       : `Cannot connect to "${host}:${port}"`;
+    const { address, pinned } = await this.#resolve(host);
+    this.#refuseHostLocal(what, address, port, pinned);
     const connecting: Promise<VerifiedTls> = secure
       ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa, alpn })
       : connectTcp(address, port).then((socket) => ({ socket, protocol: null }));
@@ -116,6 +111,41 @@ export class EgressEngine {
     }
     this.track(dialled.socket);
     return dialled;
+  }
+
+  /**
+   * The address to dial for `host`: an IP literal as is, a pinned name's address, else the
+   * system resolver's first answer (resolved here, so the address checked is the one dialled).
+   */
+  async #resolve(host: string): Promise<{ address: string; pinned: boolean }> {
+    if (isIpLiteral(host)) return { address: host, pinned: false };
+    try {
+      const pin = await this.options.lookup?.(host);
+      if (pin !== undefined) return { address: pin, pinned: true };
+      return { address: (await dns.lookup(host, { verbatim: true })).address, pinned: false };
+    } catch (error) {
+      throw new UpstreamError(`Cannot resolve "${host}"`, { cause: error });
+    }
+  }
+
+  /** Refuses the host's own addresses (unless pinned or allowed) and reserved ones (the UI). */
+  #refuseHostLocal(what: string, address: string, port: number, pinned: boolean): void {
+    const reserved = (this.options.reserved ?? []).some((r) =>
+      r.port === port &&
+      (r.hostname === address || hostLocalKind(r.hostname) === "unspecified" ||
+        (r.hostname === "localhost" && hostLocalKind(address) === "loopback"))
+    );
+    if (reserved) {
+      throw new UpstreamError(
+        `${what}: ${address}:${port} is leash's control UI, never the agent's`,
+      );
+    }
+    const kind = hostLocalKind(address);
+    if (kind && !pinned && !this.options.allowHostLocal) {
+      throw new UpstreamError(
+        `${what}: ${address} is a ${kind} address of the host leash runs on; the agent never reaches the host's own services (pin a name with LEASH_UPSTREAM_HOSTS=NAME=${address} to allow one)`,
+      );
+    }
   }
 }
 

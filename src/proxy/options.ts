@@ -26,8 +26,19 @@ export interface EgressOptions {
   upstreamCa?: string[];
   /** Hosts tunnelled without MITM (certificate-pinned clients); still host-checked. @default none */
   passthrough?: string[];
-  /** Resolves an upstream host name to the address to dial (tests). @default the system resolver */
-  lookup?: (host: string) => Promise<string>;
+  /**
+   * Pins host names to addresses (LEASH_UPSTREAM_HOSTS, tests): the address to dial, or
+   * undefined to resolve the name normally. A pinned name may point at this host's loopback.
+   * @default none
+   */
+  lookup?: (host: string) => Promise<string | undefined>;
+  /**
+   * Lets the agent's requests reach loopback, unspecified and link-local addresses that no pin
+   * named (tests whose upstreams are on loopback). @default false
+   */
+  allowHostLocal?: boolean;
+  /** Host addresses never dialled for the agent, pinned or not (the control UI). @default none */
+  reserved?: { hostname: string; port: number }[];
   /** Answers DNS queries for allowed names (tests). @default Deno.resolveDns */
   resolveDns?: (name: string, type: "A" | "AAAA") => Promise<string[]>;
 }

@@ -169,6 +169,7 @@ class Session {
       secrets,
       events: this.#events,
       mode: this.#o.mode,
+      reserved: this.#ui ? [this.#ui.address] : [],
     });
     this.#live?.attachEgress(this.#egress);
     this.#control = await ControlServer.listen(join(this.#paths.sockets, "control.sock"));

@@ -72,7 +72,7 @@ export async function upstreamEgressOptions(
   if (settings.caFile !== undefined) options.upstreamCa = await readUpstreamCa(settings.caFile);
   const hosts = settings.hosts ?? new Map<string, string>();
   if (hosts.size === 0) return options;
-  options.lookup = (host) => Promise.resolve(hosts.get(host.toLowerCase()) ?? host);
+  options.lookup = (host) => Promise.resolve(hosts.get(host.toLowerCase()));
   options.resolveDns = async (name, type) => {
     const address = hosts.get(name.toLowerCase().replace(/\.$/, ""));
     if (address === undefined) return await Deno.resolveDns(name, type);

@@ -225,6 +225,15 @@ export interface WorldOptions {
   env?: Record<string, string>;
   mode?: EgressMode;
   passthrough?: string[];
+  /**
+   * Whether the engine may dial this host's loopback for names it does not pin (the upstreams
+   * here all listen on loopback). @default true
+   */
+  allowHostLocal?: boolean;
+  /** Addresses never dialled (the control UI's). @default none */
+  reserved?: { hostname: string; port: number }[];
+  /** Pins of `.test` names to 127.0.0.1. @default true */
+  pinTestNames?: boolean;
 }
 
 /** Starts upstreams, the engine on fresh sockets and an explicit bridge. */
@@ -265,9 +274,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     upstreamCa: [upstreamCa.certPem],
     passthrough: options.passthrough ?? [],
     lookup: (host) => {
-      if (host.endsWith(".test") || host === "localhost") return Promise.resolve("127.0.0.1");
+      if (options.pinTestNames === false) return Promise.resolve(undefined);
+      if (host.endsWith(".test")) return Promise.resolve("127.0.0.1");
+      if (host === "localhost") return Promise.resolve(undefined); // the host's own resolver
       return Promise.reject(new Error(`no such test host "${host}"`));
     },
+    allowHostLocal: options.allowHostLocal ?? true,
+    reserved: options.reserved ?? [],
     resolveDns: (name, type) => {
       if (name === "allowed.test" && type === "A") return Promise.resolve(["127.0.0.7"]);
       if (name === "allowed.test") return Promise.resolve(["::1"]);
