@@ -1,6 +1,8 @@
 /** The Docker configs of a session's two containers (DESIGN.md §1), pure. */
 import type { ContainerCreateConfig } from "../docker/mod.ts";
 import { managerHostConfig } from "../manager/container.ts";
+import type { SessionPaths } from "./paths.ts";
+import type { RunIo, RunOptions } from "./run_options.ts";
 
 /** Label on everything a session creates; `leash clean` finds leftovers by it. */
 export const SESSION_LABEL = "leash.session";
@@ -36,6 +38,30 @@ export interface TargetConfigOptions {
   user?: string | undefined;
   tty: boolean;
   openStdin: boolean;
+}
+
+/** The target's options for session `paths` from what `leash run` was asked (user unresolved). */
+export function targetOptions(
+  o: RunOptions,
+  io: Pick<RunIo, "cwd" | "stdio">,
+  paths: SessionPaths,
+  nonce: string,
+): TargetConfigOptions {
+  return {
+    image: o.image,
+    sessionId: paths.id,
+    command: o.command,
+    cwd: io.cwd,
+    workdir: o.workdir,
+    publicDir: paths.public,
+    publicBin: paths.publicBin,
+    volumes: o.volumes,
+    env: o.env,
+    nonce,
+    bootstrapTimeoutS: o.bootstrapTimeoutS,
+    tty: o.tty,
+    openStdin: io.stdio.stdin !== null,
+  };
 }
 
 /** The target: `--network none`, host cgroupns, no NET_RAW, entrypoint leash-entry as root. */

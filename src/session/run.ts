@@ -2,23 +2,17 @@
  * `leash run`: one session from start to teardown (DESIGN.md §1 and §3, host half).
  * Staging → bootstrap → activation → steady; every failure ends with both containers removed,
  * the sockets gone, the session dir kept with its logs, and a `BootError` naming the phase.
+ * This class holds the session's state and the order of its steps; the steps live beside it:
+ * staging in prepare.ts and image.ts, the marker waits in boot_markers.ts, activation in
+ * activation.ts, the failure messages in boot_errors.ts.
  */
 import { join } from "node:path";
 import {
-  describeEntryExit,
   ENTRY_EXIT_LIFELINE,
   ENTRY_EXIT_LIFELINE_LOST,
-  MARKER_NAMES,
-  MarkerVersionError,
   newLifelineName,
-  parseBootstrapReady,
-  parseCgroupPath,
-  parseEntryReady,
-  STALE_MARKERS,
   writeEnforcementActive,
 } from "../boot/mod.ts";
-import { readAsset } from "../assets.ts";
-import { loadOrCreateCa } from "../ca/mod.ts";
 import {
   type ActiveMessage,
   type ControlChannel,
@@ -26,54 +20,47 @@ import {
   ControlServer,
   type HelloMessage,
 } from "../control/mod.ts";
-import { DockerApiError, type DockerClient, readTar } from "../docker/mod.ts";
-import { EventLog, Redactor } from "../events/mod.ts";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { ensureManagerImage } from "../manager/image.ts";
-import { encodeKernelMaps } from "../native/mod.ts";
-import type { LayerName } from "../posture/layers.ts";
-import { choosePolicy, compilePolicy, DEFAULT_POLICY_LABEL, type PolicyIr } from "../policy/mod.ts";
-import { type Egress, startEgress } from "../proxy/mod.ts";
-import { resolveSecrets } from "../secrets/mod.ts";
+import type { AttachSession, DockerClient } from "../docker/mod.ts";
+import { type EventLog, Redactor } from "../events/mod.ts";
 import { createManagerContainer } from "../manager/container.ts";
+import type { PolicyIr } from "../policy/mod.ts";
+import type { Egress } from "../proxy/mod.ts";
+import type { ControlUi } from "../ui/mod.ts";
+import { activateMessage, activePosture, postureBanner } from "./activation.ts";
 import {
-  containerNames,
-  managerConfig,
-  type ManagerConfigOptions,
-  targetConfig,
-  type TargetConfigOptions,
-} from "./containers.ts";
-import { createSessionDirs } from "./dirs.ts";
+  activateFailed,
+  explainExit,
+  interrupted,
+  managerDiedInSteady,
+  managerProtocolMismatch,
+  managerTimeout,
+  noCgroup,
+  requiredMissing,
+  targetVanished,
+} from "./boot_errors.ts";
+import { readCgroupPath, waitBootstrapReady, waitEntryReady } from "./boot_markers.ts";
+import { delay, ManagerExit, raceDeadline, TargetExit } from "./boot_util.ts";
+import { containerNames, managerConfig, targetConfig, targetOptions } from "./containers.ts";
+import type { SessionControl } from "./control.ts";
 import { BootError } from "./errors.ts";
-import { parseBinds } from "./landlock_fs.ts";
-import { planLandlock } from "./landlock_plan.ts";
+import { inspectImage, resolveImageUser } from "./image.ts";
 import { captureLogs, type LogCapture, logTail } from "./logs.ts";
-import { findOrphans } from "./orphans.ts";
-import { writeOwner } from "./owner.ts";
+import { relayManagerMessage } from "./manager_messages.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
+import { missingRequired } from "./posture.ts";
 import {
-  missingRequired,
-  renderSessionPosture,
-  type SessionLayer,
-  sessionPosture,
-} from "./posture.ts";
-import { pumpStdio } from "./stdio.ts";
+  buildManagerImage,
+  createSession,
+  loadPolicy,
+  stagePublicFiles,
+  startSessionEgress,
+  startSessionUi,
+  warnOrphans,
+} from "./prepare.ts";
 import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
-import { delay, encodeBase64, ManagerExit, TargetExit } from "./boot_util.ts";
+import { pumpStdio } from "./stdio.ts";
 
 export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
-import { resolveUser } from "./user.ts";
-import { upstreamEgressOptions } from "./upstreams.ts";
-import { waitForMarker } from "./wait_marker.ts";
-import { withWorkspace } from "./workspace_policy.ts";
-import { SessionControl } from "./control.ts";
-import { type ControlUi, startControlUi } from "../ui/mod.ts";
-
-/** How long leash-entry has to say `leash-entry.ready` before the image counts as too old. */
-export const ENTRY_GRACE_MS = 5000;
-
-/** Layers the host asks the manager to attach. */
-const MANAGER_LAYERS: LayerName[] = ["kernel-lsm", "cgroup-net", "observe"];
 
 /** Runs one session and resolves to the command's exit status; throws `BootError` on failure. */
 export async function runSession(options: RunOptions, io: RunIo): Promise<number> {
@@ -83,6 +70,12 @@ export async function runSession(options: RunOptions, io: RunIo): Promise<number
   } finally {
     await session.teardown();
   }
+}
+
+/** The command's stdio, attached to the target before it starts. */
+interface TargetStdio {
+  attach: AttachSession;
+  pump: { output: Promise<void>; stop(): void };
 }
 
 class Session {
@@ -140,74 +133,70 @@ class Session {
     this.#unsubscribe = this.#io.onSignal((signal) => this.#onSignal(signal));
     const started = performance.now();
     const deadline = started + this.#o.bootstrapTimeoutS * 1000;
-    const image = await this.#inspectImage();
-    const { ir, label, text } = await this.#policy();
-    await this.#createSession();
-    await this.#io.note(
-      `leash: session ${this.#paths.id} · image ${this.#o.image} · policy ${label} · mode ${this.#o.mode}\n`,
-    );
-    await this.#startUi({ ir, label, text });
-    await this.#warnOrphans();
-    this.#emit("boot.staging", `session ${this.#paths.id}, policy ${label}`);
+    const { imageUser, ir, managerImage } = await this.#stage();
+    const stdio = await this.#startTarget(imageUser, managerImage);
+    const cgroup = await this.#entryReady(deadline);
+    await this.#hello(deadline);
+    await this.#bootstrap(deadline);
+    await this.#activate(cgroup, ir, deadline);
+    this.#phase = "steady";
+    this.#emit("boot.steady", `boot took ${Math.round(performance.now() - started)} ms`);
+    return await this.#steady(stdio);
+  }
 
-    const ca = await loadOrCreateCa(this.#io.privateDir ?? join(this.#io.dirs.data, "ca"));
-    await writeFileAtomic(join(this.#paths.public, "ca-cert.pem"), ca.certPem, { mode: 0o644 });
-    const entry = this.#io.entryBinary
-      ? await Deno.readFile(this.#io.entryBinary)
-      : await readAsset("leash-helper");
-    await writeFileAtomic(join(this.#paths.publicBin, "leash-entry"), entry, { mode: 0o755 });
-    for (const name of STALE_MARKERS) {
-      await Deno.remove(join(this.#paths.public, name)).catch(() => {});
-    }
-    const secrets = await resolveSecrets(this.#o.secrets, { redactor: this.#redactor });
-    this.#egress = await startEgress({
-      ...await upstreamEgressOptions(this.#io.upstream ?? {}),
-      proxySocket: join(this.#paths.sockets, "proxy.sock"),
-      dnsSocket: join(this.#paths.sockets, "dns.sock"),
-      ir,
+  /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
+  async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
+    const image = await inspectImage(this.#docker, this.#o.image);
+    const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd);
+    this.#paths = sessionPaths(this.#io.dirs, newSessionId());
+    const log = await createSession(this.#paths, this.#redactor);
+    this.#eventsFile = log.file;
+    this.#events = log.events;
+    await this.#io.note(
+      `leash: session ${this.#paths.id} · image ${this.#o.image} · policy ${policy.label} · mode ${this.#o.mode}\n`,
+    );
+    ({ live: this.#live, ui: this.#ui } = await startSessionUi(
+      this.#paths,
+      this.#o,
+      this.#events,
+      policy,
+    ));
+    for (const note of this.#ui?.notes ?? []) await this.#io.note(`${note}\n`);
+    await warnOrphans(this.#io);
+    this.#emit("boot.staging", `session ${this.#paths.id}, policy ${policy.label}`);
+
+    const ca = await stagePublicFiles(this.#paths, this.#io);
+    this.#egress = await startSessionEgress(this.#paths, this.#io, {
+      ir: policy.ir,
       ca,
-      secrets,
+      secrets: this.#o.secrets,
+      redactor: this.#redactor,
       events: this.#events,
       mode: this.#o.mode,
       reserved: this.#ui ? [this.#ui.address] : [],
     });
     this.#live?.attachEgress(this.#egress);
     this.#control = await ControlServer.listen(join(this.#paths.sockets, "control.sock"));
-    const managerImage = await ensureManagerImage(this.#docker, {
-      onProgress: (m) => {
-        if (typeof m.stream === "string" && /^Step /.test(m.stream)) {
-          this.#io.note(`leash: building ${MANAGER_NOTE}: ${m.stream.trim()}\n`);
-        }
-      },
-      signal: this.#abort.signal,
-    });
+    const managerImage = await buildManagerImage(this.#io, this.#abort.signal);
+    return { imageUser: image.user, ir: policy.ir, managerImage };
+  }
 
-    // Target: created, user resolved from its own /etc/passwd, attached, then started.
+  /**
+   * Target: created, user resolved from its own /etc/passwd, attached, then started; the
+   * manager is created and started alongside.
+   */
+  async #startTarget(imageUser: string, managerImage: string): Promise<TargetStdio> {
     this.#phase = "create";
     const names = containerNames(this.#paths.id);
-    const targetInput = {
-      image: this.#o.image,
-      sessionId: this.#paths.id,
-      command: this.#o.command,
-      cwd: this.#io.cwd,
-      workdir: this.#o.workdir,
-      publicDir: this.#paths.public,
-      publicBin: this.#paths.publicBin,
-      volumes: this.#o.volumes,
-      env: this.#o.env,
-      nonce: this.#nonce,
-      bootstrapTimeoutS: this.#o.bootstrapTimeoutS,
-      tty: this.#o.tty,
-      openStdin: this.#io.stdio.stdin !== null,
-    };
-    const user = await this.#resolveUser(this.#o.user ?? image.user, targetInput);
+    const targetInput = targetOptions(this.#o, this.#io, this.#paths, this.#nonce);
+    const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
     this.#target = (await this.#docker.containers.create(
       targetConfig({ ...targetInput, user }),
       { name: names.target },
     )).Id;
     // The manager is created while the target is attached and started (it joins the target's
     // netns only when it starts).
-    const managerCreated = this.#createManager(managerImage.tag, names.manager);
+    const managerCreated = this.#createManager(managerImage, names.manager);
     this.#managerPending = managerCreated;
     managerCreated.catch(() => {}); // awaited below, or by teardown
     const attach = await this.#docker.containers.attach(this.#target, {
@@ -229,47 +218,26 @@ class Session {
     // The manager starts while leash-entry gets ready: it only needs the target's netns.
     const managerStarted = managerCreated.then(() => this.#startManager());
     this.#managerPending = managerStarted;
-    managerStarted.catch(() => {}); // awaited below, or by teardown
+    managerStarted.catch(() => {}); // awaited by #hello, or by teardown
+    return { attach, pump };
+  }
 
-    // leash-entry.ready within a short grace: else the entry is not ours (version mismatch).
+  /** leash-entry.ready; resolves to the target's cgroup path (null: leash-entry found none). */
+  async #entryReady(deadline: number): Promise<string | null> {
     const check = () => this.#check();
-    let entryReady;
-    try {
-      entryReady = await waitForMarker(join(this.#paths.public, MARKER_NAMES.entryReady), {
-        parse: parseEntryReady,
-        deadline: Math.min(deadline, performance.now() + ENTRY_GRACE_MS),
-        check,
-      });
-    } catch (error) {
-      if (error instanceof MarkerVersionError) {
-        throw new BootError(
-          `Cannot start the session: leash-entry in the target does not speak BOOT protocol 1: version mismatch: upgrade both halves`,
-          "entry",
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-    if (!entryReady.ok) {
-      throw new BootError(
-        `Cannot start the session: the target's entrypoint did not write "${MARKER_NAMES.entryReady}" within ${
-          ENTRY_GRACE_MS / 1000
-        } s: version mismatch: upgrade both halves (or the image overrides /leash)`,
-        "entry",
-      );
-    }
-    this.#emit("boot.entry", `leash-entry ${entryReady.value.version} ready`);
-    const cgroupText = await Deno.readTextFile(join(this.#paths.public, MARKER_NAMES.cgroupPath))
-      .catch(() => "");
-    const cgroup = parseCgroupPath(cgroupText);
+    const version = await waitEntryReady(this.#paths.public, { deadline, check });
+    this.#emit("boot.entry", `leash-entry ${version} ready`);
+    return await readCgroupPath(this.#paths.public);
+  }
 
-    // Manager in staging: hello.
+  /** Manager in staging: it connects to control.sock and says hello. */
+  async #hello(deadline: number): Promise<void> {
     this.#phase = "manager";
-    await managerStarted;
+    await this.#managerPending;
     this.#channel = await this.#bounded(
-      this.#control.accept({
+      this.#control!.accept({
         signal: this.#abort.signal,
-        onUnsolicited: (m) => this.#onManagerMessage(m),
+        onUnsolicited: (m) => relayManagerMessage(this.#events, m),
       }),
       deadline,
       "the manager did not connect to control.sock",
@@ -279,113 +247,71 @@ class Session {
       deadline,
       "the manager did not say hello",
     ) as unknown as HelloMessage;
-    if (hello.protocol !== 1) {
-      throw new BootError(
-        `Cannot start the session: the manager speaks control protocol ${hello.protocol}, this leash speaks 1: version mismatch: upgrade both halves`,
-        "manager",
-      );
-    }
+    if (hello.protocol !== 1) throw managerProtocolMismatch(hello.protocol);
     this.#emit("boot.hello", `manager ${hello.version} on kernel ${hello.kernel}`);
+  }
 
-    // bootstrap.ready: the CA is installed in the target.
+  /** bootstrap.ready: the CA is installed in the target. */
+  async #bootstrap(deadline: number): Promise<void> {
     this.#phase = "bootstrap";
-    const bootstrap = await waitForMarker(join(this.#paths.public, MARKER_NAMES.bootstrapReady), {
-      parse: (text) => parseBootstrapReady(text, this.#nonce),
+    const pid = await waitBootstrapReady(this.#paths.public, this.#nonce, {
       deadline,
-      check,
+      check: () => this.#check(),
+      timeoutS: this.#o.bootstrapTimeoutS,
+      targetLog: join(this.#paths.logs, "target.log"),
     });
-    if (!bootstrap.ok) {
-      throw new BootError(
-        `Cannot start the session: bootstrap timeout after ${this.#o.bootstrapTimeoutS} s in phase "bootstrap": leash-entry did not write "${MARKER_NAMES.bootstrapReady}"; likely cause: the CA install is stuck (update-ca-certificates blocked or slow); raise --bootstrap-timeout or check ${
-          join(this.#paths.logs, "target.log")
-        }`,
-        "bootstrap",
-      );
-    }
-    this.#emit("boot.bootstrap", `bootstrap.ready from pid ${bootstrap.value.pid}`);
+    this.#emit("boot.bootstrap", `bootstrap.ready from pid ${pid}`);
+  }
 
-    // Activation.
+  /** Activation: the manager attaches, the posture is shown, enforcement.active is written. */
+  async #activate(cgroup: string | null, ir: PolicyIr, deadline: number): Promise<void> {
     this.#phase = "activation";
-    if (cgroup === null) {
-      throw new BootError(
-        "Cannot activate enforcement: leash-entry found no cgroup v2 path for the target; the host needs a cgroup2 hierarchy (pure v2 or /sys/fs/cgroup/unified)",
-        "activation",
-      );
-    }
+    if (cgroup === null) throw noCgroup();
+    const channel = this.#channel!;
+    const options = { ir, mode: this.#o.mode, disabled: this.#o.disabledLayers };
     let active: ActiveMessage;
     try {
       active = await this.#bounded(
-        this.#channel.request(
-          {
-            type: "activate",
-            cgroup,
-            mode: this.#o.mode,
-            maps: encodeBase64(encodeKernelMaps(ir)),
-            layers: MANAGER_LAYERS.filter((l) => !this.#o.disabledLayers?.includes(l)),
-            log_allow: false,
-            lifeline: this.#lifeline,
-          },
-          ["active"],
-          { signal: this.#abort.signal },
-        ),
+        channel.request(activateMessage(cgroup, this.#lifeline, options), ["active"], {
+          signal: this.#abort.signal,
+        }),
         deadline,
         "the manager did not answer activate",
       ) as unknown as ActiveMessage;
     } catch (error) {
       if (error instanceof ControlError && error.phase === "activate") {
-        throw new BootError(
-          `Cannot activate enforcement: ${error.message}; see ${
-            join(this.#paths.logs, "manager.log")
-          }`,
-          "activation",
-          { cause: error },
-        );
+        throw activateFailed(error, join(this.#paths.logs, "manager.log"));
       }
       throw error;
     }
-    const layers = await this.#posture(active, ir);
+    const layers = await activePosture(active, {
+      ...options,
+      targetPid: async () => (await this.#docker.containers.inspect(this.#target!)).State.Pid,
+      cwd: this.#io.cwd,
+      volumes: this.#o.volumes,
+      publicDir: this.#paths.public,
+      warn: (warning) => this.#emit("boot.landlock", warning, { layer: "landlock" }),
+    });
     const missing = missingRequired(layers, this.#o.require);
-    if (missing.length > 0) {
-      throw new BootError(
-        `Cannot start the session: --require ${
-          missing.map((l) => `"${l.name}"`).join(", ")
-        } not active: ${missing.map((l) => `${l.name}: ${l.reason}`).join("; ")}`,
-        "activation",
-      );
-    }
+    if (missing.length > 0) throw requiredMissing(missing);
     const on = layers.filter((l) => l.status !== "off").map((l) => l.name);
     this.#live?.attachManager({
-      channel: this.#channel,
+      channel,
       attached: Object.entries(active.layers).filter(([, v]) => v === "ok").map(([k]) => k),
       posture: layers,
     });
     this.#emit("boot.active", `layers ${on.join(",")}`);
-    await this.#io.note(
-      [
-        "leash: enforcement posture of this session:",
-        ...renderSessionPosture(layers),
-        `leash: logs ${this.#paths.logs}/{target,manager}.log · events ${
-          join(this.#paths.logs, "events.ndjson")
-        }`,
-        this.#ui ? `leash: control UI ${this.#ui.loginUrl}` : 'leash: control UI off (--listen "")',
-        "",
-      ].join("\n"),
-    );
+    await this.#io.note(postureBanner(layers, this.#paths.logs, this.#ui));
     await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
       lifeline: this.#lifeline,
     });
     this.#commandStarted = true;
-    if (this.#interrupted) {
-      // The signal arrived after the last boot wait: it still ends the session.
-      throw new BootError(
-        `Cannot start the session: interrupted by ${this.#interrupted} during ${this.#phase}`,
-        this.#phase,
-      );
-    }
-    this.#phase = "steady";
-    this.#emit("boot.steady", `boot took ${Math.round(performance.now() - started)} ms`);
+    // A signal that arrived after the last boot wait still ends the session.
+    if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
+  }
 
-    // Steady: the command runs; its status is ours.
+  /** Steady: the command runs; its status is ours. */
+  async #steady({ attach, pump }: TargetStdio): Promise<number> {
     // Sized at start (a later SIGWINCH resizes again): a resize here could find the command
     // gone already and fail a session that succeeded.
     if (this.#o.tty) this.#restoreTerminal = this.#io.setRaw?.();
@@ -397,20 +323,12 @@ class Session {
     attach.close();
     if (managerDied) {
       const tail = await this.#settledTail("manager.log");
-      throw new BootError(
-        `The session stopped: the manager exited with status ${this.#managerExited} after enforcement started; without it nothing enforces the policy or relays egress, so the command was stopped (fail closed)${
-          tail
-            ? `; the manager's last output:\n${tail}`
-            : `; see ${join(this.#paths.logs, "manager.log")}`
-        }`,
-        "steady",
-      );
+      const log = join(this.#paths.logs, "manager.log");
+      throw managerDiedInSteady(this.#managerExited, tail, log);
     }
-    if (status === -1) {
-      throw new BootError("Cannot get the command's exit status: the target vanished", "steady");
-    }
+    if (status === -1) throw targetVanished();
     this.#emit("session.exit", `command exited with status ${status}`);
-    return status;
+    return status!;
   }
 
   /**
@@ -463,228 +381,32 @@ class Session {
 
   /** Turns a failure during boot into the phase's message; called from the wait loops. */
   #check(): void {
-    if (this.#interrupted) {
-      throw new BootError(
-        `Cannot start the session: interrupted by ${this.#interrupted} during ${this.#phase}`,
-        this.#phase,
-      );
-    }
+    if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
     if (this.#targetExited !== undefined) throw new TargetExit(this.#targetExited);
     if (this.#managerExited !== undefined && this.#manager) {
       throw new ManagerExit(this.#managerExited);
     }
   }
 
+  /** Waits for the manager, until the deadline and while both containers live. */
   async #bounded<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let poll: ReturnType<typeof setInterval> | undefined;
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() =>
-        reject(
-          new BootError(
-            `Cannot start the session: bootstrap timeout after ${this.#o.bootstrapTimeoutS} s in phase "${this.#phase}": ${what}; see ${
-              join(this.#paths.logs, "manager.log")
-            }`,
-            this.#phase,
-          ),
-        ), Math.max(0, deadline - performance.now()));
-      poll = setInterval(() => {
-        try {
-          this.#check();
-        } catch (error) {
-          reject(error);
-        }
-      }, 20);
-    });
+    const log = join(this.#paths.logs, "manager.log");
+    const timeout = () => managerTimeout(this.#o.bootstrapTimeoutS, this.#phase, what, log);
     try {
-      return await Promise.race([promise, watchdog]);
+      return await raceDeadline(promise, deadline, () => this.#check(), timeout);
     } catch (error) {
-      promise.catch(() => {});
       throw await this.#explain(error);
-    } finally {
-      clearTimeout(timer);
-      clearInterval(poll);
     }
   }
 
   /** Adds the exit code and log excerpt to a container's death. */
   async #explain(error: unknown): Promise<unknown> {
-    if (error instanceof TargetExit) {
-      const tail = await this.#settledTail("target.log");
-      const meaning = describeEntryExit(error.status);
-      return new BootError(
-        `Cannot start the session: the target exited with status ${error.status} during ${this.#phase}${
-          meaning ? ` (leash-entry: ${meaning})` : ""
-        }${tail ? `; its last output:\n${tail}` : ""}`,
-        this.#phase,
-      );
-    }
-    if (error instanceof ManagerExit) {
-      const tail = await this.#settledTail("manager.log");
-      return new BootError(
-        `Cannot start the session: the manager exited with status ${error.status} during ${this.#phase}${
-          tail ? `; its last output:\n${tail}` : ""
-        }`,
-        this.#phase,
-      );
-    }
-    return error;
+    return await explainExit(error, this.#phase, (name) => this.#settledTail(name));
   }
 
   async #settledTail(name: string): Promise<string> {
     for (const c of this.#captures) await Promise.race([c.done, delay(500)]);
     return await logTail(join(this.#paths.logs, name));
-  }
-
-  async #inspectImage(): Promise<{ user: string }> {
-    try {
-      const image = await this.#docker.images.inspect(this.#o.image);
-      return { user: typeof image.Config.User === "string" ? image.Config.User : "" };
-    } catch (error) {
-      if (error instanceof DockerApiError && error.status === 404) {
-        throw new BootError(
-          `Cannot use image "${this.#o.image}": image not found locally: build or load it (leash never pulls)`,
-          "image",
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-  }
-
-  async #policy(): Promise<{ ir: PolicyIr; label: string; text: string }> {
-    const reader = {
-      readTextFile: (path: string) => Deno.readTextFile(path).catch(() => undefined),
-    };
-    const choice = await choosePolicy(reader, { flag: this.#o.policyFlag, cwd: this.#io.cwd });
-    const builtIn = choice.label === DEFAULT_POLICY_LABEL;
-    const text = builtIn ? withWorkspace(choice.text, this.#io.cwd) : choice.text;
-    const { ir } = compilePolicy(text, { file: choice.path ?? "built-in.cedar" });
-    const shown = builtIn ? `${choice.label} (+ ${this.#io.cwd} read-write)` : choice.label;
-    return { ir, label: shown, text };
-  }
-
-  async #createSession(): Promise<void> {
-    const id = newSessionId();
-    this.#paths = sessionPaths(this.#io.dirs, id);
-    await createSessionDirs(this.#paths);
-    await writeOwner(this.#paths.root);
-    this.#eventsFile = await Deno.open(join(this.#paths.logs, "events.ndjson"), {
-      create: true,
-      append: true,
-      mode: 0o600,
-    });
-    const file = this.#eventsFile;
-    const encoder = new TextEncoder();
-    this.#events = new EventLog(id, {
-      redactor: this.#redactor,
-      write: (line) => file.writeSync(encoder.encode(line)),
-    });
-  }
-
-  /** Starts the control UI unless `--listen ""`; its token is kept in the session dir (0600). */
-  async #startUi(policy: { ir: PolicyIr; label: string; text: string }): Promise<void> {
-    const logs = this.#paths.logs;
-    this.#live = new SessionControl({
-      id: this.#paths.id,
-      image: this.#o.image,
-      command: this.#o.command,
-      logs: {
-        dir: logs,
-        events: join(logs, "events.ndjson"),
-        target: join(logs, "target.log"),
-        manager: join(logs, "manager.log"),
-      },
-    }, { events: this.#events, mode: this.#o.mode, policy });
-    if (this.#o.listen === "") return;
-    try {
-      this.#ui = await startControlUi({
-        listen: this.#o.listen,
-        session: this.#live,
-        events: this.#events,
-        tokenFile: join(this.#paths.root, "ui-token"),
-      });
-    } catch (error) {
-      throw new BootError((error as Error).message, "staging", { cause: error });
-    }
-    for (const note of this.#ui.notes) await this.#io.note(`${note}\n`);
-  }
-
-  async #warnOrphans(): Promise<void> {
-    try {
-      const orphans = await findOrphans(this.#docker, this.#io.dirs.state);
-      if (orphans.length > 0) {
-        const names = orphans.map((o) => o.name).join(", ");
-        await this.#io.note(
-          `leash: warning: ${orphans.length} container(s) of dead sessions remain (${names}); run "leash clean"\n`,
-        );
-      }
-    } catch {
-      // The warning is a courtesy; listing failures do not stop the session.
-    }
-  }
-
-  /**
-   * Resolves the user the command runs as to numeric uid:gid. Names are looked up in the
-   * image's own /etc/passwd and /etc/group, read from a created (never started) container.
-   */
-  async #resolveUser(spec: string, input: TargetConfigOptions): Promise<string | undefined> {
-    let probe: string | undefined;
-    try {
-      return await resolveUser(spec, async (path) => {
-        probe ??= (await this.#docker.containers.create(targetConfig(input), {
-          name: `${containerNames(this.#paths.id).target}-user`,
-        })).Id;
-        try {
-          const tar = readTar(await this.#docker.containers.getArchive(probe, path));
-          const file = tar.find((e) => e.type === "file");
-          return file ? new TextDecoder().decode(file.data) : undefined;
-        } catch (error) {
-          if (error instanceof DockerApiError && error.status === 404) return undefined;
-          throw error;
-        }
-      });
-    } finally {
-      if (probe) await this.#docker.containers.remove(probe, { force: true }).catch(() => {});
-    }
-  }
-
-  async #posture(active: ActiveMessage, ir: PolicyIr): Promise<SessionLayer[]> {
-    const plan = await planLandlock({
-      ir,
-      mode: this.#o.mode,
-      kernelLsm: active.layers["kernel-lsm"] === "ok",
-      targetPid: async () => (await this.#docker.containers.inspect(this.#target!)).State.Pid,
-      binds: parseBinds([`${this.#io.cwd}:${this.#io.cwd}`, ...this.#o.volumes]),
-      publicDir: this.#paths.public,
-    });
-    for (const warning of plan.warnings) {
-      this.#emit("boot.landlock", warning, { layer: "landlock" });
-    }
-    return sessionPosture({
-      attached: active.layers,
-      landlock: plan.applied,
-      landlockReason: plan.reason,
-      landlockWarnings: plan.warnings.length,
-      mode: this.#o.mode,
-      disabled: this.#o.disabledLayers,
-    });
-  }
-
-  #onManagerMessage(message: Record<string, unknown>): void {
-    if (message.type === "event" && typeof message.event === "object" && message.event) {
-      const event = message.event as Record<string, unknown>;
-      this.#events.emit({
-        ...event,
-        event: `${event.event ?? "kernel.event"}` as `kernel.${string}`,
-      });
-    } else if (message.type === "drops") {
-      this.#emit("kernel.drops", `kernel ring buffer drops: ${message.kernel}`);
-    } else if (message.type === "relay.error") {
-      this.#emit("kernel.relay_error", String(message.message));
-    } else if (message.type === "lifeline") {
-      this.#emit("boot.lifeline", `lifeline ${String(message.state)}`);
-    }
   }
 
   #onSignal(signal: SessionSignal): void {
@@ -694,12 +416,7 @@ class Session {
     }
     if (!this.#commandStarted) {
       this.#interrupted = signal;
-      this.#abort.abort(
-        new BootError(
-          `Cannot start the session: interrupted by ${signal} during ${this.#phase}`,
-          this.#phase,
-        ),
-      );
+      this.#abort.abort(interrupted(signal, this.#phase));
       return;
     }
     if (!this.#target) return;
@@ -713,12 +430,16 @@ class Session {
 
   /** Creates the manager container (to run in the target's netns). */
   async #createManager(image: string, name: string): Promise<void> {
-    this.#manager = await createManagerContainerFor(this.#docker, {
-      image,
-      sessionId: this.#paths.id,
-      target: this.#target!,
-      socketDir: this.#paths.sockets,
-    }, name);
+    this.#manager = await createManagerContainer(
+      this.#docker,
+      managerConfig({
+        image,
+        sessionId: this.#paths.id,
+        target: this.#target!,
+        socketDir: this.#paths.sockets,
+      }),
+      { name },
+    );
   }
 
   /** Starts the manager container, its logs and exit watched. */
@@ -744,14 +465,4 @@ class Session {
   ): void {
     this.#events?.emit({ event, message, ...facts });
   }
-}
-
-const MANAGER_NOTE = "the manager image (once per leash build)";
-
-async function createManagerContainerFor(
-  docker: DockerClient,
-  options: ManagerConfigOptions,
-  name: string,
-): Promise<string> {
-  return await createManagerContainer(docker, managerConfig(options), { name });
 }

@@ -1,0 +1,93 @@
+/**
+ * Activation (DESIGN.md §3): what the host asks the manager to attach, the posture the
+ * session ends up with (Landlock planned where kernel-lsm is missing), and its banner.
+ */
+import { join } from "node:path";
+import type { ActivateMessage, ActiveMessage } from "../control/mod.ts";
+import { encodeKernelMaps } from "../native/mod.ts";
+import type { LayerName } from "../posture/layers.ts";
+import type { PolicyIr } from "../policy/mod.ts";
+import { encodeBase64 } from "./boot_util.ts";
+import { parseBinds } from "./landlock_fs.ts";
+import { planLandlock } from "./landlock_plan.ts";
+import { renderSessionPosture, type SessionLayer, sessionPosture } from "./posture.ts";
+
+/** Layers the host asks the manager to attach. */
+const MANAGER_LAYERS: LayerName[] = ["kernel-lsm", "cgroup-net", "observe"];
+
+/** What the session's activation depends on. */
+export interface ActivationOptions {
+  ir: PolicyIr;
+  mode: "record" | "shadow" | "enforce";
+  /** `LEASH_DISABLE_LAYERS`: manager layers not to ask for. @default none */
+  disabled?: readonly LayerName[] | undefined;
+}
+
+/** The `activate` request for the target's `cgroup`, with the abstract `lifeline` socket. */
+export function activateMessage(
+  cgroup: string,
+  lifeline: string,
+  options: ActivationOptions,
+): ActivateMessage {
+  return {
+    type: "activate",
+    cgroup,
+    mode: options.mode,
+    maps: encodeBase64(encodeKernelMaps(options.ir)),
+    layers: MANAGER_LAYERS.filter((l) => !options.disabled?.includes(l)),
+    log_allow: false,
+    lifeline,
+  };
+}
+
+/** Where Landlock's view of the target comes from, and where its warnings go. */
+export interface PostureOptions extends ActivationOptions {
+  /** The target's init pid on the host. */
+  targetPid: () => Promise<number>;
+  /** The host's working directory (mounted at the same path). */
+  cwd: string;
+  /** `-v` mounts. */
+  volumes: readonly string[];
+  publicDir: string;
+  /** Reports one Landlock approximation. */
+  warn: (message: string) => void;
+}
+
+/** The session's layers once the manager answered `active` (writes `landlock.rules` if used). */
+export async function activePosture(
+  active: ActiveMessage,
+  options: PostureOptions,
+): Promise<SessionLayer[]> {
+  const plan = await planLandlock({
+    ir: options.ir,
+    mode: options.mode,
+    kernelLsm: active.layers["kernel-lsm"] === "ok",
+    targetPid: options.targetPid,
+    binds: parseBinds([`${options.cwd}:${options.cwd}`, ...options.volumes]),
+    publicDir: options.publicDir,
+  });
+  for (const warning of plan.warnings) options.warn(warning);
+  return sessionPosture({
+    attached: active.layers,
+    landlock: plan.applied,
+    landlockReason: plan.reason,
+    landlockWarnings: plan.warnings.length,
+    mode: options.mode,
+    disabled: options.disabled,
+  });
+}
+
+/** The lines shown before the command starts: posture, logs, the control UI's login URL. */
+export function postureBanner(
+  layers: readonly SessionLayer[],
+  logs: string,
+  ui: { loginUrl: string } | undefined,
+): string {
+  return [
+    "leash: enforcement posture of this session:",
+    ...renderSessionPosture(layers),
+    `leash: logs ${logs}/{target,manager}.log · events ${join(logs, "events.ndjson")}`,
+    ui ? `leash: control UI ${ui.loginUrl}` : 'leash: control UI off (--listen "")',
+    "",
+  ].join("\n");
+}

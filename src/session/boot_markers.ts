@@ -1,0 +1,69 @@
+/**
+ * The host's waits for leash-entry's BOOT markers in the session's public dir (DESIGN.md §3),
+ * each ending in the phase's `BootError` when the marker does not come.
+ */
+import { join } from "node:path";
+import {
+  MARKER_NAMES,
+  MarkerVersionError,
+  parseBootstrapReady,
+  parseCgroupPath,
+  parseEntryReady,
+} from "../boot/mod.ts";
+import { bootstrapTimeout, entryNotReady, entryVersionMismatch } from "./boot_errors.ts";
+import { waitForMarker } from "./wait_marker.ts";
+
+/** How long leash-entry has to say `leash-entry.ready` before the image counts as too old. */
+export const ENTRY_GRACE_MS = 5000;
+
+/** How long to wait, and what stops the wait early (throws: a container died, a signal). */
+export interface BootWaitOptions {
+  /** `performance.now()` time of the bootstrap deadline. */
+  deadline: number;
+  check: () => void;
+}
+
+/**
+ * Waits for `leash-entry.ready` within {@linkcode ENTRY_GRACE_MS} (else the entry is not
+ * ours: version mismatch); resolves to leash-entry's version.
+ */
+export async function waitEntryReady(publicDir: string, options: BootWaitOptions): Promise<string> {
+  let ready;
+  try {
+    ready = await waitForMarker(join(publicDir, MARKER_NAMES.entryReady), {
+      parse: parseEntryReady,
+      deadline: Math.min(options.deadline, performance.now() + ENTRY_GRACE_MS),
+      check: options.check,
+    });
+  } catch (error) {
+    if (error instanceof MarkerVersionError) throw entryVersionMismatch(error);
+    throw error;
+  }
+  if (!ready.ok) throw entryNotReady(ENTRY_GRACE_MS);
+  return ready.value.version;
+}
+
+/** The target's cgroup v2 path as leash-entry wrote it; null when it found none. */
+export async function readCgroupPath(publicDir: string): Promise<string | null> {
+  const text = await Deno.readTextFile(join(publicDir, MARKER_NAMES.cgroupPath)).catch(() => "");
+  return parseCgroupPath(text);
+}
+
+/**
+ * Waits for this session's (`nonce`) `bootstrap.ready`: the CA is installed in the target.
+ * Resolves to the pid that wrote it; past the deadline, a `BootError` naming `timeoutS` and
+ * the target's log file.
+ */
+export async function waitBootstrapReady(
+  publicDir: string,
+  nonce: string,
+  options: BootWaitOptions & { timeoutS: number; targetLog: string },
+): Promise<number> {
+  const ready = await waitForMarker(join(publicDir, MARKER_NAMES.bootstrapReady), {
+    parse: (text) => parseBootstrapReady(text, nonce),
+    deadline: options.deadline,
+    check: options.check,
+  });
+  if (!ready.ok) throw bootstrapTimeout(options.timeoutS, options.targetLog);
+  return ready.value.pid;
+}

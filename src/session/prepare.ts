@@ -1,0 +1,190 @@
+/**
+ * A session's staging on the host (DESIGN.md §1), before any container: the policy, the
+ * session dir and its event log, the files the target reads from /leash, the control UI, the
+ * egress (proxy and DNS on the session's sockets), the manager image.
+ */
+import { join } from "node:path";
+import { STALE_MARKERS } from "../boot/mod.ts";
+import { readAsset } from "../assets.ts";
+import { type CertificateAuthority, loadOrCreateCa } from "../ca/mod.ts";
+import { EventLog, type Redactor } from "../events/mod.ts";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { ensureManagerImage } from "../manager/image.ts";
+import { choosePolicy, compilePolicy, DEFAULT_POLICY_LABEL, type PolicyIr } from "../policy/mod.ts";
+import { type Egress, type EgressOptions, startEgress } from "../proxy/mod.ts";
+import { resolveSecrets } from "../secrets/mod.ts";
+import { type ControlUi, startControlUi } from "../ui/mod.ts";
+import { SessionControl } from "./control.ts";
+import { createSessionDirs } from "./dirs.ts";
+import { BootError } from "./errors.ts";
+import { findOrphans } from "./orphans.ts";
+import { writeOwner } from "./owner.ts";
+import { upstreamEgressOptions } from "./upstreams.ts";
+import type { SessionPaths } from "./paths.ts";
+import type { RunIo, RunOptions } from "./run_options.ts";
+import { withWorkspace } from "./workspace_policy.ts";
+
+/** The session's policy: compiled, its label for the banner, its text for the UI. */
+export interface SessionPolicy {
+  ir: PolicyIr;
+  label: string;
+  text: string;
+}
+
+/** Chooses and compiles the policy; the built-in one gets the working directory read-write. */
+export async function loadPolicy(
+  policyFlag: string | undefined,
+  cwd: string,
+): Promise<SessionPolicy> {
+  const reader = {
+    readTextFile: (path: string) => Deno.readTextFile(path).catch(() => undefined),
+  };
+  const choice = await choosePolicy(reader, { flag: policyFlag, cwd });
+  const builtIn = choice.label === DEFAULT_POLICY_LABEL;
+  const text = builtIn ? withWorkspace(choice.text, cwd) : choice.text;
+  const { ir } = compilePolicy(text, { file: choice.path ?? "built-in.cedar" });
+  const shown = builtIn ? `${choice.label} (+ ${cwd} read-write)` : choice.label;
+  return { ir, label: shown, text };
+}
+
+/**
+ * Creates the session's dirs and owner file, and opens its events.ndjson (0600, appended)
+ * behind an event log that masks what `redactor` knows.
+ */
+export async function createSession(
+  paths: SessionPaths,
+  redactor: Redactor,
+): Promise<{ events: EventLog; file: Deno.FsFile }> {
+  await createSessionDirs(paths);
+  await writeOwner(paths.root);
+  const file = await Deno.open(join(paths.logs, "events.ndjson"), {
+    create: true,
+    append: true,
+    mode: 0o600,
+  });
+  const encoder = new TextEncoder();
+  const events = new EventLog(paths.id, {
+    redactor,
+    write: (line) => file.writeSync(encoder.encode(line)),
+  });
+  return { events, file };
+}
+
+/**
+ * Puts what the target reads into the public dir: the CA certificate, leash-entry (the
+ * embedded helper or `LEASH_ENTRY_BINARY`), and no BOOT markers of an earlier session.
+ * Resolves to the CA (created on first use).
+ */
+export async function stagePublicFiles(
+  paths: SessionPaths,
+  io: Pick<RunIo, "dirs" | "privateDir" | "entryBinary">,
+): Promise<CertificateAuthority> {
+  const ca = await loadOrCreateCa(io.privateDir ?? join(io.dirs.data, "ca"));
+  await writeFileAtomic(join(paths.public, "ca-cert.pem"), ca.certPem, { mode: 0o644 });
+  const entry = io.entryBinary
+    ? await Deno.readFile(io.entryBinary)
+    : await readAsset("leash-helper");
+  await writeFileAtomic(join(paths.publicBin, "leash-entry"), entry, { mode: 0o755 });
+  for (const name of STALE_MARKERS) {
+    await Deno.remove(join(paths.public, name)).catch(() => {});
+  }
+  return ca;
+}
+
+/** Notes containers of dead sessions ("leash clean" removes them); never throws. */
+export async function warnOrphans(io: Pick<RunIo, "docker" | "dirs" | "note">): Promise<void> {
+  try {
+    const orphans = await findOrphans(io.docker, io.dirs.state);
+    if (orphans.length > 0) {
+      const names = orphans.map((o) => o.name).join(", ");
+      await io.note(
+        `leash: warning: ${orphans.length} container(s) of dead sessions remain (${names}); run "leash clean"\n`,
+      );
+    }
+  } catch {
+    // The warning is a courtesy; listing failures do not stop the session.
+  }
+}
+
+/**
+ * The session's operations for the control UI, and the UI itself unless `--listen ""`; its
+ * token is kept in the session dir (0600). A UI that cannot start is a `BootError`.
+ */
+export async function startSessionUi(
+  paths: SessionPaths,
+  options: Pick<RunOptions, "image" | "command" | "mode" | "listen">,
+  events: EventLog,
+  policy: SessionPolicy,
+): Promise<{ live: SessionControl; ui: ControlUi | undefined }> {
+  const logs = paths.logs;
+  const live = new SessionControl({
+    id: paths.id,
+    image: options.image,
+    command: options.command,
+    logs: {
+      dir: logs,
+      events: join(logs, "events.ndjson"),
+      target: join(logs, "target.log"),
+      manager: join(logs, "manager.log"),
+    },
+  }, { events, mode: options.mode, policy });
+  if (options.listen === "") return { live, ui: undefined };
+  try {
+    const ui = await startControlUi({
+      listen: options.listen,
+      session: live,
+      events,
+      tokenFile: join(paths.root, "ui-token"),
+    });
+    return { live, ui };
+  } catch (error) {
+    throw new BootError((error as Error).message, "staging", { cause: error });
+  }
+}
+
+/** What the session's egress needs besides its sockets and upstream settings. */
+export interface SessionEgressOptions extends Pick<EgressOptions, "ir" | "ca" | "events" | "mode"> {
+  /** Addresses the agent may never reach (the control UI's). */
+  reserved: NonNullable<EgressOptions["reserved"]>;
+  /** `--secret` specs, resolved now; their values register with `redactor`. */
+  secrets: string[];
+  redactor: Redactor;
+}
+
+/** Resolves the secrets and starts the host proxy and DNS on the session's sockets. */
+export async function startSessionEgress(
+  paths: SessionPaths,
+  io: Pick<RunIo, "upstream">,
+  options: SessionEgressOptions,
+): Promise<Egress> {
+  const secrets = await resolveSecrets(options.secrets, { redactor: options.redactor });
+  return await startEgress({
+    ...await upstreamEgressOptions(io.upstream ?? {}),
+    proxySocket: join(paths.sockets, "proxy.sock"),
+    dnsSocket: join(paths.sockets, "dns.sock"),
+    ir: options.ir,
+    ca: options.ca,
+    secrets,
+    events: options.events,
+    mode: options.mode,
+    reserved: options.reserved,
+  });
+}
+
+const MANAGER_NOTE = "the manager image (once per leash build)";
+
+/** Builds the manager image unless present (noting each build step); resolves to its tag. */
+export async function buildManagerImage(
+  io: Pick<RunIo, "docker" | "note">,
+  signal: AbortSignal,
+): Promise<string> {
+  const image = await ensureManagerImage(io.docker, {
+    onProgress: (m) => {
+      if (typeof m.stream === "string" && /^Step /.test(m.stream)) {
+        io.note(`leash: building ${MANAGER_NOTE}: ${m.stream.trim()}\n`);
+      }
+    },
+    signal,
+  });
+  return image.tag;
+}
