@@ -116,6 +116,8 @@ void kern_print_event(struct kern_state *st, const void *data, size_t size)
 		kind_name(ev->kind), (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, layer_name(ev->layer),
 		kern_mode_name(ev->mode), ev->decision == LEASH_DEC_DENY ? "deny" : "allow");
 	fprintf(f, ",\"would_deny\":%s", (ev->flags & LEASH_EVF_WOULD_DENY) ? "true" : "false");
+	if (ev->layer == LEASH_LAYER_OBSERVE && ev->ret < 0)
+		fprintf(f, ",\"errno\":%d", -ev->ret);
 	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"cgroup\":%llu,\"comm\":", ev->pid, ev->tid,
 		(unsigned long long)ev->cgroup);
 	kern_json_str(f, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));

@@ -16,7 +16,7 @@ _Static_assert(sizeof(struct leash_image_path) == 48, "image path entry layout")
 _Static_assert(sizeof(struct leash_image_net) == 92, "image net entry layout");
 _Static_assert(sizeof(struct leash_path_val) == 28, "path value layout");
 _Static_assert(sizeof(struct leash_net_key) == 24, "net key layout");
-_Static_assert(sizeof(struct leash_event) == 72, "event layout");
+_Static_assert(sizeof(struct leash_event) == 80, "event layout");
 
 struct parsed_image {
 	const struct leash_image_header *hdr;

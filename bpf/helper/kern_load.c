@@ -236,6 +236,7 @@ static void load_observe(struct kern_state *st, const struct kern_opts *opts, bo
 	skel->rodata->target_level = st->cgroup_level;
 	size_ring(skel->maps.events, opts);
 	bpf_program__set_autoload(skel->progs.leash_obs_syscall, observers);
+	bpf_program__set_autoload(skel->progs.leash_obs_exit, observers);
 	bpf_program__set_autoload(skel->progs.leash_obs_exec, observers);
 	err = share_maps(st, skel->obj);
 	if (!err)
@@ -251,6 +252,7 @@ static void load_observe(struct kern_state *st, const struct kern_opts *opts, bo
 	attach(st, "observe", skel->progs.leash_argv, -1);
 	if (observers) {
 		attach(st, "observe", skel->progs.leash_obs_syscall, -1);
+		attach(st, "observe", skel->progs.leash_obs_exit, -1);
 		attach(st, "observe", skel->progs.leash_obs_exec, -1);
 	}
 }

@@ -154,6 +154,8 @@ struct leash_event {
 	__u64 cgroup;
 	__u8 addr[16];
 	char comm[16];
+	__s32 ret;     /* observe layer: the syscall's return value (-errno on failure), else 0 */
+	__u32 pad;
 };
 
 /* ---- the map image (host -> helper) ----

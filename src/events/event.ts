@@ -20,6 +20,8 @@ export interface EventFacts {
   decision?: "allow" | "deny";
   /** Shadow mode: the request was allowed but the policy would have denied it. */
   would_deny?: boolean;
+  /** Observe layer: the positive errno of a syscall that failed (13 EACCES, 1 EPERM, ...). */
+  errno?: number;
   /** Id of the deciding policy rule. */
   rule?: string | null;
   /** The enforcing layer (`kernel-lsm`, `cgroup-net`, `landlock`, `proxy`, ...). */

@@ -69,7 +69,11 @@ export const PAGE_JS = String.raw`"use strict";
     return api("/api/session").then(function (r) { if (r.data) showSession(r.data, withPolicy); });
   }
 
-  function decisionOf(e) { return e.would_deny ? "would_deny" : (e.decision || ""); }
+  // A refused call is "deny" even when the policy would also have denied it (observe layer).
+  function decisionOf(e) {
+    if (e.decision === "deny") return "deny";
+    return e.would_deny ? "would_deny" : (e.decision || "");
+  }
   function whatOf(e) {
     if (e.url) return (e.method ? e.method + " " : "") + e.url;
     if (e.host) return e.host + (e.port ? ":" + e.port : "");

@@ -105,12 +105,12 @@ Deno.test({
       const denied = page.locator('#event-rows tr.deny[data-event="http.request"]');
       await denied.first().waitFor({ timeout: SHOW_MS });
       assert.match(await denied.first().innerText(), /denied-\d+\.example/);
-      // Landlock refuses the write without reporting it; the observe layer reports the open
-      // the policy forbids (it cannot block, so as would_deny).
+      // Landlock refuses the write; the observe layer reports the open with its outcome
+      // (refused: deny, not merely would_deny).
       const deniedWrite = page.locator('#event-rows tr[data-event="file.open"]')
         .filter({ hasText: /\/etc\/leash-forbidden-\d+/ });
       await deniedWrite.first().waitFor({ timeout: SHOW_MS });
-      assert.match(String(await deniedWrite.first().getAttribute("data-decision")), /deny/);
+      assert.equal(await deniedWrite.first().getAttribute("data-decision"), "deny");
 
       // Filters: only denials, then only one kind.
       await page.selectOption("#filter-decision", "deny");

@@ -10,6 +10,7 @@ import {
   leash,
   sandbox,
   sessionContainers,
+  sessionEvents,
   sessionOf,
   setup,
   spawnLeash,
@@ -78,6 +79,15 @@ Deno.test("leash run: the command's first instruction is already enforced (Landl
   assert.match(denied.stderr, /Permission denied/);
   assert.doesNotMatch(denied.stdout, /top secret/);
   await assertNoContainers(docker, denied.session);
+  // The observe layer reports what really happened: Landlock refused the read (errno 13).
+  const read = (await sessionEvents(box, denied.session)).find((e) =>
+    e.event === "file.open" && e.path === "/outside/secret.txt"
+  );
+  assert.ok(read, "events.ndjson has the forbidden read");
+  assert.equal(read.layer, "observe");
+  assert.equal(read.decision, "deny");
+  assert.equal(read.would_deny, true);
+  assert.equal(read.errno, 13);
   // The workspace is writable, system dirs are not, and a process cannot lift the ruleset.
   const r = await leash(box, [
     "run",

@@ -170,6 +170,40 @@ Deno.test({
         /* the policy permits no exec: observers report would_deny but never block */
         assert.equal(observed.would_deny, true);
         assert.equal(observed.decision, "allow");
+
+        /* observe events carry the syscall's real outcome: the connect cgroup-net refused */
+        const refused = await lines.until((e) =>
+          e.event === "net.connect" && e.layer === "observe" && e.addr === "192.0.2.7"
+        );
+        assert.equal(refused.errno, 1);
+        assert.equal(refused.decision, "deny");
+        assert.equal(refused.would_deny, true);
+
+        /* an open the container's Unix permissions refuse (policy permits it: not ours) */
+        await exec(
+          "sh",
+          "-c",
+          "echo x > /tmp/locked && chmod 000 /tmp/locked && echo y > /tmp/open",
+        );
+        assert.notEqual(
+          (await sh("docker", ["exec", "-u", "1000", name, "cat", "/tmp/locked"])).code,
+          0,
+        );
+        assert.equal((await exec("cat", "/tmp/open")).out, "y");
+        const locked = await lines.until((e) =>
+          e.event === "file.open" && e.layer === "observe" && e.path === "/tmp/locked" &&
+          e.errno !== undefined
+        );
+        assert.equal(locked.errno, 13);
+        assert.equal(locked.decision, "deny");
+        assert.equal(locked.would_deny, false);
+        const opened = await lines.until((e) =>
+          e.event === "file.open" && e.layer === "observe" && e.path === "/tmp/open" &&
+          e.comm === "cat"
+        );
+        assert.equal(opened.errno, undefined);
+        assert.equal(opened.decision, "allow");
+        assert.equal(opened.would_deny, false);
       }
 
       await stdin.close(); /* EOF: the helper detaches everything */
