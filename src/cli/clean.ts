@@ -36,6 +36,7 @@ export const cleanCommand: Command = {
         ...report.images.map((i) => `removed image ${i}`),
         ...report.socketDirs.map((d) => `removed socket dir ${d}`),
         ...report.sessionDirs.map((d) => `removed session dir ${d}`),
+        ...report.kept.map((i) => `kept image ${i}: containers of other sessions still use it`),
       ];
       await ctx.out(lines.length ? lines.join("\n") + "\n" : "nothing to clean\n");
       for (const failure of report.failures) await ctx.err(`leash: cannot remove ${failure}\n`);

@@ -1,6 +1,6 @@
 /** `leash clean`: removes what dead sessions left and manager images of other builds. */
 import { join } from "node:path";
-import type { DockerClient } from "../docker/mod.ts";
+import { DockerApiError, type DockerClient } from "../docker/mod.ts";
 import { MANAGER_LABEL, managerImageContext } from "../manager/image.ts";
 import { listImagesByLabel } from "./docker_list.ts";
 import { findOrphans } from "./orphans.ts";
@@ -21,6 +21,8 @@ export interface CleanReport {
   images: string[];
   socketDirs: string[];
   sessionDirs: string[];
+  /** Manager images of other builds kept because containers still use them (other sessions). */
+  kept: string[];
   /** Things that could not be removed, with why. */
   failures: string[];
 }
@@ -36,6 +38,7 @@ export async function cleanSessions(
     images: [],
     socketDirs: [],
     sessionDirs: [],
+    kept: [],
     failures: [],
   };
   for (const orphan of await findOrphans(client, dirs.state, options.dockerHost)) {
@@ -54,7 +57,13 @@ export async function cleanSessions(
       await client.images.remove(image.Id, { force: false });
       report.images.push(tags[0] ?? image.Id);
     } catch (error) {
-      report.failures.push(`image "${tags[0] ?? image.Id}": ${(error as Error).message}`);
+      // In use by containers of sessions this clean does not own (another user, another
+      // XDG_STATE_HOME, a running older leash): theirs to remove, not a failure here.
+      if (error instanceof DockerApiError && error.status === 409) {
+        report.kept.push(tags[0] ?? image.Id);
+      } else {
+        report.failures.push(`image "${tags[0] ?? image.Id}": ${(error as Error).message}`);
+      }
     }
   }
   const sessionsDir = join(dirs.state, "sessions");
