@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sha256Hex } from "../../src/assets.ts";
-import { DockerApiError, DockerClient } from "../../src/docker/mod.ts";
+import { DockerClient } from "../../src/docker/mod.ts";
 
 /** What the image is made from; every field is part of its tag. */
 export interface DebianRecipe {
@@ -91,7 +91,7 @@ export async function ensureDebianImage(
 ): Promise<string> {
   const recipe = options.recipe ?? DEBIAN_RECIPE;
   const tag = await debianImageTag(recipe, options.repository);
-  if (await imageExists(docker, tag)) return tag;
+  if (await docker.images.exists(tag)) return tag;
   const note = options.note ??
     ((line: string) => Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`)));
   const cacheDir = options.cacheDir ?? BUILD_DIR;
@@ -100,7 +100,7 @@ export async function ensureDebianImage(
   // Concurrent test runs build once: the second waits for the first's tarball.
   using lock = await Deno.open(join(cacheDir, `${name}.lock`), { create: true, write: true });
   await lock.lock(true);
-  if (await imageExists(docker, tag)) return tag;
+  if (await docker.images.exists(tag)) return tag;
   const tarball = join(cacheDir, `${name}.tar`);
   if (!await exists(tarball)) {
     const started = performance.now();
@@ -209,16 +209,6 @@ async function run(tool: string, args: string[], log: string): Promise<void> {
     throw new Error(
       `Cannot build the Debian image: ${tool} exited with status ${output.code} (full output: ${log}):\n${tail}`,
     );
-  }
-}
-
-async function imageExists(docker: DockerClient, tag: string): Promise<boolean> {
-  try {
-    await docker.images.inspect(tag);
-    return true;
-  } catch (error) {
-    if (error instanceof DockerApiError && error.status === 404) return false;
-    throw error;
   }
 }
 

@@ -1,5 +1,5 @@
 import { type EngineApi, pathPart } from "./_api.ts";
-import { DockerBuildError } from "./errors.ts";
+import { DockerApiError, DockerBuildError } from "./errors.ts";
 import { JsonLinesStream } from "./json_lines.ts";
 import type { BuildMessage, Filters, ImageDeleteItem, ImageInspect } from "./types.ts";
 
@@ -58,6 +58,17 @@ export class Images {
   /** The engine's view of an image; `DockerApiError` 404 when absent. */
   async inspect(name: string): Promise<ImageInspect> {
     return await this.#api.json<ImageInspect>("GET", `/images/${pathPart(name)}/json`);
+  }
+
+  /** Whether image `name` is present (404 is false; other errors reject). */
+  async exists(name: string): Promise<boolean> {
+    try {
+      await this.inspect(name);
+      return true;
+    } catch (error) {
+      if (error instanceof DockerApiError && error.status === 404) return false;
+      throw error;
+    }
   }
 
   /**

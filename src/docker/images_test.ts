@@ -144,3 +144,19 @@ Deno.test("images.import() rejects with the engine's message when the import fai
     /^Error: Cannot import image "rootfs": archive\/tar: invalid tar header$/,
   );
 });
+
+Deno.test("images.exists() is true for 200, false for 404, and rejects other errors", async () => {
+  await using engine = await startFakeEngine((_request, url) => {
+    if (url.pathname === "/_ping") {
+      return new Response("OK", { headers: { "API-Version": "1.41" } });
+    }
+    const name = decodeURIComponent(url.pathname.split("/")[3] ?? "");
+    if (name === "here") return Response.json({ Id: "sha256:1" });
+    if (name === "gone") return Response.json({ message: "No such image: gone" }, { status: 404 });
+    return Response.json({ message: "boom" }, { status: 500 });
+  });
+  using docker = await DockerClient.connect({ host: `unix://${engine.socket}` });
+  assert.equal(await docker.images.exists("here"), true);
+  assert.equal(await docker.images.exists("gone"), false);
+  await assert.rejects(docker.images.exists("broken"), /boom/);
+});

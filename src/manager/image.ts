@@ -1,11 +1,5 @@
 import { ASSET_NAMES, readAsset, sha256Hex } from "../assets.ts";
-import {
-  type BuildMessage,
-  createTar,
-  DockerApiError,
-  type DockerClient,
-  type TarEntry,
-} from "../docker/mod.ts";
+import { type BuildMessage, createTar, type DockerClient, type TarEntry } from "../docker/mod.ts";
 
 /** Repository of manager images; the tag is the content hash of the embedded assets. */
 export const MANAGER_REPOSITORY = "leash-manager";
@@ -75,12 +69,7 @@ export async function ensureManagerImage(
   options: EnsureManagerImageOptions = {},
 ): Promise<ManagerImage> {
   const context = await managerImageContext();
-  try {
-    await client.images.inspect(context.tag);
-    return { tag: context.tag, built: false };
-  } catch (error) {
-    if (!(error instanceof DockerApiError) || error.status !== 404) throw error;
-  }
+  if (await client.images.exists(context.tag)) return { tag: context.tag, built: false };
   await client.images.build(context.tar, {
     tag: context.tag,
     onProgress: options.onProgress,

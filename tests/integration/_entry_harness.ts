@@ -4,15 +4,10 @@
  * /leash, exactly as a session mounts them. The test plays the host's half of BOOT.
  */
 import { join } from "node:path";
-import {
-  collectOutput,
-  createTar,
-  DockerApiError,
-  type DockerClient,
-} from "../../src/docker/mod.ts";
+import { collectOutput, type DockerClient } from "../../src/docker/mod.ts";
 import type { TarEntry } from "../../src/docker/mod.ts";
 import { type EnforcementActiveOptions, writeEnforcementActive } from "../../src/boot/mod.ts";
-import { TEST_LABELS } from "../fixtures/busybox_image.ts";
+import { ensureContextImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DIST_HELPER = join(ROOT, "bpf/dist/leash-helper");
@@ -71,18 +66,7 @@ export async function derivedImage(
     { path: "rootfs", type: "directory" },
     ...files.map((file) => ({ ...file, path: `rootfs/${file.path}` })),
   ];
-  const context = createTar(entries);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", context));
-  const hash = Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const tag = `leash-test-entry:${hash.slice(0, 12)}`;
-  try {
-    await docker.images.inspect(tag);
-    return tag;
-  } catch (error) {
-    if (!(error instanceof DockerApiError && error.status === 404)) throw error;
-  }
-  await docker.images.build(context, { tag, labels: TEST_LABELS });
-  return tag;
+  return await ensureContextImage(docker, "leash-test-entry", entries);
 }
 
 /** Options of `EntryRun.start()`. */
