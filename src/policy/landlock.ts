@@ -147,9 +147,7 @@ async function linkWarnings(
   fs: LandlockFs,
 ): Promise<string[]> {
   const granted = (path: string, access: Access) =>
-    [...grants].some(([g, set]) =>
-      set.has(access) && (g === "/" || path === g || path.startsWith(g + "/"))
-    );
+    [...grants].some(([g, set]) => set.has(access) && dirCovers(g === "/" ? "/" : `${g}/`, path));
   const warnings: string[] = [];
   for (const [path, accesses] of [...skipped].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const link = await fs.readLink?.(path);
