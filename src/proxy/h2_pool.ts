@@ -1,5 +1,6 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
+import type { VerifiedTls } from "./deno_conn.ts";
 
 /**
  * HTTP/2 receive windows the proxy advertises, both to clients and to upstreams. They bound
@@ -10,12 +11,6 @@ import type { Duplex } from "node:stream";
 export const H2_STREAM_WINDOW = 1024 * 1024;
 /** The connection-level window (shared by a session's streams). */
 export const H2_SESSION_WINDOW = 4 * 1024 * 1024;
-
-/** A verified TLS connection offering h2 and the protocol the upstream selected. */
-export interface DialledTls {
-  socket: Duplex;
-  protocol: string | null;
-}
 
 /** What {@linkcode H2Pool.connect} got: an HTTP/2 session, or a connection speaking another protocol. */
 export type H2Connection =
@@ -63,7 +58,7 @@ export class H2Pool {
    * when the upstream selected h2, else that connection for the caller to use. Concurrent
    * callers share one dial.
    */
-  connect(key: string, dial: () => Promise<DialledTls>): Promise<H2Connection> {
+  connect(key: string, dial: () => Promise<VerifiedTls>): Promise<H2Connection> {
     const entry = this.#live.get(key);
     if (entry && usable(entry.session)) {
       return Promise.resolve({ kind: "h2", session: entry.session, socket: entry.socket });
@@ -102,7 +97,7 @@ export class H2Pool {
     this.#live.clear();
   }
 
-  async #dial(key: string, dial: () => Promise<DialledTls>): Promise<H2Connection> {
+  async #dial(key: string, dial: () => Promise<VerifiedTls>): Promise<H2Connection> {
     const { socket, protocol } = await dial();
     if (protocol !== "h2") return { kind: "other", socket, protocol };
     const session = http2.connect(key, {
