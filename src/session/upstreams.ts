@@ -12,6 +12,7 @@
  *   dials the name it reads from TLS SNI or the Host header at ADDR.
  */
 import { isIP } from "node:net";
+import { hostLocalKind } from "../proxy/address.ts";
 import type { EgressOptions } from "../proxy/mod.ts";
 
 /** What the target is told for a name pinned to a host loopback address (RFC 5737, 3849). */
@@ -60,10 +61,6 @@ export async function readUpstreamCa(path: string): Promise<string[]> {
   return certs.map((c) => `${c}\n`);
 }
 
-function isLoopback(address: string): boolean {
-  return address === "::1" || /^127\./.test(address) || /^::ffff:127\./i.test(address);
-}
-
 /** What `startEgress` takes from the settings: trust roots, a dial lookup, DNS answers. */
 export async function upstreamEgressOptions(
   settings: UpstreamSettings,
@@ -78,7 +75,7 @@ export async function upstreamEgressOptions(
     if (address === undefined) return await Deno.resolveDns(name, type);
     const family = isIP(address) === 4 ? "A" : "AAAA";
     if (family !== type) return [];
-    return [isLoopback(address) ? LOOPBACK_STAND_IN[type] : address];
+    return [hostLocalKind(address) === "loopback" ? LOOPBACK_STAND_IN[type] : address];
   };
   return options;
 }

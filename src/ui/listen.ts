@@ -1,4 +1,6 @@
 /** Where the control UI listens: parsing `--listen`, the loopback rule, the Host check. */
+import { parseIpv4, parseIpv6 } from "../policy/hosts.ts";
+import { hostLocalKind, hostPort } from "../proxy/address.ts";
 
 /** The default address (DESIGN.md §1): the host's loopback, never the target's netns. */
 export const DEFAULT_LISTEN = "127.0.0.1:18080";
@@ -15,38 +17,41 @@ export interface ListenAddress {
  * fix: the host must be an IP literal or `localhost` (a name could resolve anywhere).
  */
 export function parseListen(text: string): ListenAddress {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:\[\]]+)):(\d{1,5})$/.exec(text);
-  const hostname = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (!match || hostname === undefined || !(port >= 0 && port <= 65535)) {
+  const address = splitHostPort(text);
+  if (!address) {
     throw new RangeError(
       `Invalid --listen "${text}": use HOST:PORT (e.g. ${DEFAULT_LISTEN}), or "" for none`,
     );
   }
-  if (hostname !== "localhost" && !isIpLiteral(hostname)) {
+  if (address.hostname !== "localhost" && !isIpLiteral(address.hostname)) {
     throw new RangeError(
       `Invalid --listen "${text}": the host must be an IP address or localhost, not a name`,
     );
   }
+  return address;
+}
+
+/** `HOST:PORT` or `[V6]:PORT` split (port 0 to 65535), or undefined. */
+function splitHostPort(text: string): ListenAddress | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:\[\]]+)):(\d{1,5})$/.exec(text);
+  const hostname = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (hostname === undefined || port > 65535) return undefined;
   return { hostname, port };
 }
 
 /** Whether `hostname` is an IPv4 or IPv6 literal (no brackets). */
-export function isIpLiteral(hostname: string): boolean {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(hostname)) {
-    return hostname.split(".").every((p) => Number(p) <= 255);
-  }
-  return hostname.includes(":") && /^[0-9a-fA-F:.]+$/.test(hostname);
+function isIpLiteral(hostname: string): boolean {
+  return (parseIpv4(hostname) ?? parseIpv6(hostname)) !== undefined;
 }
 
 /** Whether `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(hostname: string): boolean {
-  if (hostname === "localhost" || hostname === "::1") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostLocalKind(hostname) === "loopback";
 }
 
 /** Whether `hostname` is a wildcard bind (every interface). */
-export function isWildcard(hostname: string): boolean {
+function isWildcard(hostname: string): boolean {
   return hostname === "0.0.0.0" || hostname === "::";
 }
 
@@ -56,7 +61,7 @@ export function isWildcard(hostname: string): boolean {
  */
 export function checkExposure(address: ListenAddress, explicit: boolean): string | undefined {
   if (isLoopback(address.hostname)) return undefined;
-  const shown = formatHostPort(address.hostname, address.port);
+  const shown = hostPort(address.hostname, address.port);
   if (!explicit) {
     throw new RangeError(
       `Cannot listen on "${shown}": not a loopback address; pass it with --listen to accept that`,
@@ -65,21 +70,15 @@ export function checkExposure(address: ListenAddress, explicit: boolean): string
   return `leash: warning: the control UI listens on ${shown}, beyond this host's loopback: anyone who can reach it and learns the token controls this session's policy`;
 }
 
-/** `host:port`, with brackets for IPv6. */
-export function formatHostPort(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-}
-
 /**
  * Whether a request's Host header names this server (DNS-rebinding defence): the listen
  * address itself, `localhost` when bound to loopback, or any IP literal with the right port
  * when bound to every interface (an IP literal cannot be rebound).
  */
 export function hostMatches(host: string | null, bound: ListenAddress): boolean {
-  if (host === null) return false;
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:\[\]]+)):(\d{1,5})$/.exec(host.toLowerCase());
-  const hostname = match?.[1] ?? match?.[2];
-  if (!match || hostname === undefined || Number(match[3]) !== bound.port) return false;
+  const address = host === null ? undefined : splitHostPort(host.toLowerCase());
+  if (!address || address.port !== bound.port) return false;
+  const hostname = address.hostname;
   if (hostname === bound.hostname) return true;
   if (hostname === "localhost") return isLoopback(bound.hostname);
   if (isWildcard(bound.hostname)) return isIpLiteral(hostname);

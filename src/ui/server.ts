@@ -4,15 +4,10 @@
  */
 import type { EventLog } from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
+import { hostPort } from "../proxy/address.ts";
 import { newToken } from "./auth.ts";
 import { createUiHandler, type UiSession } from "./handler.ts";
-import {
-  checkExposure,
-  DEFAULT_LISTEN,
-  formatHostPort,
-  type ListenAddress,
-  parseListen,
-} from "./listen.ts";
+import { checkExposure, DEFAULT_LISTEN, type ListenAddress, parseListen } from "./listen.ts";
 import { EventRing, RING_SIZE } from "./ring.ts";
 
 /** Options for {@linkcode startControlUi}. */
@@ -87,7 +82,7 @@ export async function startControlUi(options: ControlUiOptions): Promise<Control
   try {
     server = serve(wanted);
   } catch (error) {
-    const shown = formatHostPort(wanted.hostname, wanted.port);
+    const shown = hostPort(wanted.hostname, wanted.port);
     if (error instanceof Deno.errors.AddrInUse && !explicit) {
       server = serve({ hostname: "127.0.0.1", port: 0 });
       notes.push(`leash: ${shown} is in use: the control UI took a free port instead`);
@@ -105,7 +100,7 @@ export async function startControlUi(options: ControlUiOptions): Promise<Control
     }
   }
   bound = { hostname: server.addr.hostname, port: server.addr.port };
-  const url = `http://${formatHostPort(bound.hostname, bound.port)}/`;
+  const url = `http://${hostPort(bound.hostname, bound.port)}/`;
   if (options.tokenFile) {
     try {
       await writeFileAtomic(options.tokenFile, `${token}\n`, { mode: 0o600 });
