@@ -1,11 +1,11 @@
 /** Real loopback upstreams for the HTTP/2 proxy tests: an h2-only server and an http/1.1-only one. */
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 import http2 from "node:http2";
 import https from "node:https";
 import type { AddressInfo, Server } from "node:net";
 import type { Writable } from "node:stream";
 import { type CertificateAuthority, createLeafMinter } from "../../src/ca/mod.ts";
+import { patternStream } from "./_proxy_harness.ts";
 
 /** What an upstream saw of one request. */
 export interface Seen {
@@ -61,11 +61,11 @@ function flat(headers: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** Writes `n` bytes of the harness pattern to `to`, honouring backpressure, then ends it. */
+/** Writes {@linkcode patternStream}`(n)` to `to`, honouring backpressure, then ends it. */
 async function writePattern(to: Writable, n: number): Promise<void> {
-  const block = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
-  for (let left = n; left > 0 && !to.destroyed; left -= block.length) {
-    if (!to.write(block.slice(0, Math.min(left, block.length)))) {
+  for await (const block of patternStream(n)) {
+    if (to.destroyed) return;
+    if (!to.write(block)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           to.off("drain", done);
@@ -107,10 +107,9 @@ async function listenUpstream(
 /**
  * Starts an HTTP/2-only TLS server for `name` on 127.0.0.1. An `application/grpc` request gets
  * each gRPC message upper-cased, trailers `grpc-status`/`grpc-message` and its own trailers
- * echoed as `echo-<name>`. Paths: `/big?n=` (pattern bytes), `/upload` (sha256 of the body),
- * `/headers`, `/barrier?n=` (answers once `n` barrier streams are open at the same time),
- * `/goaway` (answers, then ends the session with GOAWAY); anything else gets
- * `hello from NAME METHOD PATH`.
+ * echoed as `echo-<name>`. Paths: `/big?n=` (pattern bytes), `/headers`, `/barrier?n=`
+ * (answers once `n` barrier streams are open at the same time), `/goaway` (answers, then ends
+ * the session with GOAWAY); anything else gets `hello from NAME METHOD PATH`.
  */
 export async function startH2Upstream(
   name: string,
@@ -173,17 +172,6 @@ export async function startH2Upstream(
           stream.respond({ ":status": 200, "content-type": "application/octet-stream" });
           await writePattern(stream, Number(url.searchParams.get("n")));
           return;
-        case "/upload": {
-          const hash = createHash("sha256");
-          let bytes = 0;
-          for await (const chunk of stream) {
-            hash.update(chunk);
-            bytes += chunk.length;
-          }
-          stream.respond({ ":status": 200, "content-type": "application/json" });
-          stream.end(JSON.stringify({ bytes, sha256: hash.digest("hex") }));
-          return;
-        }
         case "/headers":
           stream.respond({ ":status": 200, "content-type": "application/json" });
           stream.end(JSON.stringify(record.headers));
