@@ -10,10 +10,12 @@ import type { PolicyIr } from "../policy/mod.ts";
 import { encodeBase64 } from "./boot_util.ts";
 import { parseBinds } from "./landlock_fs.ts";
 import { planLandlock } from "./landlock_plan.ts";
-import { renderSessionPosture, type SessionLayer, sessionPosture } from "./posture.ts";
-
-/** Layers the host asks the manager to attach. */
-const MANAGER_LAYERS: LayerName[] = ["kernel-lsm", "cgroup-net", "observe"];
+import {
+  MANAGER_LAYERS,
+  renderSessionPosture,
+  type SessionLayer,
+  sessionPosture,
+} from "./posture.ts";
 
 /** What the session's activation depends on. */
 export interface ActivationOptions {

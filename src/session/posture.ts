@@ -23,8 +23,11 @@ export interface SessionPostureInput {
   disabled?: readonly LayerName[] | undefined;
 }
 
-/** Layers `LEASH_DISABLE_LAYERS` may turn off: the manager's kernel programs. */
-export const DISABLABLE_LAYERS = ["kernel-lsm", "cgroup-net", "observe"] as const;
+/**
+ * The manager's kernel programs: what the host asks it to attach, and the layers
+ * `LEASH_DISABLE_LAYERS` may turn off.
+ */
+export const MANAGER_LAYERS: readonly LayerName[] = ["kernel-lsm", "cgroup-net", "observe"];
 
 /** Why a layer named in `LEASH_DISABLE_LAYERS` is off. */
 export const DISABLED_REASON = "disabled by LEASH_DISABLE_LAYERS";
@@ -81,12 +84,12 @@ export function parseRequired(text: readonly string[]): LayerName[] {
 /**
  * Parses `LEASH_DISABLE_LAYERS` (a diagnostic setting: run a session without some of the
  * manager's kernel layers, e.g. to see what cgroup-net adds). Only layers of
- * {@linkcode DISABLABLE_LAYERS} may be named, and not all of them (the manager needs one
+ * {@linkcode MANAGER_LAYERS} may be named, and not all of them (the manager needs one
  * attached program). Throws `RangeError` naming the value and the fix.
  */
 export function parseDisabledLayers(text: string): LayerName[] {
   const names = [...new Set(text.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
-  const allowed: readonly string[] = DISABLABLE_LAYERS;
+  const allowed: readonly string[] = MANAGER_LAYERS;
   for (const name of names) {
     if (allowed.includes(name)) continue;
     const why = (LAYER_NAMES as readonly string[]).includes(name)
