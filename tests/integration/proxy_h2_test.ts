@@ -41,11 +41,33 @@ permit (principal, action == Action::"HttpRewrite", resource in Host::"secret.te
 
 const TOKEN = "Bearer h2-s3cr3t-for-tests";
 
-interface H2World {
+/** What the helpers below need of an upstream. */
+interface Listening {
+  port: number;
+  close(): Promise<void>;
+}
+
+interface H2World<U extends Listening = TestUpstream> {
   w: World;
-  up: TestUpstream;
+  up: U;
   leashCa: string;
   close(): Promise<void>;
+}
+
+/** `w` with `up` beside it (both closed by `close()`). */
+async function withUpstream<U extends Listening>(
+  w: World,
+  up: U,
+): Promise<H2World<U>> {
+  return {
+    w,
+    up,
+    leashCa: await Deno.readTextFile(w.leashCaPath),
+    async close() {
+      await w.close();
+      await up.close();
+    },
+  };
 }
 
 /** A proxy world plus one upstream for `name`: HTTP/2-only, or http/1.1-only when `h1`. */
@@ -58,20 +80,12 @@ async function h2World(name: string, h1 = false): Promise<H2World> {
   const up = h1
     ? await startH1OnlyUpstream(name, w.upstreamCa)
     : await startH2Upstream(name, w.upstreamCa);
-  return {
-    w,
-    up,
-    leashCa: await Deno.readTextFile(w.leashCaPath),
-    async close() {
-      await w.close();
-      await up.close();
-    },
-  };
+  return withUpstream(w, up);
 }
 
 /** TLS to `host:port` through the explicit proxy (CONNECT), offering `alpn`. */
 async function tlsThroughProxy(
-  world: H2World,
+  world: H2World<Listening>,
   host: string,
   alpn: string[] = ["h2", "http/1.1"],
 ): Promise<tls.TLSSocket> {
@@ -113,7 +127,10 @@ function h2Session(socket: tls.TLSSocket, host: string, port: number): http2.Cli
 }
 
 /** An HTTP/2 session with `host` on the world's upstream port, through the proxy. */
-async function proxiedH2Session(world: H2World, host: string): Promise<http2.ClientHttp2Session> {
+async function proxiedH2Session(
+  world: H2World<Listening>,
+  host: string,
+): Promise<http2.ClientHttp2Session> {
   return h2Session(await tlsThroughProxy(world, host), host, world.up.port);
 }
 
@@ -406,19 +423,9 @@ Deno.test("proxy h2: RST_STREAM and GOAWAY end streams without leaking sockets",
 });
 
 /** A proxy world plus a {@linkcode countingUpstream} for big.test, its counters at hand. */
-async function countingWorld(): Promise<{ world: H2World; up: CountingUpstream }> {
+async function countingWorld(): Promise<H2World<CountingUpstream>> {
   const w = await startWorld({ policy: POLICY });
-  const up = await countingUpstream(w, "big.test", SIZE);
-  const world: H2World = {
-    w,
-    up: { port: up.port, seen: [], open: () => 0, close: () => up.close() },
-    leashCa: await Deno.readTextFile(w.leashCaPath),
-    close: async () => {
-      await w.close();
-      await up.close();
-    },
-  };
-  return { world, up };
+  return withUpstream(w, await countingUpstream(w, "big.test", SIZE));
 }
 
 /** Polls `value` until it stops changing (it stays the same for 10 polls in a row). */
@@ -434,7 +441,8 @@ async function steady(value: () => number): Promise<number> {
 }
 
 Deno.test("proxy h2: a client that stops reading stops the upstream (flow control end to end)", async () => {
-  const { world, up } = await countingWorld();
+  const world = await countingWorld();
+  const { up } = world;
   try {
     const session = await proxiedH2Session(world, "big.test");
     const req = session.request({ ":path": "/big" });
@@ -461,7 +469,8 @@ Deno.test("proxy h2: a client that stops reading stops the upstream (flow contro
 });
 
 Deno.test("proxy h2: an upstream that stops reading stops the client's upload", async () => {
-  const { world, up } = await countingWorld();
+  const world = await countingWorld();
+  const { up } = world;
   try {
     const session = await proxiedH2Session(world, "big.test");
     const req = session.request({ ":method": "POST", ":path": "/slow-upload" });
@@ -496,7 +505,8 @@ Deno.test("proxy h2: an upstream that stops reading stops the client's upload", 
 });
 
 Deno.test("proxy h2: a slow curl (huge HTTP/2 window) holds the upstream by socket backpressure", async () => {
-  const { world, up } = await countingWorld();
+  const world = await countingWorld();
+  const { up } = world;
   try {
     // curl advertises windows of tens of MB, so flow control lets the proxy send far ahead;
     // only the socket's backpressure can stop it. curl reads ~2 MB/s, then gives up.
