@@ -3,7 +3,7 @@
  * mode and policy changes, applied to every layer that can take them. Landlock cannot: its
  * ruleset is fixed when the command starts, and the answers say so.
  */
-import type { ControlChannel } from "../control/mod.ts";
+import type { ControlChannel, HostMessage } from "../control/mod.ts";
 import type { EventSink } from "../events/mod.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
 import { compilePolicy, type PolicyDiagnostic, PolicyError, type PolicyIr } from "../policy/mod.ts";
@@ -117,15 +117,9 @@ export class SessionControl {
 
   /** Compiles `text` without applying anything. */
   validatePolicy(text: string): ChangeResult {
-    try {
-      const { ir, warnings } = compilePolicy(text, { file: "control-ui.cedar" });
-      return { ok: true, rules: ir.rules.length, diagnostics: warnings };
-    } catch (error) {
-      if (error instanceof PolicyError) {
-        return { ok: false, error: error.message, diagnostics: error.diagnostics };
-      }
-      throw error;
-    }
+    const compiled = compile(text);
+    if (!compiled.ok) return compiled;
+    return { ok: true, rules: compiled.ir.rules.length, diagnostics: compiled.warnings };
   }
 
   /** Switches the mode: the manager first (its kernel layers), then the proxy. */
@@ -133,29 +127,20 @@ export class SessionControl {
     return this.#serial(async () => {
       const ready = this.#notReady();
       if (ready) return ready;
-      const layers: LayerOutcome[] = [];
-      const kernel = this.#active!.attached;
-      if (kernel.length > 0) {
-        try {
-          await this.#active!.channel.request({ type: "mode.set", mode }, ["mode.updated"], {
-            timeoutMs: MANAGER_ANSWER_MS,
-          });
-        } catch (error) {
-          return { ok: false, error: `the manager refused mode ${mode}: ${message(error)}` };
-        }
-        for (const layer of kernel) layers.push({ layer, applied: true });
-      }
-      this.#egress!.setMode(mode);
-      layers.push({ layer: "proxy", applied: true });
-      layers.push(...this.#landlock());
+      const layers = await this.#apply(
+        { type: "mode.set", mode },
+        "mode.updated",
+        (why) => ({ ok: false, error: `the manager refused mode ${mode}: ${why}` }),
+        (egress) => egress.setMode(mode),
+      );
+      if (!Array.isArray(layers)) return layers;
       const previous = this.#mode;
       this.#mode = mode;
       this.#events.emit({
         event: "policy.mode",
         mode,
         previous,
-        applied: layers.filter((l) => l.applied).map((l) => l.layer),
-        not_applied: layers.filter((l) => !l.applied).map((l) => l.layer),
+        ...outcomes(layers),
         message: `mode ${previous} -> ${mode} (control UI)`,
       });
       return { ok: true, mode, layers };
@@ -170,37 +155,20 @@ export class SessionControl {
     return this.#serial(async () => {
       const ready = this.#notReady();
       if (ready) return ready;
-      let ir: PolicyIr;
-      let warnings: PolicyDiagnostic[];
-      try {
-        ({ ir, warnings } = compilePolicy(text, { file: "control-ui.cedar" }));
-      } catch (error) {
-        if (error instanceof PolicyError) {
-          return { ok: false, error: error.message, diagnostics: error.diagnostics };
-        }
-        throw error;
-      }
-      const layers: LayerOutcome[] = [];
-      const kernel = this.#active!.attached;
-      if (kernel.length > 0) {
-        try {
-          await this.#active!.channel.request(
-            { type: "policy.update", maps: encodeBase64(encodeKernelMaps(ir)) },
-            ["policy.updated"],
-            { timeoutMs: MANAGER_ANSWER_MS },
-          );
-        } catch (error) {
-          return {
-            ok: false,
-            error: `the manager refused the policy (nothing changed): ${message(error)}`,
-            diagnostics: warnings,
-          };
-        }
-        for (const layer of kernel) layers.push({ layer, applied: true });
-      }
-      this.#egress!.updatePolicy(ir);
-      layers.push({ layer: "proxy", applied: true });
-      layers.push(...this.#landlock());
+      const compiled = compile(text);
+      if (!compiled.ok) return compiled;
+      const { ir, warnings } = compiled;
+      const layers = await this.#apply(
+        { type: "policy.update", maps: encodeBase64(encodeKernelMaps(ir)) },
+        "policy.updated",
+        (why) => ({
+          ok: false,
+          error: `the manager refused the policy (nothing changed): ${why}`,
+          diagnostics: warnings,
+        }),
+        (egress) => egress.updatePolicy(ir),
+      );
+      if (!Array.isArray(layers)) return layers;
       this.#edits++;
       const label = `edit ${this.#edits} from the control UI`;
       this.#policy = { text, label, ir };
@@ -208,12 +176,38 @@ export class SessionControl {
         event: "policy.update",
         rules: ir.rules.length,
         label,
-        applied: layers.filter((l) => l.applied).map((l) => l.layer),
-        not_applied: layers.filter((l) => !l.applied).map((l) => l.layer),
+        ...outcomes(layers),
         message: `policy updated from the control UI (${ir.rules.length} rules)`,
       });
       return { ok: true, rules: ir.rules.length, layers, diagnostics: warnings };
     });
+  }
+
+  /**
+   * Sends `request` to the manager when it attached kernel layers and waits for `answer`, then
+   * applies the change to the proxy. Resolves to each layer's outcome (Landlock's included),
+   * or to `refused(why)` when the manager said no: then the proxy was left alone.
+   */
+  async #apply(
+    request: HostMessage,
+    answer: string,
+    refused: (why: string) => ChangeResult,
+    proxy: (egress: Pick<Egress, "setMode" | "updatePolicy">) => void,
+  ): Promise<LayerOutcome[] | ChangeResult> {
+    const layers: LayerOutcome[] = [];
+    const kernel = this.#active!.attached;
+    if (kernel.length > 0) {
+      try {
+        await this.#active!.channel.request(request, [answer], { timeoutMs: MANAGER_ANSWER_MS });
+      } catch (error) {
+        return refused(message(error));
+      }
+      for (const layer of kernel) layers.push({ layer, applied: true });
+    }
+    proxy(this.#egress!);
+    layers.push({ layer: "proxy", applied: true });
+    layers.push(...this.#landlock());
+    return layers;
   }
 
   #landlock(): LayerOutcome[] {
@@ -232,6 +226,28 @@ export class SessionControl {
     this.#queue = next.catch(() => {});
     return next;
   }
+}
+
+/** Compiles a policy from the UI: the IR and warnings, or the located errors as a result. */
+function compile(
+  text: string,
+): { ok: true; ir: PolicyIr; warnings: PolicyDiagnostic[] } | ChangeResult & { ok: false } {
+  try {
+    return { ok: true, ...compilePolicy(text, { file: "control-ui.cedar" }) };
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      return { ok: false, error: error.message, diagnostics: error.diagnostics };
+    }
+    throw error;
+  }
+}
+
+/** The `applied` and `not_applied` layer lists of a change's event. */
+function outcomes(layers: readonly LayerOutcome[]): { applied: string[]; not_applied: string[] } {
+  return {
+    applied: layers.filter((l) => l.applied).map((l) => l.layer),
+    not_applied: layers.filter((l) => !l.applied).map((l) => l.layer),
+  };
 }
 
 function message(error: unknown): string {
