@@ -15,6 +15,7 @@ import { createCa } from "../../src/ca/mod.ts";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { startH2Upstream, type TestUpstream } from "../integration/_h2_upstream.ts";
 import { patternDigest, startUpstream, type Upstream } from "../integration/_proxy_harness.ts";
+import { note } from "../kernel/note.ts";
 import { buildNetprobe } from "../kernel/vm_harness.ts";
 import {
   type HostIpServers,
@@ -47,13 +48,7 @@ globalThis.addEventListener("unload", () => Deno.removeSync(probeDir, { recursiv
 const HOST_IP = Deno.networkInterfaces().find((i) =>
   i.family === "IPv4" && !i.address.startsWith("127.")
 )?.address;
-if (!HOST_IP) {
-  Deno.stderr.writeSync(
-    new TextEncoder().encode(
-      "skip (egress IP rules): this host has no non-loopback IPv4 address\n",
-    ),
-  );
-}
+if (!HOST_IP) note("skip (egress IP rules): this host has no non-loopback IPv4 address");
 
 const HTTPS_NAMES = ["allowed.test", "secret.test", "forbidden.test"];
 const ALL_NAMES = [...HTTPS_NAMES, "plain.test", "h2.test", "slow.test", "untrusted.test"];

@@ -5,11 +5,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { collectOutput } from "../../src/docker/mod.ts";
+import { note } from "../kernel/note.ts";
 import {
   assertNoContainers,
   leash,
   sandbox,
   sessionContainers,
+  sessionDir,
   sessionEvents,
   sessionOf,
   setup,
@@ -49,9 +51,8 @@ Deno.test("leash run: exit status, stdout/stderr apart, argv untouched, cwd moun
   assert.match(r.stderr, /enforcement posture of this session/);
   assert.match(r.stderr, /events .*events\.ndjson/);
   await assertNoContainers(docker, r.session);
-  const logs = join(box.env.XDG_STATE_HOME!, "leash", "sessions", r.session!, "logs");
-  const events = (await Deno.readTextFile(join(logs, "events.ndjson"))).trim().split("\n")
-    .map((l) => JSON.parse(l));
+  const logs = join(sessionDir(box, r.session), "logs");
+  const events = await sessionEvents(box, r.session);
   for (const kind of ["boot.staging", "boot.entry", "boot.hello", "boot.active", "boot.steady"]) {
     assert.ok(events.some((e) => e.event === kind), `events.ndjson has ${kind}`);
   }
@@ -144,9 +145,7 @@ Deno.test("leash run: --require kernel-lsm fails at start-up on a host without B
   await using box = await sandbox();
   const r = await leash(box, ["run", "--image", image, "--require", "kernel-lsm", "--", "true"]);
   if (r.code === 0) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode("note: kernel-lsm is active on this host; --require succeeded\n"),
-    );
+    note("note: kernel-lsm is active on this host; --require succeeded");
     return;
   }
   assert.equal(r.code, 1, r.stderr);
@@ -294,8 +293,7 @@ async function exitOf(name: string): Promise<number> {
 
 /** A session's target.log as leash captured it. */
 async function targetLog(box: Awaited<ReturnType<typeof sandbox>>, session: string) {
-  const logs = join(box.env.XDG_STATE_HOME!, "leash", "sessions", session, "logs");
-  return await Deno.readTextFile(join(logs, "target.log"));
+  return await Deno.readTextFile(join(sessionDir(box, session), "logs", "target.log"));
 }
 
 Deno.test("leash run: after SIGKILL of leash the target stops by itself and leash clean removes the rest", async () => {
@@ -353,9 +351,7 @@ Deno.test("leash run: egress goes through the relay to the host proxy, which app
   assert.match(r.stdout, /403 Forbidden/);
   assert.match(r.stdout, /NXDOMAIN/);
   assert.deepEqual(r.stdout.trim().split("\n").slice(-1).map((l) => l.trim()), ["lo"]);
-  const logs = join(box.env.XDG_STATE_HOME!, "leash", "sessions", r.session!, "logs");
-  const events = (await Deno.readTextFile(join(logs, "events.ndjson"))).trim().split("\n")
-    .map((l) => JSON.parse(l));
+  const events = await sessionEvents(box, r.session);
   assert.ok(
     events.some((e) =>
       e.event === "http.request" && e.host === "example.com" && e.decision === "deny"

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { note } from "../kernel/note.ts";
 import { LFLAG, Pty, PTY_HANG_GUARD_MS, type PtySpawnOptions, type TermModes } from "./_pty.ts";
 import {
   assertNoContainers,
@@ -43,9 +44,7 @@ async function ttyEntry(): Promise<{ env: Record<string, string>; skip?: string 
 }
 
 const entry = await ttyEntry();
-if (entry.skip) {
-  Deno.stderr.writeSync(new TextEncoder().encode(`skip (TTY tests): ${entry.skip}\n`));
-}
+if (entry.skip) note(`skip (TTY tests): ${entry.skip}`);
 
 /** Raw mode as leash sets it: no line editing, no echo, no signals from keys. */
 const RAW_OFF = LFLAG.ICANON | LFLAG.ECHO | LFLAG.ISIG;

@@ -3,6 +3,7 @@
  * and WebSocket will not (a forged Host, any Origin) or read slowly on purpose.
  */
 import { concatBytes } from "../../src/bytes.ts";
+import { writeAll } from "../../src/docker/hijack.ts";
 
 /** A response read off the wire. */
 export interface RawResponse {
@@ -158,9 +159,4 @@ function unchunk(body: string): string {
     out += rest.slice(nl + 2, nl + 2 + size);
     rest = rest.slice(nl + 2 + size + 2);
   }
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < data.length) written += await conn.write(data.subarray(written));
 }
