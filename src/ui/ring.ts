@@ -26,21 +26,25 @@ export class EventRing implements EventSubscriber {
 
   /** Events with `seq > after`, oldest first, at most `limit` (the newest ones). */
   after(after: number, limit = this.#size): LeashEvent[] {
-    const kept = this.#events.slice(-this.#size);
-    let lo = 0;
-    let hi = kept.length;
+    const events = this.#events;
+    let lo = this.#first();
+    let hi = events.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (kept[mid]!.seq <= after) lo = mid + 1;
+      if (events[mid]!.seq <= after) lo = mid + 1;
       else hi = mid;
     }
-    const found = kept.slice(lo);
-    return found.length > limit ? found.slice(-limit) : found;
+    return events.slice(Math.max(lo, events.length - limit));
   }
 
   /** The oldest sequence number still held (0 when empty). */
   get oldest(): number {
-    return this.#events.slice(-this.#size)[0]?.seq ?? 0;
+    return this.#events[this.#first()]?.seq ?? 0;
+  }
+
+  /** Index of the oldest event held: the array keeps up to a quarter more before it is cut. */
+  #first(): number {
+    return Math.max(0, this.#events.length - this.#size);
   }
 
   /** Stops taking events. */
