@@ -130,8 +130,8 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
           );
         });
     }
-    const known = ["/", "/app.js", "/app.css", "/api/session", "/api/events", "/api/stream"]
-      .includes(url.pathname) || url.pathname.startsWith("/api/");
+    const known = ["/", "/app.js", "/app.css"].includes(url.pathname) ||
+      url.pathname.startsWith("/api/");
     return text(known ? 405 : 404, known ? "Method not allowed\n" : "Not found\n");
   };
 
