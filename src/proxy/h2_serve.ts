@@ -6,6 +6,7 @@ import { forward } from "./h2_forward.ts";
 import type { EgressEngine } from "./engine.ts";
 import { H2_SESSION_WINDOW, H2_STREAM_WINDOW, type H2Connection } from "./h2_pool.ts";
 import type { HeaderField } from "./http_head.ts";
+import { upstreamKey } from "./pool.ts";
 import { applyRewrites } from "./rewrite.ts";
 import { denyReason, verdictFacts } from "./verdict.ts";
 
@@ -32,9 +33,9 @@ export interface H2Target {
   port: number;
 }
 
-/** The upstream key of `target` (shared with the HTTP/1.1 pool's keys). */
+/** The upstream key of `target` (the HTTP/1.1 pool's {@linkcode upstreamKey} for https). */
 export function h2Key(target: H2Target): string {
-  return `https://${hostPort(target.host, target.port)}`;
+  return upstreamKey("https", target.host, target.port);
 }
 
 /** An HTTP/2 session to `target`, or the connection the upstream gave instead. */

@@ -20,7 +20,7 @@ import {
 } from "./http_head.ts";
 import { respond } from "./respond.ts";
 import { applyRewrites } from "./rewrite.ts";
-import type { Upstream } from "./pool.ts";
+import { type Upstream, upstreamKey } from "./pool.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
 import { denyReason, verdictFacts } from "./verdict.ts";
 
@@ -154,7 +154,7 @@ export async function serveHttp(
         { scheme: ctx.scheme, host: r.host, port: r.port, claimed: r.claimed },
         headers,
       );
-      const key = `${ctx.scheme}://${hostPort(r.host, r.port)}`;
+      const key = upstreamKey(ctx.scheme, r.host, r.port);
       if (upstream && upstream.key !== key) dropUpstream();
       let reused = upstream !== undefined;
       if (!upstream) {

@@ -1,7 +1,13 @@
 import type { Duplex } from "node:stream";
+import { hostPort } from "./address.ts";
 import type { StreamReader } from "./stream.ts";
 
-/** An upstream connection and its reader, keyed by `scheme://host:port`. */
+/** The pool key of an upstream: `scheme://host:port` (one format for every caller). */
+export function upstreamKey(scheme: "http" | "https", host: string, port: number): string {
+  return `${scheme}://${hostPort(host, port)}`;
+}
+
+/** An upstream connection and its reader, keyed by {@linkcode upstreamKey}. */
 export interface Upstream {
   key: string;
   socket: Duplex;
