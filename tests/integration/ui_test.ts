@@ -275,7 +275,9 @@ Deno.test("control UI: a stream client that falls behind is told how many events
     Origin: r.origin,
   });
   assert.equal(ws.status, 101);
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the server's open handler ran
+  // The stream is subscribed once an event comes through (no sleep guessing when).
+  r.log.emit({ event: "kernel.ready" });
+  assert.equal(JSON.parse((await ws.read())!).event.event, "kernel.ready");
   // The client reads nothing while 64 MiB of events pile up behind loopback's buffers.
   const big = "x".repeat(1024 * 1024);
   const emitted = 64;
