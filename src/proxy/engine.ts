@@ -132,8 +132,11 @@ export class EgressEngine {
   #refuseHostLocal(what: string, address: string, port: number, pinned: boolean): void {
     const reserved = (this.options.reserved ?? []).some((r) =>
       r.port === port &&
-      (r.hostname === address || hostLocalKind(r.hostname) === "unspecified" ||
-        (r.hostname === "localhost" && hostLocalKind(address) === "loopback"))
+      (r.hostname === address ||
+        (r.hostname === "localhost" && hostLocalKind(address) === "loopback") ||
+        // Bound to every address: any address of this host reaches it, remote ones do not.
+        (hostLocalKind(r.hostname) === "unspecified" &&
+          (hostLocalKind(address) !== undefined || hostAddresses().has(address))))
     );
     if (reserved) {
       throw new UpstreamError(
@@ -162,4 +165,9 @@ function connectTcp(host: string, port: number): Promise<Duplex> {
       reject(error);
     });
   });
+}
+
+/** The addresses of this host's interfaces (as the kernel reports them now). */
+function hostAddresses(): Set<string> {
+  return new Set(Deno.networkInterfaces().map((i) => i.address));
 }

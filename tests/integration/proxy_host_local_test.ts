@@ -72,3 +72,41 @@ Deno.test("proxy: the control UI's address is refused even through a pinned name
     await accepting.catch(() => {});
   }
 });
+
+Deno.test("proxy: a UI bound to every address is refused on each of this host's addresses; its other ports are not", async () => {
+  // Stands in for a UI on 0.0.0.0: it must see no connection through the proxy.
+  const ui = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+  const uiPort = (ui.addr as Deno.NetAddr).port;
+  let accepted = 0;
+  const accepting = (async () => {
+    for await (const conn of ui) {
+      accepted++;
+      conn.close();
+    }
+  })();
+  const w = await startWorld({
+    policy: EVERYTHING,
+    http: ["other.test"],
+    reserved: [{ hostname: "0.0.0.0", port: uiPort }],
+  });
+  try {
+    const own = Deno.networkInterfaces().filter((i) => i.family === "IPv4").map((i) => i.address);
+    for (const address of ["127.0.0.1", ...own]) {
+      const r = await curl([...viaProxy(w), "-i", `http://${address}:${uiPort}/`]);
+      assert.match(r.stdout, /is leash's control UI, never the agent's/, address);
+    }
+    assert.equal(accepted, 0);
+    // Another port on the same host is not the UI's (loopback: allowed in this world).
+    const other = await curl([
+      ...viaProxy(w),
+      "-i",
+      `http://127.0.0.1:${portOf(w, "other.test")}/`,
+    ]);
+    assert.doesNotMatch(other.stdout, /control UI/);
+    assert.equal(w.upstreams.get("other.test")!.seen.length, 1);
+  } finally {
+    await w.close();
+    ui.close();
+    await accepting.catch(() => {});
+  }
+});
