@@ -85,20 +85,9 @@ export const runCommand: Command = {
         "run",
       );
     }
-    let required;
-    try {
-      required = parseRequired(listFlag(flags, "require"));
-    } catch (error) {
-      throw new UsageError((error as Error).message, "run");
-    }
+    const required = asUsage(() => parseRequired(listFlag(flags, "require")));
     const listen = stringFlag(flags, "listen");
-    if (listen !== undefined && listen !== "") {
-      try {
-        parseListen(listen);
-      } catch (error) {
-        throw new UsageError((error as Error).message, "run");
-      }
-    }
+    if (listen !== undefined && listen !== "") asUsage(() => parseListen(listen));
     const volumes = listFlag(flags, "volume").map((v) => {
       const [src = "", dst = "", opt, extra] = v.split(":");
       if (
@@ -118,18 +107,10 @@ export const runCommand: Command = {
     if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
       throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");
     }
-    let disabledLayers;
-    try {
-      disabledLayers = parseDisabledLayers(ctx.env("LEASH_DISABLE_LAYERS") ?? "");
-    } catch (error) {
-      throw new UsageError((error as Error).message, "run");
-    }
-    let upstreamHosts;
-    try {
-      upstreamHosts = parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? "");
-    } catch (error) {
-      throw new UsageError((error as Error).message, "run");
-    }
+    const disabledLayers = asUsage(() =>
+      parseDisabledLayers(ctx.env("LEASH_DISABLE_LAYERS") ?? "")
+    );
+    const upstreamHosts = asUsage(() => parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? ""));
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
@@ -190,6 +171,15 @@ export const runCommand: Command = {
     }
   },
 };
+
+/** Runs a parser of `leash run`'s input; what it throws becomes a usage error (exit 2). */
+function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message, "run");
+  }
+}
 
 async function writeAll(stream: typeof Deno.stdout, data: Uint8Array): Promise<void> {
   let written = 0;
