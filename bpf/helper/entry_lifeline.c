@@ -44,6 +44,12 @@ int entry_lifeline_connect(const char *name)
 		int n = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0) {
+			entry_log("Cannot hold the lifeline: the manager did not acknowledge the "
+				  "connection to \"@%s\" within %g s; refusing to start the command",
+				  name, ENTRY_LIFELINE_ACK_S);
+			break;
+		}
 		ssize_t r = n > 0 ? recv(fd, ack + got, want - got, 0) : -1;
 		if (r > 0) {
 			got += (size_t)r;
@@ -51,15 +57,13 @@ int entry_lifeline_connect(const char *name)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (n == 0)
-			entry_log("Cannot hold the lifeline: the manager did not acknowledge the "
-				  "connection to \"@%s\" within %g s; refusing to start the command",
-				  name, ENTRY_LIFELINE_ACK_S);
-		else
-			entry_log("Cannot hold the lifeline: the manager closed the connection to "
-				  "\"@%s\" before acknowledging it (another connection took the "
-				  "lifeline?); refusing to start the command",
-				  name);
+		entry_log("Cannot hold the lifeline: the manager closed the connection to "
+			  "\"@%s\" before acknowledging it (another connection took the "
+			  "lifeline?); refusing to start the command",
+			  name);
+		break;
+	}
+	if (got < want) {
 		close(fd);
 		return -1;
 	}

@@ -584,3 +584,25 @@ Deno.test({
     /Cannot hold the lifeline: the manager closed the connection to "@leash-lifeline-test-\w+" before acknowledging it/,
   );
 });
+
+Deno.test({
+  name: "leash-entry refuses to start when the lifeline is held but never acknowledged",
+  ignore: holderSkip !== undefined,
+}, async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await run.waitForFile("bootstrap.ready");
+  // Accepted and kept open, never acknowledged: leash-entry gives up after its wait.
+  const holder = await holdLifeline(run, "noack");
+  try {
+    assert.equal(await run.exitCode(), 119);
+  } finally {
+    await holder.release();
+  }
+  assert.equal(await run.exists("ran"), false);
+  assert.match(
+    (await run.output()).stderr,
+    /Cannot hold the lifeline: the manager did not acknowledge the connection to "@leash-lifeline-test-\w+" within 5 s; refusing to start the command/,
+  );
+});
