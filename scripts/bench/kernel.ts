@@ -119,9 +119,11 @@ async function main(options: Options): Promise<void> {
   const started = performance.now();
   const notes: string[] = [];
   const files = await stageFiles(options, notes);
-  if (options.wall) Deno.env.delete("LEASH_VM_QEMU_ARGS");
-  else Deno.env.set("LEASH_VM_QEMU_ARGS", ICOUNT);
-  const run = await bootVm(`${HERE}cases.sh`, { files, timeout: 3600 });
+  const run = await bootVm(`${HERE}cases.sh`, {
+    files,
+    timeout: 3600,
+    qemuArgs: options.wall ? "" : ICOUNT,
+  });
   const bad = [
     ...problems(run.info),
     ...run.events.filter((e) => e.event === "helper.error")

@@ -49,6 +49,8 @@ export interface BootVmOptions {
   files: Record<string, Uint8Array | string>;
   /** Seconds before QEMU is killed. @default 900 */
   timeout?: number;
+  /** Extra QEMU options, word-split (LEASH_VM_QEMU_ARGS of scripts/kernel-vm/run). @default inherited */
+  qemuArgs?: string;
 }
 
 /** Boots the VM with the helper, netprobe, the given cases script and files. */
@@ -67,6 +69,7 @@ export async function bootVm(casesScript: string, options: BootVmOptions): Promi
     const started = performance.now();
     const result = await new Deno.Command(`${ROOT}scripts/kernel-vm/run`, {
       args: [stage, String(options.timeout ?? 900)],
+      ...(options.qemuArgs === undefined ? {} : { env: { LEASH_VM_QEMU_ARGS: options.qemuArgs } }),
       stdout: "piped",
       stderr: "inherit",
     }).output();
