@@ -3,7 +3,7 @@
 #ifndef LEASH_ENTRY_BOOT_H
 #define LEASH_ENTRY_BOOT_H
 
-#include "entry_json.h"
+#include "entry_active.h"
 
 /* Writes /leash/cgroup-path and /leash/leash-entry.ready; returns 0 or an exit code. */
 int entry_boot_announce(void);

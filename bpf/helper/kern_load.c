@@ -74,6 +74,13 @@ int kern_open_cgroup(struct kern_state *st, const char *path, char *err, size_t 
 			break;
 		st->cgroup_level++;
 	}
+	/* The programs govern the target and every descendant: the root would be every process. */
+	if (st->cgroup_level == 0 || sb.st_ino == 1) {
+		snprintf(err, errlen,
+			 "Cannot use target cgroup \"%s\": it is the cgroup root; give a strict descendant "
+			 "(the target container's own cgroup)", path);
+		goto cleanup;
+	}
 	st->cgroup_id = sb.st_ino; /* a cgroup2 directory's inode number is its cgroup id */
 	st->cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->cgroup_fd < 0) {
