@@ -200,6 +200,8 @@ static void load_lsm(struct kern_state *st, const struct kern_opts *opts)
 		st->shared = skel->obj;
 	attach(st, "kernel-lsm", skel->progs.leash_file_open, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_bprm_check, -1);
+	attach(st, "kernel-lsm", skel->progs.leash_mmap_file, -1);
+	attach(st, "kernel-lsm", skel->progs.leash_file_mprotect, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_socket_connect, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_socket_create, -1);
 }
@@ -388,4 +390,25 @@ int kern_dns_orig_unique(struct kern_state *st, struct leash_orig_dst *out)
 		n++;
 	}
 	return n ? 0 : -1;
+}
+
+void kern_exec_mappings_status(const struct kern_state *st, char *out, size_t outlen)
+{
+	static const char *const progs[] = { "leash_mmap_file", "leash_file_mprotect" };
+	int found = 0;
+	snprintf(out, outlen, "off: kernel-lsm not loaded");
+	for (int i = 0; i < st->n_results; i++) {
+		const struct kern_prog_result *r = &st->results[i];
+		for (size_t k = 0; k < sizeof(progs) / sizeof(progs[0]); k++) {
+			if (strcmp(r->name, progs[k]) != 0)
+				continue;
+			if (r->err) {
+				snprintf(out, outlen, "off: %s: %s (%s)", r->step, strerror(r->err), r->name);
+				return;
+			}
+			found++;
+		}
+	}
+	if (found == 2)
+		snprintf(out, outlen, "ok");
 }

@@ -211,7 +211,11 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		fputc(':', f);
 		kern_json_str(f, status, strlen(status));
 	}
-	fprintf(f, "},\"relay\":{\"explicit\":%u,\"transparent\":%u,\"dns\":%u}}\n", LEASH_PORT_PROXY,
+	char mappings[512];
+	kern_exec_mappings_status(&c->kern, mappings, sizeof(mappings));
+	fputs("},\"exec_mappings\":", f);
+	kern_json_str(f, mappings, strlen(mappings));
+	fprintf(f, ",\"relay\":{\"explicit\":%u,\"transparent\":%u,\"dns\":%u}}\n", LEASH_PORT_PROXY,
 		LEASH_PORT_TRANSPARENT, LEASH_PORT_DNS);
 	fclose(f);
 	ctl_send_raw(c, reply, reply_len);
