@@ -74,7 +74,7 @@ static void rfc3339_now(char *out, size_t cap)
 	snprintf(out, cap, "%.20s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
 }
 
-int entry_boot_bootstrap_ready(const char *nonce)
+int entry_boot_bootstrap_ready(const char *nonce, const char *memfd_guard)
 {
 	char host[256] = "", stamp[40], json[2048];
 	if (gethostname(host, sizeof(host) - 1) != 0)
@@ -89,6 +89,8 @@ int entry_boot_bootstrap_ready(const char *nonce)
 	}
 	strcat(json, ",\"timestamp\":");
 	json_quote(json, sizeof(json), stamp);
+	strcat(json, ",\"memfd_guard\":");
+	json_quote(json, sizeof(json), memfd_guard);
 	strcat(json, ",\"nonce\":");
 	if (json_quote(json, sizeof(json), nonce) || strlen(json) + 3 >= sizeof(json)) {
 		entry_log("Cannot write \"%s\": nonce too long", ENTRY_BOOTSTRAP_READY);
