@@ -30,7 +30,9 @@ export function requireContainerCgroup(path: string, containerId: string): strin
     );
   }
   if (containerId.length < 12) {
-    throw new RangeError(`Cannot check cgroup "${path}": container id "${containerId}" is too short`);
+    throw new RangeError(
+      `Cannot check cgroup "${path}": container id "${containerId}" is too short`,
+    );
   }
   const named = parts.some((p) =>
     p === containerId || p === `docker-${containerId}.scope` || p === `libpod-${containerId}.scope`

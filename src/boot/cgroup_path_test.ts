@@ -21,7 +21,10 @@ Deno.test("requireContainerCgroup() refuses the cgroup root in every spelling", 
 
 Deno.test("requireContainerCgroup() refuses cgroups outside the container", () => {
   assert.throws(() => requireContainerCgroup("/docker", ID), RangeError);
-  assert.throws(() => requireContainerCgroup("/user.slice", ID), /not the target container's cgroup/);
+  assert.throws(
+    () => requireContainerCgroup("/user.slice", ID),
+    /not the target container's cgroup/,
+  );
   assert.throws(() => requireContainerCgroup(`/docker/${ID}x`, ID), RangeError);
   assert.throws(() => requireContainerCgroup(`/docker/${ID.slice(0, 12)}`, ID), RangeError);
 });

@@ -136,12 +136,19 @@ test("VM: a path longer than bpf_d_path can resolve is denied, reported and coun
   assert.equal(ev.decision, "deny");
   assert.equal(ev.errno, 36, "ENAMETOOLONG");
   const counts = events.filter((e) => e.event === "kernel.path_errors").map((e) => Number(e.count));
-  assert.ok(counts.length > 0 && Math.max(...counts) > 0, `path errors reported: ${counts.join(",")}`);
+  assert.ok(
+    counts.length > 0 && Math.max(...counts) > 0,
+    `path errors reported: ${counts.join(",")}`,
+  );
 });
 
 test("VM: the loader trick cannot map workspace code; the same command runs outside", async () => {
   assert.equal((await kase("dyn_allowed")).out, "dyn ran", "permitted libraries still map");
-  assert.equal((await kase("loader_trick_outside")).out, "payload ran", "the trick works unguarded");
+  assert.equal(
+    (await kase("loader_trick_outside")).out,
+    "payload ran",
+    "the trick works unguarded",
+  );
   const denied = await kase("loader_trick_denied");
   assert.notEqual(denied.rc, 0);
   assert.doesNotMatch(denied.out, /payload ran/);

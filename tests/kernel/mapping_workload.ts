@@ -22,7 +22,11 @@ async function gcc(args: string[]): Promise<Uint8Array> {
 
 /** VM path → content for the loader, LD_PRELOAD and mmap/mprotect cases. */
 export async function mappingWorkload(): Promise<Record<string, Uint8Array>> {
-  const dynamic = ["-O2", "-Wl,--dynamic-linker=/opt/lib/ld-linux-x86-64.so.2", "-Wl,-rpath,/opt/lib"];
+  const dynamic = [
+    "-O2",
+    "-Wl,--dynamic-linker=/opt/lib/ld-linux-x86-64.so.2",
+    "-Wl,-rpath,/opt/lib",
+  ];
   return {
     "/opt/lib/ld-linux-x86-64.so.2": await Deno.readFile("/lib64/ld-linux-x86-64.so.2"),
     "/opt/lib/libc.so.6": await Deno.readFile("/lib/x86_64-linux-gnu/libc.so.6"),

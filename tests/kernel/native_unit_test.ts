@@ -21,7 +21,8 @@ const skip = (await hasGcc()) ? undefined : "gcc is not installed";
 if (skip) note(`Native unit tests skipped: ${skip}`);
 
 Deno.test({
-  name: "helper C units: strict JSON reader (both roles), cgroup path, base64, relay headers, escaping",
+  name:
+    "helper C units: strict JSON reader (both roles), cgroup path, base64, relay headers, escaping",
   ignore: skip !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "leash-unit-" });
