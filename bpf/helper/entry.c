@@ -4,7 +4,7 @@
  * Steps: write /leash/cgroup-path and /leash/leash-entry.ready; read the
  * environment; install the CA; write /leash/bootstrap.ready; wait for
  * /leash/enforcement.active carrying this session's nonce; apply Landlock when its
- * "layers" list "landlock"; when it names a "lifeline", connect to the manager's abstract
+ * "layers" list "landlock", and with it the memfd guard (entry_memfd.h); when it names a "lifeline", connect to the manager's abstract
  * socket of that name and wait for its acknowledgement; drop to LEASH_USER; exec COMMAND
  * with its argv untouched. The command never runs without a valid enforcement.active, nor
  * without the lifeline it asks for.
@@ -37,7 +37,7 @@
  *   110 usage: no command      111 bad environment (nonce, user, timeout)
  *   112 writing a marker       113 CA install failed
  *   114 bootstrap timeout      115 protocol mismatch in enforcement.active
- *   116 Landlock failed        117 privilege drop failed
+ *   116 Landlock (or its memfd guard) failed                117 privilege drop failed
  *   118 internal (fork, memory)
  *   119 lifeline: cannot connect to the manager or no acknowledgement (command not started)
  *   120 lifeline lost while the command ran: every process was killed
@@ -56,6 +56,7 @@
 #include "entry_boot.h"
 #include "entry_ca.h"
 #include "entry_lifeline.h"
+#include "entry_memfd.h"
 #include "entry_user.h"
 #include "entry_util.h"
 #include "landlock.h"
@@ -70,6 +71,7 @@ static const int FORWARDED[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUS
 struct plan {
 	char **argv;
 	int landlock;
+	struct entry_memfd_guard memfd; /* installed with Landlock */
 	int have_user;
 	struct entry_user user;
 	int lifeline; /* the connection to the manager, or -1 */
@@ -109,6 +111,10 @@ static int become_command(const struct plan *plan)
 		return ENTRY_EXIT_LANDLOCK;
 	if (plan->have_user && entry_user_drop(&plan->user) != 0)
 		return ENTRY_EXIT_USER;
+	/* With Landlock (which set no_new_privs) the path rules miss memfds: refuse executable
+	 * ones. bootstrap.ready told the host whether this holds. */
+	if (plan->landlock && plan->memfd.seccomp && entry_memfd_install(&plan->memfd) != 0)
+		return ENTRY_EXIT_LANDLOCK;
 	execvp(plan->argv[0], plan->argv);
 	int err = errno;
 	if (err == ENOENT) {
@@ -262,7 +268,8 @@ int entry_main(int argc, char **argv)
 	rc = entry_ca_install(deadline, timeout_s);
 	if (rc)
 		return rc;
-	rc = entry_boot_bootstrap_ready(nonce);
+	entry_memfd_probe(&plan.memfd);
+	rc = entry_boot_bootstrap_ready(nonce, entry_memfd_describe(&plan.memfd));
 	if (rc)
 		return rc;
 
@@ -292,8 +299,9 @@ int entry_main(int argc, char **argv)
 		if (plan.lifeline < 0)
 			return ENTRY_EXIT_LIFELINE;
 	}
-	entry_log("enforcement active (layers: %s%s): starting \"%s\"", layers[0] ? layers : "none",
-		  plan.lifeline >= 0 ? "; lifeline held" : "", plan.argv[0]);
+	entry_log("enforcement active (layers: %s%s%s%s): starting \"%s\"", layers[0] ? layers : "none",
+		  plan.lifeline >= 0 ? "; lifeline held" : "", plan.landlock ? "; memfd guard: " : "",
+		  plan.landlock ? entry_memfd_describe(&plan.memfd) : "", plan.argv[0]);
 	scrub_env();
 	if (getpid() == 1 || plan.lifeline >= 0)
 		return supervise(&plan);

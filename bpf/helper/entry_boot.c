@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "entry_boot.h"
 #include "entry_util.h"
+#include "json.h"
 
 #define MARKER_MAX (64 * 1024)
 #define POLL_INTERVAL_MS 100
@@ -73,7 +74,7 @@ static void rfc3339_now(char *out, size_t cap)
 	snprintf(out, cap, "%.20s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
 }
 
-int entry_boot_bootstrap_ready(const char *nonce)
+int entry_boot_bootstrap_ready(const char *nonce, const char *memfd_guard)
 {
 	char host[256] = "", stamp[40], json[2048];
 	if (gethostname(host, sizeof(host) - 1) != 0)
@@ -81,15 +82,17 @@ int entry_boot_bootstrap_ready(const char *nonce)
 	rfc3339_now(stamp, sizeof(stamp));
 	snprintf(json, sizeof(json), "{\"protocol\":%d,\"pid\":%d,\"hostname\":", ENTRY_PROTOCOL,
 		 (int)getpid());
-	if (entry_json_quote(json, sizeof(json), host) ||
+	if (json_quote(json, sizeof(json), host) ||
 	    strlen(json) + 16 >= sizeof(json)) {
 		entry_log("Cannot write \"%s\": hostname too long", ENTRY_BOOTSTRAP_READY);
 		return ENTRY_EXIT_MARKER;
 	}
 	strcat(json, ",\"timestamp\":");
-	entry_json_quote(json, sizeof(json), stamp);
+	json_quote(json, sizeof(json), stamp);
+	strcat(json, ",\"memfd_guard\":");
+	json_quote(json, sizeof(json), memfd_guard);
 	strcat(json, ",\"nonce\":");
-	if (entry_json_quote(json, sizeof(json), nonce) || strlen(json) + 3 >= sizeof(json)) {
+	if (json_quote(json, sizeof(json), nonce) || strlen(json) + 3 >= sizeof(json)) {
 		entry_log("Cannot write \"%s\": nonce too long", ENTRY_BOOTSTRAP_READY);
 		return ENTRY_EXIT_MARKER;
 	}
@@ -131,7 +134,7 @@ static int check_active(const char *nonce, struct entry_active *out, struct seen
 		return 1;
 	}
 	const char *err = NULL;
-	rc = entry_json_parse_active(text, len, out, &err);
+	rc = entry_active_parse(text, len, out, &err);
 	free(text);
 	if (rc != 0) {
 		/* The host writes atomically, so this is a foreign writer: keep waiting. */

@@ -59,6 +59,7 @@ struct kern_state {
 	struct kern_rules rules;
 	struct ring_buffer *ring;
 	__u64 drops_reported;
+	__u64 path_errors_reported;  /* kernel.path_errors last reported (kern_poll) */
 	FILE *out;                   /* JSON lines */
 };
 
@@ -112,6 +113,14 @@ int kern_events_fd(struct kern_state *st);
 
 /* Sum of the per-CPU drop counters. */
 __u64 kern_drops(struct kern_state *st);
+
+/* Sum of the per-CPU counters of paths kernel-lsm could not resolve (and so denied); kern_poll
+ * reports a "kernel.path_errors" line when it grows. */
+__u64 kern_path_errors(struct kern_state *st);
+
+/* Whether PROT_EXEC mappings are judged (kernel-lsm's mmap_file and file_mprotect attached):
+ * "ok", or "off: REASON". */
+void kern_exec_mappings_status(const struct kern_state *st, char *out, size_t outlen);
 
 /* Reports the drop count when it grew since the last report. */
 void kern_report_drops(struct kern_state *st);

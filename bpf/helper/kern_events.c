@@ -165,6 +165,10 @@ void kern_print_event(struct kern_state *st, const void *data, size_t size)
 			ev->access);
 		break;
 	}
+	if (ev->kind == LEASH_EV_EXEC && ev->sock_type)
+		fprintf(f, ",\"via\":\"%s\"", ev->sock_type == LEASH_VIA_MMAP ? "mmap" : "mprotect");
+	if (ev->flags & LEASH_EVF_NO_PATH)
+		fprintf(f, ",\"path_unresolved\":true,\"errno\":%d", -ev->ret);
 	if (ev->flags & LEASH_EVF_TRUNCATED)
 		fputs(",\"truncated\":true", f);
 	fputs("}\n", f);
@@ -181,18 +185,10 @@ int kern_events_fd(struct kern_state *st)
 	return st->ring ? ring_buffer__epoll_fd(st->ring) : -1;
 }
 
-int kern_poll(struct kern_state *st, int timeout_ms)
+/* Sum of a per-CPU counter map of the shared object (0 when it has none). */
+static __u64 percpu_sum(struct kern_state *st, const char *name)
 {
-	if (!st->ring)
-		return -EINVAL;
-	int n = ring_buffer__poll(st->ring, timeout_ms);
-	fflush(st->out);
-	return n;
-}
-
-__u64 kern_drops(struct kern_state *st)
-{
-	struct bpf_map *map = st->shared ? bpf_object__find_map_by_name(st->shared, "drops") : NULL;
+	struct bpf_map *map = st->shared ? bpf_object__find_map_by_name(st->shared, name) : NULL;
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 total = 0, *vals;
 	__u32 zero = 0;
@@ -206,6 +202,30 @@ __u64 kern_drops(struct kern_state *st)
 			total += vals[i];
 	free(vals);
 	return total;
+}
+
+__u64 kern_path_errors(struct kern_state *st)
+{
+	return percpu_sum(st, "path_errors");
+}
+
+int kern_poll(struct kern_state *st, int timeout_ms)
+{
+	if (!st->ring)
+		return -EINVAL;
+	int n = ring_buffer__poll(st->ring, timeout_ms);
+	__u64 errs = n > 0 ? kern_path_errors(st) : st->path_errors_reported;
+	if (errs != st->path_errors_reported) {
+		st->path_errors_reported = errs;
+		fprintf(st->out, "{\"event\":\"kernel.path_errors\",\"count\":%llu}\n", (unsigned long long)errs);
+	}
+	fflush(st->out);
+	return n;
+}
+
+__u64 kern_drops(struct kern_state *st)
+{
+	return percpu_sum(st, "drops");
 }
 
 void kern_report_drops(struct kern_state *st)

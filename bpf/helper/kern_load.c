@@ -74,6 +74,13 @@ int kern_open_cgroup(struct kern_state *st, const char *path, char *err, size_t 
 			break;
 		st->cgroup_level++;
 	}
+	/* The programs govern the target and every descendant: the root would be every process. */
+	if (st->cgroup_level == 0 || sb.st_ino == 1) {
+		snprintf(err, errlen,
+			 "Cannot use target cgroup \"%s\": it is the cgroup root; give a strict descendant "
+			 "(the target container's own cgroup)", path);
+		goto cleanup;
+	}
 	st->cgroup_id = sb.st_ino; /* a cgroup2 directory's inode number is its cgroup id */
 	st->cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->cgroup_fd < 0) {
@@ -193,6 +200,8 @@ static void load_lsm(struct kern_state *st, const struct kern_opts *opts)
 		st->shared = skel->obj;
 	attach(st, "kernel-lsm", skel->progs.leash_file_open, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_bprm_check, -1);
+	attach(st, "kernel-lsm", skel->progs.leash_mmap_file, -1);
+	attach(st, "kernel-lsm", skel->progs.leash_file_mprotect, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_socket_connect, -1);
 	attach(st, "kernel-lsm", skel->progs.leash_socket_create, -1);
 }
@@ -381,4 +390,25 @@ int kern_dns_orig_unique(struct kern_state *st, struct leash_orig_dst *out)
 		n++;
 	}
 	return n ? 0 : -1;
+}
+
+void kern_exec_mappings_status(const struct kern_state *st, char *out, size_t outlen)
+{
+	static const char *const progs[] = { "leash_mmap_file", "leash_file_mprotect" };
+	int found = 0;
+	snprintf(out, outlen, "off: kernel-lsm not loaded");
+	for (int i = 0; i < st->n_results; i++) {
+		const struct kern_prog_result *r = &st->results[i];
+		for (size_t k = 0; k < sizeof(progs) / sizeof(progs[0]); k++) {
+			if (strcmp(r->name, progs[k]) != 0)
+				continue;
+			if (r->err) {
+				snprintf(out, outlen, "off: %s: %s (%s)", r->step, strerror(r->err), r->name);
+				return;
+			}
+			found++;
+		}
+	}
+	if (found == 2)
+		snprintf(out, outlen, "ok");
 }

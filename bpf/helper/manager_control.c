@@ -18,7 +18,7 @@
 #include <bpf/libbpf.h>
 #include "entry_util.h"
 #include "manager_control_internal.h"
-#include "manager_json.h"
+#include "json.h"
 
 #define PROTOCOL 1
 #define LINE_MAX_BYTES (64u << 20) /* a map image of 1e6 rules fits */
@@ -91,8 +91,10 @@ static void handle_message(struct control *c, char *msg, size_t len)
 {
 	char *type = NULL;
 	char err[KERN_ERR_MAX + 256];
-	if (mjson_check_object(msg, len) || mjson_get_string(msg, len, "type", &type, NULL) != 0) {
-		ctl_send_error(c, "protocol", "Cannot read control message: not a JSON object with a \"type\"");
+	const char *why = "no \"type\" string";
+	if (json_check_object(msg, len, &why) || json_get_string(msg, len, "type", &type, NULL) != 0) {
+		snprintf(err, sizeof(err), "Cannot read control message: not a JSON object with a \"type\": %s", why);
+		ctl_send_error(c, "protocol", err);
 		goto cleanup;
 	}
 	if (strcmp(type, "activate") == 0) {
@@ -109,7 +111,7 @@ static void handle_message(struct control *c, char *msg, size_t len)
 		if (!c->active) {
 			snprintf(err, sizeof(err), "Cannot apply \"%s\": not active yet", type);
 			ctl_send_error(c, phase, err);
-		} else if (mjson_get_string(msg, len, key, &val, &val_len) != 0) {
+		} else if (json_get_string(msg, len, key, &val, &val_len) != 0) {
 			snprintf(err, sizeof(err), "Cannot apply \"%s\": \"%s\" is required", type, key);
 			ctl_send_error(c, phase, err);
 		} else if (strcmp(key, "maps") == 0) {

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include "manager_control_internal.h"
-#include "manager_json.h"
+#include "cgroup_path.h"
+#include "json.h"
 
 static void on_relay_error(void *ctx, const char *message)
 {
@@ -101,7 +102,7 @@ int ctl_apply_maps(struct control *c, const char *b64, size_t len, char *err, si
 {
 	unsigned char *img = NULL;
 	size_t img_len = 0;
-	if (mjson_base64_decode(b64, len, &img, &img_len)) {
+	if (json_base64_decode(b64, len, &img, &img_len)) {
 		snprintf(err, errlen, "Cannot decode map image: not base64");
 		return -1;
 	}
@@ -112,7 +113,7 @@ int ctl_apply_maps(struct control *c, const char *b64, size_t len, char *err, si
 
 void ctl_activate(struct control *c, const char *msg, size_t len)
 {
-	char *cgroup = NULL, *mode_s = NULL, *maps = NULL, *lifeline = NULL, *layers[MJSON_MAX_STRINGS];
+	char *cgroup = NULL, *mode_s = NULL, *maps = NULL, *lifeline = NULL, *layers[JSON_MAX_STRINGS];
 	size_t maps_len = 0;
 	int n_layers = 0, mode = LEASH_MODE_ENFORCE;
 	bool log_allow = false;
@@ -122,26 +123,27 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		ctl_send_error(c, "activate", "Cannot activate: already active");
 		return;
 	}
-	if (mjson_get_string(msg, len, "cgroup", &cgroup, NULL) != 0 || cgroup[0] != '/' ||
-	    strstr(cgroup, "/..") || strlen(cgroup) > 4000) {
-		ctl_send_error(c, "activate", "Cannot activate: \"cgroup\" must be an absolute cgroup path");
+	if (json_get_string(msg, len, "cgroup", &cgroup, NULL) != 0 || cgroup_path_check(cgroup) != 0) {
+		ctl_send_error(c, "activate",
+			       "Cannot activate: \"cgroup\" must be a normalised absolute cgroup path below the root "
+			       "(the target container's cgroup, never \"/\")");
 		goto cleanup;
 	}
-	int got = mjson_get_string(msg, len, "mode", &mode_s, NULL);
+	int got = json_get_string(msg, len, "mode", &mode_s, NULL);
 	if (got < 0 || (got == 0 && (mode = kern_mode_parse(mode_s)) < 0)) {
 		ctl_send_error(c, "activate", "Cannot activate: \"mode\" must be record, shadow or enforce");
 		goto cleanup;
 	}
-	if (mjson_get_string(msg, len, "maps", &maps, &maps_len) != 0) {
+	if (json_get_string(msg, len, "maps", &maps, &maps_len) != 0) {
 		ctl_send_error(c, "activate", "Cannot activate: \"maps\" (a base64 map image) is required");
 		goto cleanup;
 	}
-	if (mjson_get_strings(msg, len, "layers", layers, &n_layers) != 0 ||
-	    mjson_get_bool(msg, len, "log_allow", &log_allow) < 0) {
+	if (json_get_strings(msg, len, "layers", layers, &n_layers) != 0 ||
+	    json_get_bool(msg, len, "log_allow", &log_allow) < 0) {
 		ctl_send_error(c, "activate", "Cannot activate: \"layers\" must be an array of layer names");
 		goto cleanup;
 	}
-	got = mjson_get_string(msg, len, "lifeline", &lifeline, NULL);
+	got = json_get_string(msg, len, "lifeline", &lifeline, NULL);
 	if (got < 0) {
 		ctl_send_error(c, "activate", "Cannot activate: \"lifeline\" must be a string");
 		goto cleanup;
@@ -150,7 +152,7 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		ctl_send_error(c, "activate", "Cannot activate: no cgroup v2 mount in the manager");
 		goto cleanup;
 	}
-	snprintf(path, sizeof(path), "%s%s", mnt, strcmp(cgroup, "/") == 0 ? "" : cgroup);
+	snprintf(path, sizeof(path), "%s%s", mnt, cgroup);
 	struct kern_opts opts = {
 		.cgroup_path = path,
 		.mode = (__u32)mode,
@@ -209,7 +211,11 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		fputc(':', f);
 		kern_json_str(f, status, strlen(status));
 	}
-	fprintf(f, "},\"relay\":{\"explicit\":%u,\"transparent\":%u,\"dns\":%u}}\n", LEASH_PORT_PROXY,
+	char mappings[512];
+	kern_exec_mappings_status(&c->kern, mappings, sizeof(mappings));
+	fputs("},\"exec_mappings\":", f);
+	kern_json_str(f, mappings, strlen(mappings));
+	fprintf(f, ",\"relay\":{\"explicit\":%u,\"transparent\":%u,\"dns\":%u}}\n", LEASH_PORT_PROXY,
 		LEASH_PORT_TRANSPARENT, LEASH_PORT_DNS);
 	fclose(f);
 	ctl_send_raw(c, reply, reply_len);

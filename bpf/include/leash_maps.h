@@ -130,6 +130,11 @@ enum leash_layer {
 #define LEASH_EVF_WOULD_DENY 1 /* policy denies but the mode let it through */
 #define LEASH_EVF_TRUNCATED 2  /* path or argv did not fit */
 #define LEASH_EVF_REWRITTEN 4  /* connection redirected to the relay */
+#define LEASH_EVF_NO_PATH 8    /* the path could not be resolved (ret: -errno): denied */
+
+/* How a proc.exec event's code was reached (carried in sock_type): 0 execve, else a mapping. */
+#define LEASH_VIA_MMAP 1     /* mmap with PROT_EXEC of a file */
+#define LEASH_VIA_MPROTECT 2 /* mprotect adding PROT_EXEC to a file mapping */
 
 #define LEASH_DEC_ALLOW 0
 #define LEASH_DEC_DENY 1
@@ -154,7 +159,8 @@ struct leash_event {
 	__u64 cgroup;
 	__u8 addr[16];
 	char comm[16];
-	__s32 ret;     /* observe layer: the syscall's return value (-errno on failure), else 0 */
+	__s32 ret;     /* observe layer: the syscall's return value (-errno on failure); with
+			* LEASH_EVF_NO_PATH: bpf_d_path's -errno; else 0 */
 	__u32 pad;
 };
 

@@ -4,6 +4,7 @@
  */
 export * from "./errors.ts";
 export * from "./markers.ts";
+export * from "./cgroup_path.ts";
 export * from "./lifeline.ts";
 export * from "./landlock_rules.ts";
 export * from "./write.ts";

@@ -11,6 +11,7 @@ import {
   ENTRY_EXIT_LIFELINE,
   ENTRY_EXIT_LIFELINE_LOST,
   newLifelineName,
+  requireContainerCgroup,
   writeEnforcementActive,
 } from "../boot/mod.ts";
 import {
@@ -227,7 +228,8 @@ class Session {
     const check = () => this.#check();
     const version = await waitEntryReady(this.#paths.public, { deadline, check });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
-    return await readCgroupPath(this.#paths.public);
+    const path = await readCgroupPath(this.#paths.public);
+    return path === null ? null : requireContainerCgroup(path, this.#target!);
   }
 
   /** Manager in staging: it connects to control.sock and says hello. */

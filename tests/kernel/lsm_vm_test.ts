@@ -8,6 +8,7 @@ import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { bootVm, type VmRun, vmUnavailable } from "./vm_harness.ts";
 import { note } from "./note.ts";
+import { mappingWorkload } from "./mapping_workload.ts";
 
 const POLICY = `
 @id("root-read")
@@ -50,7 +51,12 @@ function vm(): Promise<VmRun> {
     const bad = maps.slice();
     bad[8] = 99; /* version 99 */
     const result = await bootVm(new URL("./vm/lsm_cases.sh", import.meta.url).pathname, {
-      files: { "/maps.bin": maps, "/maps2.bin": maps2, "/bad.bin": bad },
+      files: {
+        "/maps.bin": maps,
+        "/maps2.bin": maps2,
+        "/bad.bin": bad,
+        ...await mappingWorkload(),
+      },
     });
     note(`kernel VM: boot + ${result.cases.size} cases in ${result.seconds.toFixed(1)} s`);
     for (const line of result.info) note(`  ${line}`);
@@ -80,6 +86,10 @@ test("VM: the helper attaches every kernel-lsm and cgroup-net program", async ()
   assert.ok(active, "helper.active reported");
   assert.equal(active.layers["kernel-lsm"], "active");
   assert.equal(active.layers["cgroup-net"], "active");
+  const programs = (active as unknown as { programs: { name: string; status: string }[] }).programs;
+  for (const name of ["leash_mmap_file", "leash_file_mprotect"]) {
+    assert.equal(programs.find((p) => p.name === name)?.status, "ok", name);
+  }
 });
 
 test("VM: file read allowed, write denied in a forbidden subtree of a permitted tree", async () => {
@@ -115,6 +125,54 @@ test("VM: exec denied by path prints Permission denied; allowed exec runs", asyn
 test("VM: an exec needs the exec permit only: the open of the binary is not a read", async () => {
   assert.equal((await kase("exec_without_read_allowed")).out, "ran");
   assert.match((await kase("read_of_execonly_denied")).out, DENIED);
+});
+
+test("VM: a path longer than bpf_d_path can resolve is denied, reported and counted", async () => {
+  assert.equal((await kase("overlong_read_outside")).out, "over", "the fixture is readable");
+  assert.equal((await kase("overlong_read_denied")).out, "error EACCES");
+  const { events } = await vm();
+  const ev = events.find((e) => e.event === "file.open" && e.path_unresolved === true);
+  assert.ok(ev, "a file.open event for the unresolvable path");
+  assert.equal(ev.decision, "deny");
+  assert.equal(ev.errno, 36, "ENAMETOOLONG");
+  const counts = events.filter((e) => e.event === "kernel.path_errors").map((e) => Number(e.count));
+  assert.ok(
+    counts.length > 0 && Math.max(...counts) > 0,
+    `path errors reported: ${counts.join(",")}`,
+  );
+});
+
+test("VM: the loader trick cannot map workspace code; the same command runs outside", async () => {
+  assert.equal((await kase("dyn_allowed")).out, "dyn ran", "permitted libraries still map");
+  assert.equal(
+    (await kase("loader_trick_outside")).out,
+    "payload ran",
+    "the trick works unguarded",
+  );
+  const denied = await kase("loader_trick_denied");
+  assert.notEqual(denied.rc, 0);
+  assert.doesNotMatch(denied.out, /payload ran/);
+  const { events } = await vm();
+  const ev = events.find((e) =>
+    e.event === "proc.exec" && e.via === "mmap" && e.path === "/work/payload"
+  );
+  assert.ok(ev, "a proc.exec event via mmap for the payload");
+  assert.equal(ev.decision, "deny");
+});
+
+test("VM: LD_PRELOAD of a workspace library does not run its code", async () => {
+  assert.match((await kase("preload_outside")).out, /^preload ran dyn ran$/);
+  const out = (await kase("preload_denied")).out;
+  assert.doesNotMatch(out, /preload ran/);
+  assert.match(out, /dyn ran/, "the permitted program itself still runs");
+});
+
+test("VM: PROT_EXEC mappings of files need the exec permit; anonymous JIT memory does not", async () => {
+  assert.equal((await kase("mmap_exec_allowed")).out, "mapped");
+  assert.equal((await kase("mmap_exec_denied")).out, "error EACCES");
+  assert.equal((await kase("mprotect_exec_denied")).out, "error EACCES");
+  assert.equal((await kase("memfd_exec_denied")).out, "error EACCES");
+  assert.equal((await kase("anon_exec_allowed")).out, "mapped");
 });
 
 test("VM: TCP connects to forbidden IPv4, v4-mapped and IPv6 prefixes get EPERM", async () => {

@@ -76,6 +76,8 @@ Deno.test({
     assert.equal(layers["kernel-lsm"] === "ok", probe.lsm === "ok", "probe and activate agree");
     if (layers["kernel-lsm"] !== "ok") assert.match(layers["kernel-lsm"]!, /^E[A-Z]+: /);
     assert.deepEqual(active.relay, { explicit: 3128, transparent: 15001, dns: 15053 });
+    if (layers["kernel-lsm"] === "ok") assert.equal(active.exec_mappings, "ok");
+    else assert.match(String(active.exec_mappings), /^off: /);
 
     const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
 
@@ -220,6 +222,13 @@ Deno.test({
       assert.match(String(missing.message), /^Cannot open target cgroup ".*\/no\/such\/cgroup": /);
       await host.send({ type: "activate", cgroup: `${cgroup}/../..`, maps, layers });
       assert.equal((await host.next((m) => m.type === "error")).phase, "activate");
+      /* the cgroup root would put every process of the host under the policy */
+      for (const root of ["/", "//", "/.", `${cgroup}/`]) {
+        await host.send({ type: "activate", cgroup: root, maps, layers });
+        const refused = await host.next((m) => m.type === "error");
+        assert.equal(refused.phase, "activate", root);
+        assert.match(String(refused.message), /below the root .*never "\/"/, root);
+      }
       const bad = new Uint8Array(64).fill(7);
       await host.send({ type: "activate", cgroup, maps: encodeBase64(bad), layers });
       assert.match(

@@ -90,6 +90,7 @@ Deno.test({
     assert.equal((hello.probe as Record<string, unknown>).lsm, "ok");
     const active = await message((e) => e.type === "active" || e.type === "error");
     assert.deepEqual(active.layers, { "kernel-lsm": "ok", "cgroup-net": "ok", observe: "ok" });
+    assert.equal(active.exec_mappings, "ok", "PROT_EXEC mappings are judged");
   },
 });
 

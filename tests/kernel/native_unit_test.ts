@@ -1,6 +1,6 @@
 /**
- * Native unit tests of the helper's pure C pieces (control-message JSON, base64, relay
- * headers, JSON escaping): tests/kernel/tools/helper_unit.c compiled against the helper's
+ * Native unit tests of the helper's pure C pieces (the strict JSON reader of control
+ * messages and enforcement.active, the cgroup path check, base64, relay headers, JSON escaping): tests/kernel/tools/helper_unit.c compiled against the helper's
  * own sources and run on the host.
  */
 import assert from "node:assert/strict";
@@ -21,7 +21,8 @@ const skip = (await hasGcc()) ? undefined : "gcc is not installed";
 if (skip) note(`Native unit tests skipped: ${skip}`);
 
 Deno.test({
-  name: "helper C units: JSON reader, base64, relay headers and escaping",
+  name:
+    "helper C units: strict JSON reader (both roles), cgroup path, base64, relay headers, escaping",
   ignore: skip !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "leash-unit-" });
@@ -39,7 +40,9 @@ Deno.test({
           "-I",
           h,
           `${ROOT}tests/kernel/tools/helper_unit.c`,
-          `${h}manager_json.c`,
+          `${h}json.c`,
+          `${h}entry_active.c`,
+          `${h}cgroup_path.c`,
           `${h}relay_format.c`,
           `${h}kern_events.c`,
           "-o",

@@ -64,7 +64,9 @@ export async function bootVm(casesScript: string, options: BootVmOptions): Promi
     await Deno.copyFile(casesScript, `${stage}/cases.sh`);
     for (const [path, content] of Object.entries(options.files)) {
       const data = typeof content === "string" ? new TextEncoder().encode(content) : content;
-      await Deno.writeFile(`${stage}/${path.replace(/^\//, "")}`, data);
+      const target = `${stage}/${path.replace(/^\//, "")}`;
+      await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+      await Deno.writeFile(target, data);
     }
     const started = performance.now();
     const result = await new Deno.Command(`${ROOT}scripts/kernel-vm/run`, {

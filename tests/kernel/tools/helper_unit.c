@@ -1,5 +1,5 @@
-/* Native unit tests of the helper's pure pieces (no kernel needed): the control-message JSON
- * reader, base64, relay header formatting and JSON string escaping. Compiled against the
+/* Native unit tests of the helper's pure pieces (no kernel needed): the strict JSON reader
+ * both roles use (control messages, enforcement.active), the cgroup path check, base64, relay header formatting and JSON string escaping. Compiled against the
  * helper's own sources by tests/kernel/native_unit_test.ts; prints one line per failure and
  * "N passed, M failed". */
 #define _GNU_SOURCE
@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kern.h"
-#include "manager_json.h"
+#include "cgroup_path.h"
+#include "entry_active.h"
+#include "json.h"
 #include "relay.h"
 
 static int passed, failed;
@@ -32,9 +34,20 @@ const char *kern_mode_name(__u32 mode)
 		}                                                                 \
 	} while (0)
 
+static int check(const char *json, size_t len)
+{
+	const char *err = NULL;
+	return json_check_object(json, len, &err);
+}
+
+static int check_s(const char *json)
+{
+	return check(json, strlen(json));
+}
+
 static int get(const char *json, const char *key, char **out)
 {
-	return mjson_get_string(json, strlen(json), key, out, NULL);
+	return json_get_string(json, strlen(json), key, out, NULL);
 }
 
 static void test_strings(void)
@@ -42,7 +55,7 @@ static void test_strings(void)
 	char *s = NULL;
 	const char *msg = "{\"a\":{\"type\":\"nested\"},\"list\":[1,2.5e3,-0.1,true,null,\"x\"],"
 			  "\"type\":\"activate\",\"esc\":\"q\\\"b\\\\n\\n\\u00e9\\ud83d\\ude00/\\/\"}";
-	CHECK(mjson_check_object(msg, strlen(msg)) == 0);
+	CHECK(check(msg, strlen(msg)) == 0);
 	CHECK(get(msg, "type", &s) == 0 && strcmp(s, "activate") == 0);
 	free(s);
 	CHECK(get(msg, "esc", &s) == 0 && strcmp(s, "q\"b\\n\n\xc3\xa9\xf0\x9f\x98\x80//") == 0);
@@ -51,18 +64,18 @@ static void test_strings(void)
 	CHECK(get(msg, "list", &s) == -1); /* not a string */
 	CHECK(get("{\"type\":\"a\"", "type", &s) == 0); /* found before the truncation */
 	free(s);
-	CHECK(mjson_check_object("{\"type\":\"a\"", 12) == -1);
-	CHECK(mjson_check_object("{\"type\":\"a\"} x", 15) == -1);
-	CHECK(mjson_check_object("[1]", 3) == -1);
-	CHECK(mjson_check_object("{\"a\":\"\\x\"}", 10) == -1);
-	CHECK(mjson_check_object("{\"a\":\"\\ud800\"}", 14) == -1); /* lone surrogate */
-	CHECK(mjson_check_object("{\"a\":tru}", 9) == -1);
-	CHECK(mjson_check_object("{\"a\":\"\n\"}", 8) == -1); /* raw control character */
+	CHECK(check("{\"type\":\"a\"", 12) == -1);
+	CHECK(check("{\"type\":\"a\"} x", 15) == -1);
+	CHECK(check("[1]", 3) == -1);
+	CHECK(check("{\"a\":\"\\x\"}", 10) == -1);
+	CHECK(check("{\"a\":\"\\ud800\"}", 14) == -1); /* lone surrogate */
+	CHECK(check("{\"a\":tru}", 9) == -1);
+	CHECK(check("{\"a\":\"\n\"}", 8) == -1); /* raw control character */
 	/* nesting beyond the limit is refused, not a stack overflow */
 	char deep[200];
 	memset(deep, '[', sizeof(deep));
 	memcpy(deep, "{\"a\":", 5);
-	CHECK(mjson_check_object(deep, sizeof(deep)) == -1);
+	CHECK(check(deep, sizeof(deep)) == -1);
 }
 
 static void test_bool_and_list(void)
@@ -70,23 +83,174 @@ static void test_bool_and_list(void)
 	const char *msg = "{\"log_allow\":true,\"off\":false,\"n\":1,\"layers\":[\"kernel-lsm\", \"cgroup-net\"]}";
 	size_t len = strlen(msg);
 	bool b = false;
-	char *list[MJSON_MAX_STRINGS];
+	char *list[JSON_MAX_STRINGS];
 	int n = 0;
-	CHECK(mjson_get_bool(msg, len, "log_allow", &b) == 0 && b);
-	CHECK(mjson_get_bool(msg, len, "off", &b) == 0 && !b);
-	CHECK(mjson_get_bool(msg, len, "n", &b) == -1);
-	CHECK(mjson_get_bool(msg, len, "none", &b) == 1);
-	CHECK(mjson_get_strings(msg, len, "layers", list, &n) == 0 && n == 2 && strcmp(list[0], "kernel-lsm") == 0 &&
+	CHECK(json_get_bool(msg, len, "log_allow", &b) == 0 && b);
+	CHECK(json_get_bool(msg, len, "off", &b) == 0 && !b);
+	CHECK(json_get_bool(msg, len, "n", &b) == -1);
+	CHECK(json_get_bool(msg, len, "none", &b) == 1);
+	CHECK(json_get_strings(msg, len, "layers", list, &n) == 0 && n == 2 && strcmp(list[0], "kernel-lsm") == 0 &&
 	      strcmp(list[1], "cgroup-net") == 0);
 	for (int i = 0; i < n; i++)
 		free(list[i]);
-	CHECK(mjson_get_strings("{\"layers\":[\"a\",1]}", 18, "layers", list, &n) == -1 && n == 0);
-	CHECK(mjson_get_strings("{\"layers\":[]}", 13, "layers", list, &n) == 0 && n == 0);
+	CHECK(json_get_strings("{\"layers\":[\"a\",1]}", 18, "layers", list, &n) == -1 && n == 0);
+	CHECK(json_get_strings("{\"layers\":[]}", 13, "layers", list, &n) == 0 && n == 0);
 	char many[512] = "{\"l\":[";
-	for (int i = 0; i < MJSON_MAX_STRINGS + 1; i++)
+	for (int i = 0; i < JSON_MAX_STRINGS + 1; i++)
 		strcat(many, i ? ",\"x\"" : "\"x\"");
 	strcat(many, "]}");
-	CHECK(mjson_get_strings(many, strlen(many), "l", list, &n) == -1 && n == 0);
+	CHECK(json_get_strings(many, strlen(many), "l", list, &n) == -1 && n == 0);
+}
+
+static void test_strict_numbers(void)
+{
+	static const char *good[] = { "{\"n\":0}", "{\"n\":-0}", "{\"n\":10}", "{\"n\":-1.5e+3}", "{\"n\":1E-2}",
+				      "{\"n\":0.25}", "{\"n\":[1,2]}" };
+	static const char *bad[] = { "{\"n\":01}", "{\"n\":+1}", "{\"n\":1.}", "{\"n\":.5}", "{\"n\":1e}",
+				     "{\"n\":1e+}", "{\"n\":-}", "{\"n\":--1}", "{\"n\":1-2}", "{\"n\":0x10}",
+				     "{\"n\":NaN}", "{\"n\":Infinity}", "{\"n\":1.2.3}", "{\"n\":1e5e5}",
+				     "{\"n\":12345678901234567890123456789012345678901234567890123456789012345}" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(check_s(good[i]) == 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = check_s(bad[i]);
+		CHECK(rc == -1);
+		if (rc != -1)
+			printf("  accepted %s\n", bad[i]);
+	}
+	double d = 0;
+	CHECK(json_get_number("{\"p\":1}", 7, "p", &d) == 0 && d == 1);
+	CHECK(json_get_number("{\"p\":\"1\"}", 9, "p", &d) == -1);
+	CHECK(json_get_number("{\"q\":1}", 7, "p", &d) == 1);
+}
+
+static void test_strict_strings(void)
+{
+	char *s = NULL;
+	CHECK(check_s("{\"a\":\"x\\u0000y\"}") == -1); /* NUL would cut the C string */
+	CHECK(get("{\"a\":\"x\\u0000y\"}", "a", &s) == -1);
+	CHECK(check_s("{\"a\\u0000\":1}") == -1);
+	CHECK(check_s("{\"a\":\"\\u0001\"}") == 0);
+	CHECK(check_s("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}") == 0);
+	CHECK(check_s("{\"a\":\"\xc3\"}") == -1);             /* truncated sequence */
+	CHECK(check_s("{\"a\":\"\xc0\xaf\"}") == -1);         /* overlong "/" */
+	CHECK(check_s("{\"a\":\"\xe0\x80\xaf\"}") == -1);     /* overlong, 3 bytes */
+	CHECK(check_s("{\"a\":\"\xed\xa0\x80\"}") == -1);     /* UTF-8 encoded surrogate */
+	CHECK(check_s("{\"a\":\"\xf4\x90\x80\x80\"}") == -1); /* past U+10FFFF */
+	CHECK(check_s("{\"a\":\"\xff\"}") == -1);
+	CHECK(check_s("{\"a\":\"\\udc00\"}") == -1);
+	CHECK(check_s("{\"a\":\"\\ud800\\u0041\"}") == -1);
+	CHECK(check_s("{\"a\":\"\\u12\"}") == -1);
+	CHECK(check_s("{\"a\":\"\\u12g4\"}") == -1);
+	CHECK(check_s("{\"a\":\"\\'\"}") == -1);
+	CHECK(check_s("{\"a\":'x'}") == -1);
+	CHECK(check_s("{a:1}") == -1);
+	CHECK(check_s("{\"a\":1,}") == -1);
+	CHECK(check_s("{\"a\":[1,]}") == -1);
+	CHECK(check_s("{,}") == -1);
+	CHECK(check_s("{\"a\":True}") == -1);
+	CHECK(check_s("{\"a\" 1}") == -1);
+	CHECK(check_s(" \t\r\n{ \"a\" : [ ] , \"b\" : { } }\n") == 0);
+	CHECK(check_s("{\"a\":1}\n\v") == -1); /* \v is not JSON whitespace */
+	CHECK(check_s("") == -1);
+	CHECK(check("{\"a\":1}\0", 8) == -1); /* an embedded NUL after the object */
+}
+
+static void test_duplicates(void)
+{
+	const char *err = NULL;
+	CHECK(check_s("{\"type\":\"stop\",\"type\":\"activate\"}") == -1);
+	CHECK(check_s("{\"type\":\"stop\",\"typ\\u0065\":\"activate\"}") == -1); /* equal after unescaping */
+	CHECK(check_s("{\"a\":{\"x\":1,\"y\":2,\"x\":3}}") == -1);               /* nested objects too */
+	CHECK(check_s("{\"a\":[{\"x\":1},{\"x\":1}]}") == 0);                    /* separate objects */
+	CHECK(check_s("{\"a\":1,\"ab\":2,\"b\":3,\"\":4}") == 0);
+	CHECK(check_s("{\"\":1,\"\":2}") == -1);
+	const char *dup = "{\"x\":1,\"x\":2}";
+	CHECK(json_check_object(dup, strlen(dup), &err) == -1 && err && strcmp(err, "duplicate key") == 0);
+	/* a lookup finds a key spelled with escapes */
+	char *s = NULL;
+	CHECK(get("{\"t\\u0079pe\":\"stop\"}", "type", &s) == 0 && strcmp(s, "stop") == 0);
+	free(s);
+}
+
+static void test_limits(void)
+{
+	/* exactly JSON_MAX_DEPTH containers inside the top-level object pass; one more fails */
+	char ok[256] = "{\"a\":", bad[256] = "{\"a\":";
+	for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
+		strcat(ok, "[");
+	for (int i = 0; i < JSON_MAX_DEPTH - 1; i++)
+		strcat(ok, "]");
+	strcat(ok, "}");
+	for (int i = 0; i < JSON_MAX_DEPTH; i++)
+		strcat(bad, "[");
+	for (int i = 0; i < JSON_MAX_DEPTH; i++)
+		strcat(bad, "]");
+	strcat(bad, "}");
+	CHECK(check_s(ok) == 0);
+	CHECK(check_s(bad) == -1);
+	/* larger than the limit: refused before it is read */
+	CHECK(check("{}", (size_t)JSON_MAX_INPUT + 1) == -1);
+	/* many keys: the duplicate check stays correct */
+	size_t cap = 20000 * 20 + 16, n = 1;
+	char *big = malloc(cap);
+	big[0] = '{';
+	for (int i = 0; i < 20000; i++)
+		n += (size_t)snprintf(big + n, cap - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+	big[n++] = '}';
+	CHECK(check(big, n) == 0);
+	memcpy(big + n - 1, ",\"k7\":0}", 8);
+	CHECK(check(big, n + 7) == -1);
+	free(big);
+}
+
+static void test_entry_active(void)
+{
+	struct entry_active a;
+	const char *err = NULL;
+	const char *good = "{\"protocol\":1,\"nonce\":\"n-1\",\"layers\":[\"netns\",\"landlock\"],\"lifeline\":\"leash-x\","
+			   "\"timestamp\":\"t\",\"future\":{\"x\":[1,2]}}";
+	CHECK(entry_active_parse(good, strlen(good), &a, &err) == 0 && a.has_protocol && a.protocol == 1 &&
+	      a.has_nonce && strcmp(a.nonce, "n-1") == 0 && a.layers_ok == 1 && a.n_layers == 2 &&
+	      entry_active_has_layer(&a, "landlock") && !entry_active_has_layer(&a, "kernel-lsm") &&
+	      a.lifeline_ok == 1 && strcmp(a.lifeline, "leash-x") == 0);
+	const char *types = "{\"protocol\":\"1\",\"nonce\":2,\"layers\":\"landlock\",\"lifeline\":false}";
+	CHECK(entry_active_parse(types, strlen(types), &a, &err) == 0 && !a.has_protocol && !a.has_nonce &&
+	      a.layers_ok == -1 && a.n_layers == 0 && a.lifeline_ok == -1);
+	CHECK(entry_active_parse("{}", 2, &a, &err) == 0 && a.layers_ok == 0 && a.lifeline_ok == 0);
+	const char *mixed = "{\"layers\":[\"landlock\",1]}";
+	CHECK(entry_active_parse(mixed, strlen(mixed), &a, &err) == 0 && a.layers_ok == -1 &&
+	      !entry_active_has_layer(&a, "landlock"));
+	/* a second "layers" (e.g. one without landlock after one with it) is not a choice to make */
+	const char *dup = "{\"protocol\":1,\"nonce\":\"n\",\"layers\":[\"landlock\"],\"layers\":[]}";
+	CHECK(entry_active_parse(dup, strlen(dup), &a, &err) == -1 && strcmp(err, "duplicate key") == 0);
+	const char *nul = "{\"protocol\":1,\"nonce\":\"n-1\\u0000other\",\"layers\":[]}";
+	CHECK(entry_active_parse(nul, strlen(nul), &a, &err) == -1);
+	const char *num = "{\"protocol\":01,\"nonce\":\"n\",\"layers\":[]}";
+	CHECK(entry_active_parse(num, strlen(num), &a, &err) == -1);
+	char longnonce[400] = "{\"nonce\":\"";
+	memset(longnonce + 10, 'n', 300);
+	strcpy(longnonce + 310, "\"}");
+	CHECK(entry_active_parse(longnonce, strlen(longnonce), &a, &err) == -1 && strcmp(err, "string too long") == 0);
+	CHECK(entry_active_parse("[]", 2, &a, &err) == -1);
+}
+
+static void test_cgroup_path(void)
+{
+	static const char *good[] = { "/docker/abc", "/system.slice/docker-abc.scope", "/a", "/a/b/c", "/.x", "/..x" };
+	static const char *bad[] = { "/", "//", "", "docker/abc", "/docker/", "/docker//abc", "/.", "/..",
+				     "/docker/..", "/docker/../..", "/a/./b" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(cgroup_path_check(good[i]) == 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(cgroup_path_check(bad[i]) == -1);
+	char longp[4100];
+	memset(longp, 'a', sizeof(longp));
+	longp[0] = '/';
+	longp[4001] = '\0';
+	CHECK(cgroup_path_check(longp) == -1);
+	longp[4000] = '\0';
+	CHECK(cgroup_path_check(longp) == 0);
 }
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -113,15 +277,15 @@ static void test_base64(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned char *out = NULL;
 		size_t n = 0;
-		CHECK(mjson_base64_decode(cases[i].in, strlen(cases[i].in), &out, &n) == 0 && n == strlen(cases[i].out) &&
+		CHECK(json_base64_decode(cases[i].in, strlen(cases[i].in), &out, &n) == 0 && n == strlen(cases[i].out) &&
 		      memcmp(out, cases[i].out, n) == 0);
 		free(out);
 	}
 	unsigned char *out = NULL;
 	size_t n = 0;
-	CHECK(mjson_base64_decode("Zm9v!", 5, &out, &n) == -1);
-	CHECK(mjson_base64_decode("Z", 1, &out, &n) == -1);
-	CHECK(mjson_base64_decode("Zm 9v", 5, &out, &n) == -1);
+	CHECK(json_base64_decode("Zm9v!", 5, &out, &n) == -1);
+	CHECK(json_base64_decode("Z", 1, &out, &n) == -1);
+	CHECK(json_base64_decode("Zm 9v", 5, &out, &n) == -1);
 	/* round trip of every length up to 300 with pseudo-random bytes */
 	unsigned char data[300];
 	char text[404];
@@ -131,7 +295,7 @@ static void test_base64(void)
 		for (size_t i = 0; i < len; i++)
 			data[i] = (unsigned char)((seed = seed * 1103515245 + 12345) >> 16);
 		size_t tl = encode(data, len, text);
-		if (mjson_base64_decode(text, tl, &out, &n) || n != len || memcmp(out, data, len))
+		if (json_base64_decode(text, tl, &out, &n) || n != len || memcmp(out, data, len))
 			ok = 0;
 		free(out);
 		out = NULL;
@@ -176,6 +340,12 @@ int main(void)
 {
 	test_strings();
 	test_bool_and_list();
+	test_strict_numbers();
+	test_strict_strings();
+	test_duplicates();
+	test_limits();
+	test_entry_active();
+	test_cgroup_path();
 	test_base64();
 	test_headers();
 	test_escape();

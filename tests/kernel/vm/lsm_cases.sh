@@ -44,6 +44,12 @@ for i in 1 2 3 4 5 6 7 8; do LONG=$LONG/$c LONGOK=$LONGOK/$c; done
 mkdir -p "$LONG" "$LONGOK"
 echo long >"$LONG/f"
 echo "LEASH-INFO long_path_bytes=$(echo -n "$LONG/f" | wc -c)"
+# A file whose path is longer than bpf_d_path's 4096-byte buffer: reached by relative steps.
+mkdir -p /work/over
+# Executable mappings: a dynamic loader and libc in /opt/lib (exec permitted), a dynamic
+# program beside them, and a payload and a preload library in /work (no exec permit).
+chmod 755 /opt/lib/* /opt/allowed/dyn /bin/mapprobe
+mapprobe deep-make /work/over "$c" 21
 
 mkfifo /tmp/ctl
 exec 3<>/tmp/ctl
@@ -69,6 +75,18 @@ case_run exec_denied $CG /opt/denied/hello.sh
 case_run exec_allowed $CG /opt/allowed/hello.sh
 case_run exec_without_read_allowed $CG /opt/execonly/busybox echo ran
 case_run read_of_execonly_denied $CG cat /opt/execonly/busybox
+case_run overlong_read_outside - mapprobe deep-read /work/over "$c" 21
+case_run overlong_read_denied $CG mapprobe deep-read /work/over "$c" 21
+case_run dyn_allowed $CG /opt/allowed/dyn
+case_run loader_trick_outside - /opt/lib/ld-linux-x86-64.so.2 /work/payload
+case_run loader_trick_denied $CG /opt/lib/ld-linux-x86-64.so.2 /work/payload
+case_run preload_outside - env LD_PRELOAD=/work/preload.so /opt/allowed/dyn
+case_run preload_denied $CG env LD_PRELOAD=/work/preload.so /opt/allowed/dyn
+case_run mmap_exec_allowed $CG mapprobe mmap-exec /opt/allowed/dyn
+case_run mmap_exec_denied $CG mapprobe mmap-exec /work/a.txt
+case_run mprotect_exec_denied $CG mapprobe mprotect-exec /opt/allowed/dyn
+case_run anon_exec_allowed $CG mapprobe anon-exec
+case_run memfd_exec_denied $CG mapprobe memfd-exec
 netprobe listen 127.0.0.1 15001 >/tmp/listen4.out 2>&1 3>&- &
 sleep 0.3
 case_run tcp4_denied $CG netprobe tcp 192.0.2.7 80
