@@ -7,7 +7,7 @@ import type { ActivateMessage, ActiveMessage } from "../control/mod.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
 import type { LayerName } from "../posture/layers.ts";
 import type { PolicyIr } from "../policy/mod.ts";
-import { encodeBase64 } from "./boot_util.ts";
+import { encodeBase64 } from "../boot/mod.ts";
 import { parseBinds } from "./landlock_fs.ts";
 import { planLandlock } from "./landlock_plan.ts";
 import {

@@ -8,7 +8,7 @@ import type { EventSink } from "../events/mod.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
 import { compilePolicy, type PolicyDiagnostic, PolicyError, type PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
-import { encodeBase64 } from "./boot_util.ts";
+import { encodeBase64 } from "../boot/mod.ts";
 import type { SessionLayer } from "./posture.ts";
 
 /** A session mode. */

@@ -4,7 +4,7 @@
  * egress (proxy and DNS on the session's sockets), the manager image.
  */
 import { join } from "node:path";
-import { STALE_MARKERS } from "../boot/mod.ts";
+import { BootError, STALE_MARKERS } from "../boot/mod.ts";
 import { readAsset } from "../assets.ts";
 import { type CertificateAuthority, loadOrCreateCa } from "../ca/mod.ts";
 import { EventLog, type Redactor } from "../events/mod.ts";
@@ -16,7 +16,6 @@ import { resolveSecrets } from "../secrets/mod.ts";
 import { type ControlUi, startControlUi } from "../ui/mod.ts";
 import { SessionControl } from "./control.ts";
 import { createSessionDirs } from "./dirs.ts";
-import { BootError } from "./errors.ts";
 import { findOrphans } from "./orphans.ts";
 import { writeOwner } from "./owner.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";

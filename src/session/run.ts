@@ -3,14 +3,31 @@
  * Staging → bootstrap → activation → steady; every failure ends with both containers removed,
  * the sockets gone, the session dir kept with its logs, and a `BootError` naming the phase.
  * This class holds the session's state and the order of its steps; the steps live beside it:
- * staging in prepare.ts and image.ts, the marker waits in boot_markers.ts, activation in
- * activation.ts, the failure messages in boot_errors.ts.
+ * staging in prepare.ts and image.ts, the marker waits in ../boot/host_markers.ts, activation in
+ * activation.ts, the failure messages in ../boot/host_errors.ts.
  */
 import { join } from "node:path";
 import {
+  activateFailed,
+  BootError,
+  delay,
   ENTRY_EXIT_LIFELINE,
   ENTRY_EXIT_LIFELINE_LOST,
+  explainExit,
+  interrupted,
+  managerDiedInSteady,
+  ManagerExit,
+  managerProtocolMismatch,
+  managerTimeout,
   newLifelineName,
+  noCgroup,
+  raceDeadline,
+  readCgroupPath,
+  requiredMissing,
+  TargetExit,
+  targetVanished,
+  waitBootstrapReady,
+  waitEntryReady,
   writeEnforcementActive,
 } from "../boot/mod.ts";
 import {
@@ -27,22 +44,8 @@ import type { PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner } from "./activation.ts";
-import {
-  activateFailed,
-  explainExit,
-  interrupted,
-  managerDiedInSteady,
-  managerProtocolMismatch,
-  managerTimeout,
-  noCgroup,
-  requiredMissing,
-  targetVanished,
-} from "./boot_errors.ts";
-import { readCgroupPath, waitBootstrapReady, waitEntryReady } from "./boot_markers.ts";
-import { delay, ManagerExit, raceDeadline, TargetExit } from "./boot_util.ts";
 import { containerNames, managerConfig, targetConfig, targetOptions } from "./containers.ts";
 import type { SessionControl } from "./control.ts";
-import { BootError } from "./errors.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
 import { captureLogs, type LogCapture, logTail } from "./logs.ts";
 import { relayManagerMessage } from "./manager_messages.ts";
