@@ -8,7 +8,7 @@ import {
   parseMountinfo,
   type ProbeFacts,
 } from "./facts.ts";
-import { landlockAbi } from "./landlock_abi.ts";
+import { landlockAbi } from "../landlock/mod.ts";
 
 /** Options for {@linkcode gatherFacts}: the parts that need Docker or the native half. */
 export interface GatherOptions {

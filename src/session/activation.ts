@@ -8,8 +8,7 @@ import { encodeKernelMaps } from "../native/mod.ts";
 import type { LayerName } from "../posture/layers.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import { encodeBase64 } from "../boot/mod.ts";
-import { parseBinds } from "./landlock_fs.ts";
-import { planLandlock } from "./landlock_plan.ts";
+import { parseBinds, planLandlock } from "../landlock/mod.ts";
 import {
   MANAGER_LAYERS,
   renderSessionPosture,
