@@ -29,7 +29,7 @@ export const cleanCommand: Command = {
       const report = await cleanSessions(
         docker,
         leashDirs((name) => ctx.env(name), Deno.uid()),
-        { sessions: boolFlag(flags, "sessions"), dockerHost: host },
+        { sessions: boolFlag(flags, "sessions") },
       );
       const lines = [
         ...report.containers.map((c) => `removed container ${c}`),

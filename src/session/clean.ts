@@ -2,7 +2,6 @@
 import { join } from "node:path";
 import { DockerApiError, type DockerClient } from "../docker/mod.ts";
 import { MANAGER_LABEL, managerImageContext } from "../manager/image.ts";
-import { listImagesByLabel } from "./docker_list.ts";
 import { findOrphans } from "./orphans.ts";
 import { ownerAlive } from "./owner.ts";
 import type { LeashDirs } from "./paths.ts";
@@ -11,8 +10,6 @@ import type { LeashDirs } from "./paths.ts";
 export interface CleanOptions {
   /** Also delete the session dirs (logs included) of sessions that are not running. @default false */
   sessions?: boolean;
-  /** `DOCKER_HOST`. @default {the environment's} */
-  dockerHost?: string | undefined;
 }
 
 /** What {@linkcode cleanSessions} removed. */
@@ -41,7 +38,7 @@ export async function cleanSessions(
     kept: [],
     failures: [],
   };
-  for (const orphan of await findOrphans(client, dirs.state, options.dockerHost)) {
+  for (const orphan of await findOrphans(client, dirs.state)) {
     try {
       await client.containers.remove(orphan.id, { force: true });
       report.containers.push(orphan.name);
@@ -50,7 +47,7 @@ export async function cleanSessions(
     }
   }
   const current = (await managerImageContext()).tag;
-  for (const image of await listImagesByLabel(client, MANAGER_LABEL, options.dockerHost)) {
+  for (const image of await client.images.list({ label: [MANAGER_LABEL] })) {
     const tags = image.RepoTags ?? [];
     if (tags.includes(current)) continue;
     try {

@@ -1,7 +1,6 @@
 /** Finds and removes what sessions whose leash process died left behind (`leash clean`). */
 import { join } from "node:path";
-import type { DockerClient } from "../docker/mod.ts";
-import { type ContainerSummary, listContainersByLabel } from "./docker_list.ts";
+import type { ContainerSummary, DockerClient } from "../docker/mod.ts";
 import { SESSION_LABEL } from "./containers.ts";
 import { ownerAlive } from "./owner.ts";
 
@@ -29,16 +28,11 @@ export async function isOrphanSession(stateDir: string, id: string): Promise<boo
 }
 
 /** Containers labelled `leash.session` of this state dir's sessions whose leash is gone. */
-export async function findOrphans(
-  client: DockerClient,
-  stateDir: string,
-  dockerHost?: string,
-): Promise<Orphan[]> {
-  const containers: ContainerSummary[] = await listContainersByLabel(
-    client,
-    SESSION_LABEL,
-    dockerHost,
-  );
+export async function findOrphans(client: DockerClient, stateDir: string): Promise<Orphan[]> {
+  const containers: ContainerSummary[] = await client.containers.list({
+    all: true,
+    filters: { label: [SESSION_LABEL] },
+  });
   const kept = new Map<string, boolean>();
   const orphans: Orphan[] = [];
   for (const c of containers) {
