@@ -4,7 +4,7 @@
  */
 import type { EventLog } from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
-import { hostPort } from "../proxy/address.ts";
+import { hostPort } from "../net/mod.ts";
 import { newToken } from "./auth.ts";
 import { createUiHandler, type UiSession } from "./handler.ts";
 import { checkExposure, DEFAULT_LISTEN, type ListenAddress, parseListen } from "./listen.ts";
