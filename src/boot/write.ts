@@ -1,6 +1,6 @@
 /** The host's writes into the session's public dir, atomic as DESIGN.md §3 requires. */
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 import { encodeEnforcementActive, type EnforcementActiveOptions, MARKER_NAMES } from "./markers.ts";
 
 /** Writes `enforcement.active` into `dir`: from here on leash-entry may start the command. */

@@ -2,8 +2,7 @@ import { generateKeyPair } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import forge from "node-forge";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { assertPrivate, ensurePrivateDir, lstatOrUndefined } from "../fs/private.ts";
+import { assertPrivate, ensurePrivateDir, lstatOrUndefined, writeFileAtomic } from "../fs/mod.ts";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { LoosePermissionsError } from "../fs/private.ts";
+import { LoosePermissionsError } from "../fs/mod.ts";
 import { CA_CERT_FILE, CA_KEY_FILE, loadOrCreateCa } from "./ca.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {

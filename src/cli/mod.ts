@@ -1,7 +1,7 @@
 import { type Command, commandHelp } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { formatError, UsageError } from "./errors.ts";
-import { suggest } from "../text/suggest.ts";
+import { suggest } from "../text/mod.ts";
 import { doctorCommand } from "./doctor.ts";
 import { policyCommand } from "./policy.ts";
 import { runCommand } from "./run.ts";

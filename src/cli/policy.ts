@@ -3,21 +3,22 @@ import { boolFlag, parseFlags, stringFlag } from "./args.ts";
 import { type Command, commandHelp, showHelp } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
-import { suggest } from "../text/suggest.ts";
+import { suggest } from "../text/mod.ts";
 import {
   type ActionName,
   ACTIONS,
+  cedarDecide,
   compilePolicy,
   decide,
+  explainIr,
   formatDiagnostic,
   MAX_POLICY_BYTES,
   parseRequestResource,
+  policiesById,
   type PolicyDiagnostic,
   PolicyError,
   type PolicyIr,
 } from "../policy/mod.ts";
-import { cedarDecide, policiesById } from "../policy/cedar_check.ts";
-import { explainIr } from "../policy/explain.ts";
 
 interface Subcommand {
   name: string;

@@ -27,3 +27,5 @@ export {
   type PolicyFileReader,
 } from "./default_policy.ts";
 export { dirCovers, normaliseRequestPath } from "./paths.ts";
+export { cedarDecide, policiesById } from "./cedar_check.ts";
+export { explainIr } from "./explain.ts";

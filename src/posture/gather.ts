@@ -1,4 +1,4 @@
-import { exists } from "../fs/exists.ts";
+import { exists } from "../fs/mod.ts";
 import {
   cgroupLayout,
   cmdlineLsms,

@@ -1,7 +1,7 @@
 /** `leash clean`: removes what dead sessions left and manager images of other builds. */
 import { join } from "node:path";
 import { DockerApiError, type DockerClient } from "../docker/mod.ts";
-import { MANAGER_LABEL, managerImageContext } from "../manager/image.ts";
+import { MANAGER_LABEL, managerImageContext } from "../manager/mod.ts";
 import { findOrphans } from "./orphans.ts";
 import { ownerAlive } from "./owner.ts";
 import type { LeashDirs } from "./paths.ts";

@@ -1,4 +1,4 @@
-import { ensurePrivateDir } from "../fs/private.ts";
+import { ensurePrivateDir } from "../fs/mod.ts";
 import type { SessionPaths } from "./paths.ts";
 
 /**

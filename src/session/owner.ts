@@ -3,7 +3,7 @@
  * for the owner) in the session dir's `pid` file. `leash clean` removes what dead owners left.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 
 /** The owner file's name in the session root. */
 export const OWNER_FILE = "pid";

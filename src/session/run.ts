@@ -39,7 +39,7 @@ import {
 } from "../control/mod.ts";
 import type { AttachSession, DockerClient } from "../docker/mod.ts";
 import { type EventLog, Redactor } from "../events/mod.ts";
-import { createManagerContainer } from "../manager/container.ts";
+import { createManagerContainer } from "../manager/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
