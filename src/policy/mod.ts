@@ -27,5 +27,6 @@ export {
   type PolicyFileReader,
 } from "./default_policy.ts";
 export { dirCovers, normaliseRequestPath } from "./paths.ts";
+export { DENO_POLICY_FS, policyFileReader, type PolicyFs, readPolicyFile } from "./read.ts";
 export { cedarDecide, policiesById } from "./cedar_check.ts";
 export { explainIr } from "./explain.ts";

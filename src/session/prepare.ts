@@ -10,7 +10,13 @@ import { type CertificateAuthority, loadOrCreateCa } from "../ca/mod.ts";
 import { EventLog, type Redactor } from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/mod.ts";
 import { ensureManagerImage } from "../manager/mod.ts";
-import { choosePolicy, compilePolicy, DEFAULT_POLICY_LABEL, type PolicyIr } from "../policy/mod.ts";
+import {
+  choosePolicy,
+  compilePolicy,
+  DEFAULT_POLICY_LABEL,
+  policyFileReader,
+  type PolicyIr,
+} from "../policy/mod.ts";
 import { type Egress, type EgressOptions, startEgress } from "../proxy/mod.ts";
 import { resolveSecrets } from "../secrets/mod.ts";
 import { type ControlUi, startControlUi } from "../ui/mod.ts";
@@ -35,10 +41,7 @@ export async function loadPolicy(
   policyFlag: string | undefined,
   cwd: string,
 ): Promise<SessionPolicy> {
-  const reader = {
-    readTextFile: (path: string) => Deno.readTextFile(path).catch(() => undefined),
-  };
-  const choice = await choosePolicy(reader, { flag: policyFlag, cwd });
+  const choice = await choosePolicy(policyFileReader(), { flag: policyFlag, cwd });
   const builtIn = choice.label === DEFAULT_POLICY_LABEL;
   const text = builtIn ? withWorkspace(choice.text, cwd) : choice.text;
   const { ir } = compilePolicy(text, { file: choice.path ?? "built-in.cedar" });
