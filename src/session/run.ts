@@ -35,7 +35,6 @@ import {
   type ControlChannel,
   ControlError,
   ControlServer,
-  type HelloMessage,
 } from "../control/mod.ts";
 import type { AttachSession, DockerClient } from "../docker/mod.ts";
 import { type EventLog, Redactor } from "../events/mod.ts";
@@ -249,7 +248,7 @@ class Session {
       this.#channel.next(["hello"], { signal: this.#abort.signal }),
       deadline,
       "the manager did not say hello",
-    ) as unknown as HelloMessage;
+    );
     if (hello.protocol !== 1) throw managerProtocolMismatch(hello.protocol);
     this.#emit("boot.hello", `manager ${hello.version} on kernel ${hello.kernel}`);
   }
@@ -280,7 +279,7 @@ class Session {
         }),
         deadline,
         "the manager did not answer activate",
-      ) as unknown as ActiveMessage;
+      );
     } catch (error) {
       if (error instanceof ControlError && error.phase === "activate") {
         throw activateFailed(error, join(this.#paths.logs, "manager.log"));
