@@ -1,6 +1,7 @@
 /** Finds and removes what sessions whose leash process died left behind (`leash clean`). */
 import { join } from "node:path";
 import type { ContainerSummary, DockerClient } from "../docker/mod.ts";
+import { denoFs, type FsAdapter } from "../fs/mod.ts";
 import { SESSION_LABEL } from "./containers.ts";
 import { ownerAlive } from "./owner.ts";
 
@@ -16,19 +17,27 @@ export interface Orphan {
  * dir is not under `stateDir` belongs to another user or `XDG_STATE_HOME`: its owner cannot
  * be checked from here, so it is never taken for an orphan (it may be running).
  */
-export async function isOrphanSession(stateDir: string, id: string): Promise<boolean> {
+export async function isOrphanSession(
+  stateDir: string,
+  id: string,
+  fs: FsAdapter = denoFs,
+): Promise<boolean> {
   if (id === "" || id.includes("/") || id.startsWith(".")) return false;
   const root = join(stateDir, "sessions", id);
   try {
-    if (!(await Deno.stat(root)).isDirectory) return false;
+    if (!(await fs.stat(root)).isDirectory) return false;
   } catch {
     return false;
   }
-  return !await ownerAlive(root);
+  return !await ownerAlive(root, fs);
 }
 
 /** Containers labelled `leash.session` of this state dir's sessions whose leash is gone. */
-export async function findOrphans(client: DockerClient, stateDir: string): Promise<Orphan[]> {
+export async function findOrphans(
+  client: DockerClient,
+  stateDir: string,
+  fs: FsAdapter = denoFs,
+): Promise<Orphan[]> {
   const containers: ContainerSummary[] = await client.containers.list({
     all: true,
     filters: { label: [SESSION_LABEL] },
@@ -38,7 +47,7 @@ export async function findOrphans(client: DockerClient, stateDir: string): Promi
   for (const c of containers) {
     const session = c.Labels?.[SESSION_LABEL] ?? "";
     if (!kept.has(session)) {
-      kept.set(session, !await isOrphanSession(stateDir, session));
+      kept.set(session, !await isOrphanSession(stateDir, session, fs));
     }
     if (!kept.get(session)) {
       orphans.push({ session, id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, "") });
