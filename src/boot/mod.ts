@@ -1,8 +1,9 @@
 /**
  * BOOT (DESIGN.md §3), both halves of the handshake with leash-entry. Shared contract: marker
  * names and shapes (the `landlock.rules` file format is in src/landlock/), their parsers, the
- * atomic host writes, the lifeline name and leash-entry's exit codes. Host half: the waits for leash-entry's markers, the phase's `BootError` messages
- * and the deadline helpers `leash run` uses.
+ * atomic host writes, the lifeline name and leash-entry's exit codes. Host half: the waits
+ * for leash-entry's markers, the phase's `BootError` messages and the deadline helpers
+ * `leash run` uses.
  */
 export * from "./errors.ts";
 export * from "./markers.ts";
