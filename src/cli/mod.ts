@@ -8,6 +8,8 @@ import { runCommand } from "./run.ts";
 import { cleanCommand } from "./clean.ts";
 import { versionCommand } from "./version.ts";
 
+export { type CliContext, processContext } from "./context.ts";
+
 /** Every subcommand, in the order `leash --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
