@@ -1,5 +1,4 @@
-import { runCli } from "./src/cli/mod.ts";
-import { processContext } from "./src/cli/context.ts";
+import { processContext, runCli } from "./src/cli/mod.ts";
 
 /** The leash executable: parses the command line and exits with the command's status. */
 async function main(): Promise<void> {

@@ -1,13 +1,7 @@
 /** The host's writes into the session's public dir, atomic as DESIGN.md §3 requires. */
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { encodeLandlockRules, type LandlockRuleset } from "./landlock_rules.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 import { encodeEnforcementActive, type EnforcementActiveOptions, MARKER_NAMES } from "./markers.ts";
-
-/** Writes `landlock.rules` into `dir`; do it before `writeEnforcementActive()`. */
-export async function writeLandlockRules(dir: string, ruleset: LandlockRuleset): Promise<void> {
-  await writeFileAtomic(join(dir, MARKER_NAMES.landlockRules), encodeLandlockRules(ruleset));
-}
 
 /** Writes `enforcement.active` into `dir`: from here on leash-entry may start the command. */
 export async function writeEnforcementActive(

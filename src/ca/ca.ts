@@ -2,8 +2,14 @@ import { generateKeyPair } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import forge from "node-forge";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { assertPrivate, ensurePrivateDir, lstatOrUndefined } from "../fs/private.ts";
+import {
+  assertPrivate,
+  denoFs,
+  ensurePrivateDir,
+  type FsAdapter,
+  lstatOrUndefined,
+  writeFileAtomic,
+} from "../fs/mod.ts";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -26,6 +32,10 @@ export interface LoadOrCreateCaOptions {
   commonName?: string;
   /** Years a new CA is valid. @default 10 */
   years?: number;
+  /** The clock a new CA's validity starts from (an hour back, for skewed clocks). @default () => new Date() */
+  now?: () => Date;
+  /** The file system the key and certificate are read through. @default {denoFs} */
+  fs?: Pick<FsAdapter, "readTextFile">;
 }
 
 /**
@@ -47,9 +57,10 @@ export async function loadOrCreateCa(
       0o600,
       `delete "${keyPath}" and "${certPath}" to make a new CA`,
     );
+    const fs = options.fs ?? denoFs;
     const [keyPem, certPem] = await Promise.all([
-      Deno.readTextFile(keyPath),
-      Deno.readTextFile(certPath).catch((error) => {
+      fs.readTextFile(keyPath),
+      fs.readTextFile(certPath).catch((error) => {
         throw new Error(
           `Cannot read CA certificate "${certPath}": delete "${keyPath}" too to make a new CA`,
           { cause: error },
@@ -76,7 +87,7 @@ export async function createCa(
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = randomSerial();
-  const now = new Date();
+  const now = options.now?.() ?? new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
   cert.validity.notAfter = new Date(now);
   cert.validity.notAfter.setFullYear(now.getFullYear() + (options.years ?? 10));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { LoosePermissionsError } from "../fs/private.ts";
-import { CA_CERT_FILE, CA_KEY_FILE, loadOrCreateCa } from "./ca.ts";
+import { LoosePermissionsError } from "../fs/mod.ts";
+import { CA_CERT_FILE, CA_KEY_FILE, createCa, loadOrCreateCa } from "./ca.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -49,5 +49,32 @@ Deno.test("loadOrCreateCa() refuses a CA directory open to others", async () => 
     await loadOrCreateCa(dir);
     await Deno.chmod(dir, 0o755);
     await assert.rejects(loadOrCreateCa(dir), /mode 0755 lets others read it.*chmod 700/);
+  });
+});
+
+Deno.test("createCa() starts the validity an hour before its clock's now and lasts the years asked", async () => {
+  const now = new Date("2030-06-01T12:00:00Z");
+  const { certPem } = await createCa({ now: () => now, years: 2 });
+  const cert = new X509Certificate(certPem);
+  assert.equal(new Date(cert.validFrom).toISOString(), "2030-06-01T11:00:00.000Z");
+  assert.equal(new Date(cert.validTo).toISOString(), "2032-06-01T12:00:00.000Z");
+});
+
+Deno.test("loadOrCreateCa() names the fix when the certificate beside an existing key cannot be read", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/ca`;
+    await loadOrCreateCa(dir);
+    const fs = {
+      readTextFile: (path: string) =>
+        path.endsWith(CA_CERT_FILE)
+          ? Promise.reject(new Deno.errors.PermissionDenied(path))
+          : Deno.readTextFile(path),
+    };
+    await assert.rejects(
+      loadOrCreateCa(dir, { fs }),
+      new RegExp(
+        `Cannot read CA certificate "${dir}/${CA_CERT_FILE}": delete ".*${CA_KEY_FILE}" too`,
+      ),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./errors.ts";
-import { suggest } from "../text/suggest.ts";
+import { suggest } from "../text/mod.ts";
 
 /** Options accepted by `parseArgs`, keyed by long flag name. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;

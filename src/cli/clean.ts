@@ -1,8 +1,7 @@
 import { boolFlag, parseFlags } from "./args.ts";
 import { type Command, showHelp } from "./command.ts";
 import { DockerClient } from "../docker/mod.ts";
-import { cleanSessions } from "../session/clean.ts";
-import { leashDirs } from "../session/paths.ts";
+import { cleanSessions, leashDirs } from "../session/mod.ts";
 
 /** `leash clean`: remove leftovers of sessions whose leash process died. */
 export const cleanCommand: Command = {
@@ -29,7 +28,7 @@ export const cleanCommand: Command = {
       const report = await cleanSessions(
         docker,
         leashDirs((name) => ctx.env(name), Deno.uid()),
-        { sessions: boolFlag(flags, "sessions"), dockerHost: host },
+        { sessions: boolFlag(flags, "sessions") },
       );
       const lines = [
         ...report.containers.map((c) => `removed container ${c}`),

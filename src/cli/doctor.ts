@@ -1,10 +1,14 @@
-import { dockerFacts } from "../posture/docker_facts.ts";
-import { gatherFacts } from "../posture/gather.ts";
-import type { LayerStatus } from "../posture/layers.ts";
-import { runProbe, runProbeInContainer } from "../posture/probe.ts";
+import {
+  dockerFacts,
+  gatherFacts,
+  type LayerStatus,
+  postureReport,
+  type ProbeFacts,
+  renderPosture,
+  runProbe,
+  runProbeInContainer,
+} from "../posture/mod.ts";
 import { DockerClient } from "../docker/mod.ts";
-import type { ProbeFacts } from "../posture/facts.ts";
-import { postureReport, renderPosture } from "../posture/report.ts";
 import { VERSION } from "../version.ts";
 import { parseFlags } from "./args.ts";
 import { type Command, showHelp } from "./command.ts";

@@ -1,12 +1,14 @@
 import { type Command, commandHelp } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { formatError, UsageError } from "./errors.ts";
-import { suggest } from "../text/suggest.ts";
+import { suggest } from "../text/mod.ts";
 import { doctorCommand } from "./doctor.ts";
 import { policyCommand } from "./policy.ts";
 import { runCommand } from "./run.ts";
 import { cleanCommand } from "./clean.ts";
 import { versionCommand } from "./version.ts";
+
+export { type CliContext, processContext } from "./context.ts";
 
 /** Every subcommand, in the order `leash --help` lists them. */
 export const COMMANDS: readonly Command[] = [

@@ -3,21 +3,21 @@ import { boolFlag, parseFlags, stringFlag } from "./args.ts";
 import { type Command, commandHelp, showHelp } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
-import { suggest } from "../text/suggest.ts";
+import { suggest } from "../text/mod.ts";
 import {
   type ActionName,
   ACTIONS,
+  cedarDecide,
   compilePolicy,
   decide,
+  explainIr,
   formatDiagnostic,
-  MAX_POLICY_BYTES,
   parseRequestResource,
-  type PolicyDiagnostic,
+  policiesById,
   PolicyError,
   type PolicyIr,
+  readPolicyFile,
 } from "../policy/mod.ts";
-import { cedarDecide, policiesById } from "../policy/cedar_check.ts";
-import { explainIr } from "../policy/explain.ts";
 
 interface Subcommand {
   name: string;
@@ -27,52 +27,13 @@ interface Subcommand {
   run(args: string[], ctx: CliContext): Promise<number>;
 }
 
-/** Reads a policy file as text; a bad file becomes a located PolicyError or a plain Error. */
-async function readPolicy(file: string): Promise<string> {
-  let bytes: Uint8Array;
-  try {
-    const info = await Deno.stat(file);
-    if (info.isDirectory) throw new Error(`Cannot read policy "${file}": it is a directory`);
-    if (info.size > MAX_POLICY_BYTES) {
-      throw new PolicyError([
-        located(
-          file,
-          `Policy is too large: ${info.size} bytes, the limit is ${MAX_POLICY_BYTES}`,
-          "split it or remove generated rules",
-        ),
-      ]);
-    }
-    bytes = await Deno.readFile(file);
-  } catch (error) {
-    if (
-      error instanceof PolicyError ||
-      !(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied)
-    ) {
-      throw error;
-    }
-    const why = error instanceof Deno.errors.NotFound ? "no such file" : "permission denied";
-    throw new Error(`Cannot read policy "${file}": ${why}`, { cause: error });
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch (error) {
-    throw new PolicyError([
-      located(file, "Policy is not text: it is not valid UTF-8", "pass a Cedar text file"),
-    ], { cause: error });
-  }
-}
-
-function located(file: string, message: string, hint: string): PolicyDiagnostic {
-  return { severity: "error", file, line: 1, col: 1, message, hint };
-}
-
 /** Compiles `file`, printing warnings; on PolicyError prints every problem and returns undefined. */
 async function compileFile(
   file: string,
   ctx: CliContext,
 ): Promise<{ ir: PolicyIr; text: string } | undefined> {
   try {
-    const text = await readPolicy(file);
+    const text = await readPolicyFile(file);
     const { ir, warnings } = compilePolicy(text, { file });
     for (const w of warnings) await ctx.err(formatDiagnostic(w) + "\n");
     return { ir, text };
@@ -259,7 +220,7 @@ const fmt: Subcommand = {
     const [file = ""] = oneFile(this, flags.positionals);
     let text: string;
     try {
-      text = await readPolicy(file);
+      text = await readPolicyFile(file);
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
       for (const d of error.diagnostics) await ctx.err(formatDiagnostic(d) + "\n");

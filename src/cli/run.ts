@@ -2,10 +2,15 @@ import { boolFlag, listFlag, parseFlags, stringFlag } from "./args.ts";
 import { type Command, showHelp } from "./command.ts";
 import { UsageError } from "./errors.ts";
 import { DockerClient } from "../docker/mod.ts";
-import { leashDirs } from "../session/paths.ts";
-import { parseDisabledLayers, parseRequired } from "../session/posture.ts";
-import { parseUpstreamHosts } from "../session/upstreams.ts";
-import { type RunIo, runSession, type SessionSignal } from "../session/run.ts";
+import {
+  leashDirs,
+  parseDisabledLayers,
+  parseRequired,
+  parseUpstreamHosts,
+  type RunIo,
+  runSession,
+  type SessionSignal,
+} from "../session/mod.ts";
 import { makeRaw } from "./terminal.ts";
 import { parseListen } from "../ui/mod.ts";
 

@@ -8,6 +8,8 @@ import {
   encodeHostMessage,
   type HostMessage,
   type ManagerMessage,
+  type ManagerMessageMap,
+  type ManagerMessageType,
   parseManagerMessage,
 } from "./messages.ts";
 
@@ -19,7 +21,12 @@ export interface ControlConn {
 }
 
 /** Message types the manager sends without being asked. */
-export const UNSOLICITED_TYPES: readonly string[] = ["event", "drops", "relay.error", "lifeline"];
+export const UNSOLICITED_TYPES: readonly ManagerMessageType[] = [
+  "event",
+  "drops",
+  "relay.error",
+  "lifeline",
+];
 
 /** Options for {@linkcode ControlChannel}. */
 export interface ControlChannelOptions {
@@ -37,7 +44,7 @@ export interface WaitOptions {
 }
 
 interface Waiter {
-  types: readonly string[];
+  types: readonly ManagerMessageType[];
   resolve: (message: ManagerMessage) => void;
   reject: (error: unknown) => void;
 }
@@ -76,11 +83,16 @@ export class ControlChannel {
   }
 
   /**
-   * Waits for the next message whose type is in `types`. An `error` message rejects with
-   * `ControlError` (its phase), as do EOF ("closed") and the timeout ("timeout").
+   * Waits for the next message whose type is in `types`, typed by it (`next(["hello"])` is a
+   * `HelloMessage`). An `error` message rejects with `ControlError` (its phase), as do EOF
+   * ("closed") and the timeout ("timeout").
    */
-  next(types: readonly string[], options: WaitOptions = {}): Promise<ManagerMessage> {
-    const index = this.#queue.findIndex((m) => types.includes(m.type) || m.type === "error");
+  next<T extends ManagerMessageType>(
+    types: readonly T[],
+    options: WaitOptions = {},
+  ): Promise<ManagerMessageMap[T]> {
+    const wanted: readonly ManagerMessageType[] = types;
+    const index = this.#queue.findIndex((m) => wanted.includes(m.type) || m.type === "error");
     if (index >= 0) {
       const [message] = this.#queue.splice(index, 1);
       return Promise.resolve(message!).then((m) => this.#settle(m, types));
@@ -127,11 +139,11 @@ export class ControlChannel {
   }
 
   /** Sends `message` and waits for an answer of one of `answers`' types. */
-  async request(
+  async request<T extends ManagerMessageType>(
     message: HostMessage,
-    answers: readonly string[],
+    answers: readonly T[],
     options: WaitOptions = {},
-  ): Promise<ManagerMessage> {
+  ): Promise<ManagerMessageMap[T]> {
     const answer = this.next(answers, options);
     try {
       await this.send(message);
@@ -151,15 +163,23 @@ export class ControlChannel {
     }
   }
 
-  #settle(message: ManagerMessage, types: readonly string[]): ManagerMessage {
-    if (message.type === "error" && !types.includes("error")) {
-      const phase = typeof message.phase === "string" ? message.phase : "";
+  /**
+   * The waiter's answer: its type is one of `types` (the queue and the waiters match on it), or
+   * an `error`, which rejects unless asked for.
+   */
+  #settle<T extends ManagerMessageType>(
+    message: ManagerMessage,
+    types: readonly T[],
+  ): ManagerMessageMap[T] {
+    const wanted: readonly ManagerMessageType[] = types;
+    if (message.type === "error" && !wanted.includes("error")) {
+      const phase = message.phase;
       throw new ControlError(
-        `Manager refused${phase ? ` ${phase}` : ""}: ${String(message.message)}`,
+        `Manager refused${phase ? ` ${phase}` : ""}: ${message.message}`,
         phase || "protocol",
       );
     }
-    return message;
+    return message as ManagerMessageMap[T];
   }
 
   #deliver(message: ManagerMessage): void {

@@ -6,8 +6,13 @@
 /** The control protocol version this host speaks. */
 export const CONTROL_PROTOCOL = 1;
 
+/** Fields every manager message may carry beyond its own (a newer manager may add some). */
+interface Extra {
+  [key: string]: unknown;
+}
+
 /** `hello`: the manager is up in staging and says what the kernel allowed its probe. */
-export interface HelloMessage {
+export interface HelloMessage extends Extra {
   type: "hello";
   protocol: number;
   version: string;
@@ -16,36 +21,90 @@ export interface HelloMessage {
 }
 
 /** `active`: per requested layer "ok" or why not, and the relay's ports. */
-export interface ActiveMessage {
+export interface ActiveMessage extends Extra {
   type: "active";
   layers: Record<string, string>;
   relay: Record<string, number>;
 }
 
 /** `error`: a request failed (`phase` names which) or a message was not understood. */
-export interface ErrorMessage {
+export interface ErrorMessage extends Extra {
   type: "error";
   phase: string;
   message: string;
 }
 
 /** `event`: a kernel event as the manager prints it. */
-export interface KernelEventMessage {
+export interface KernelEventMessage extends Extra {
   type: "event";
   event: Record<string, unknown>;
 }
 
-/** Any other message with a `type` (answers like `stopped`, `drops`, `relay.error`). */
-export interface OtherMessage {
-  type: string;
-  [key: string]: unknown;
+/** `drops`: ring buffer drops so far (`kernel`) and events the manager could not send (`control`). */
+export interface DropsMessage extends Extra {
+  type: "drops";
 }
 
+/** `relay.error`: a relayed connection failed on the manager's side (`message`). */
+export interface RelayErrorMessage extends Extra {
+  type: "relay.error";
+}
+
+/** `lifeline`: leash-entry's lifeline connection changed (`state`: "held" or "closed"). */
+export interface LifelineMessage extends Extra {
+  type: "lifeline";
+}
+
+/** `stopped`: the answer to `stop`; the manager detached everything and exits. */
+export interface StoppedMessage extends Extra {
+  type: "stopped";
+}
+
+/** `mode.updated`: the answer to `mode.set`. */
+export interface ModeUpdatedMessage extends Extra {
+  type: "mode.updated";
+}
+
+/** `policy.updated`: the answer to `policy.update` (`generation`). */
+export interface PolicyUpdatedMessage extends Extra {
+  type: "policy.updated";
+}
+
+/** The manager's messages by type (docs/protocol.md). */
+export interface ManagerMessageMap {
+  hello: HelloMessage;
+  active: ActiveMessage;
+  error: ErrorMessage;
+  event: KernelEventMessage;
+  drops: DropsMessage;
+  "relay.error": RelayErrorMessage;
+  lifeline: LifelineMessage;
+  stopped: StoppedMessage;
+  "mode.updated": ModeUpdatedMessage;
+  "policy.updated": PolicyUpdatedMessage;
+}
+
+/** A type of message the manager sends. */
+export type ManagerMessageType = keyof ManagerMessageMap;
+
 /**
- * What the manager sends. `parseManagerMessage()` checks the fields of the known types, so
- * a message of type "hello" may be read as {@linkcode HelloMessage}, and so on.
+ * What the manager sends: a union discriminated by `type`. `parseManagerMessage()` checks the
+ * fields the host reads, so narrowing on `type` is sound.
  */
-export type ManagerMessage = OtherMessage;
+export type ManagerMessage = ManagerMessageMap[ManagerMessageType];
+
+const MANAGER_MESSAGE_TYPES: ReadonlySet<string> = new Set<ManagerMessageType>([
+  "hello",
+  "active",
+  "error",
+  "event",
+  "drops",
+  "relay.error",
+  "lifeline",
+  "stopped",
+  "mode.updated",
+  "policy.updated",
+]);
 
 /** `activate`: attach the layers to the target's cgroup with this policy and mode. */
 export interface ActivateMessage {
@@ -69,7 +128,8 @@ export type HostMessage =
 
 /**
  * Parses one line from the manager. Throws `SyntaxError` for non-JSON or a value that is not
- * an object with a string `type`, `TypeError` when a known type lacks a field.
+ * an object with a string `type`, `TypeError` for a type this host does not know or a known
+ * type that lacks a field.
  */
 export function parseManagerMessage(line: string): ManagerMessage {
   let value: unknown;
@@ -86,6 +146,13 @@ export function parseManagerMessage(line: string): ManagerMessage {
   const object = value as Record<string, unknown>;
   if (typeof object.type !== "string") {
     throw new SyntaxError('Cannot parse control message: "type" is not a string');
+  }
+  if (!MANAGER_MESSAGE_TYPES.has(object.type)) {
+    throw new TypeError(
+      `Cannot accept control message "${
+        object.type.slice(0, 80)
+      }": unknown type (docs/protocol.md)`,
+    );
   }
   const need = (key: string, kind: "string" | "number" | "object") => {
     const field = object[key];

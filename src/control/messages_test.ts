@@ -28,3 +28,11 @@ Deno.test("encodeHostMessage() writes one JSON line", () => {
   const line = encodeHostMessage({ type: "mode.set", mode: "shadow" });
   assert.equal(line, '{"type":"mode.set","mode":"shadow"}\n');
 });
+
+Deno.test("parseManagerMessage() refuses a type the protocol does not name", () => {
+  assert.throws(() => parseManagerMessage('{"type":"helo","protocol":1}'), {
+    name: "TypeError",
+    message: 'Cannot accept control message "helo": unknown type (docs/protocol.md)',
+  });
+  assert.equal(parseManagerMessage('{"type":"stopped"}').type, "stopped");
+});

@@ -1,5 +1,4 @@
-import type { PolicyIr } from "../policy/ir.ts";
-import { decide } from "../policy/match.ts";
+import { decide, type PolicyIr } from "../policy/mod.ts";
 
 /** Whether a DNS name is in the policy's DNS allow-list (`*`, `name`, `*.suffix`). */
 export function dnsAllowed(allow: readonly string[], name: string): string | undefined {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { addressData, buildResponse, parseQuery, RCODE } from "./message.ts";
 import { dnsAllowed, dnsVerdict } from "./allow.ts";
-import { compilePolicy } from "../policy/compile.ts";
+import { compilePolicy } from "../policy/mod.ts";
 
 const QUERY = new Uint8Array([
   0xab,

@@ -5,8 +5,18 @@ import type {
   ContainerCreateConfig,
   ContainerCreateResult,
   ContainerInspect,
+  ContainerSummary,
   ContainerWaitResult,
+  Filters,
 } from "./types.ts";
+
+/** Options of `containers.list()`. */
+export interface ContainerListOptions {
+  /** Stopped containers too. @default false */
+  all?: boolean | undefined;
+  /** Only matching containers, e.g. `{label: ["leash.session"]}`. @default none */
+  filters?: Filters | undefined;
+}
 
 /** Options of `containers.create()`. */
 export interface ContainerCreateOptions {
@@ -58,6 +68,13 @@ export class Containers {
 
   constructor(api: EngineApi) {
     this.#api = api;
+  }
+
+  /** Lists containers (`GET /containers/json`). */
+  async list(options: ContainerListOptions = {}): Promise<ContainerSummary[]> {
+    return await this.#api.json<ContainerSummary[]>("GET", "/containers/json", {
+      query: { all: options.all, filters: options.filters },
+    });
   }
 
   /** Creates a container; resolves to its id and the engine's warnings. */

@@ -110,3 +110,21 @@ Deno.test("containers.putArchive() sends the tar with its content type", async (
   assert.deepEqual(seen, ["application/x-tar", 1024]);
   assert.equal(engine.requests[1], "PUT /v1.41/containers/c1/archive?path=%2Ftmp");
 });
+
+Deno.test("containers.list() asks for stopped containers and sends filters as JSON", async () => {
+  const listed = [{ Id: "c1", Names: ["/leash-1-target"], Labels: { a: "b" }, State: "exited" }];
+  await using engine = await startFakeEngine((_request, url) => {
+    if (url.pathname === "/_ping") return ping();
+    if (url.pathname === "/v1.41/containers/json") return Response.json(listed);
+    return Response.json({ message: "unexpected" }, { status: 500 });
+  });
+  using docker = await DockerClient.connect({ host: `unix://${engine.socket}` });
+  assert.deepEqual(
+    await docker.containers.list({ all: true, filters: { label: ["a=b"] } }),
+    listed,
+  );
+  const url = new URL(`http://engine${engine.requests[1]!.split(" ")[1]}`);
+  assert.equal(url.pathname, "/v1.41/containers/json");
+  assert.equal(url.searchParams.get("all"), "1");
+  assert.deepEqual(JSON.parse(url.searchParams.get("filters")!), { label: ["a=b"] });
+});

@@ -1,7 +1,13 @@
 import { type EngineApi, pathPart } from "./_api.ts";
 import { DockerApiError, DockerBuildError } from "./errors.ts";
 import { JsonLinesStream } from "./json_lines.ts";
-import type { BuildMessage, Filters, ImageDeleteItem, ImageInspect } from "./types.ts";
+import type {
+  BuildMessage,
+  Filters,
+  ImageDeleteItem,
+  ImageInspect,
+  ImageSummary,
+} from "./types.ts";
 
 /** Options of `images.build()`. */
 export interface ImageBuildOptions {
@@ -53,6 +59,11 @@ export class Images {
 
   constructor(api: EngineApi) {
     this.#api = api;
+  }
+
+  /** Lists images (`GET /images/json`), e.g. those matching `{label: ["a=b"]}`. */
+  async list(filters?: Filters): Promise<ImageSummary[]> {
+    return await this.#api.json<ImageSummary[]>("GET", "/images/json", { query: { filters } });
   }
 
   /** The engine's view of an image; `DockerApiError` 404 when absent. */

@@ -160,3 +160,19 @@ Deno.test("images.exists() is true for 200, false for 404, and rejects other err
   assert.equal(await docker.images.exists("gone"), false);
   await assert.rejects(docker.images.exists("broken"), /boom/);
 });
+
+Deno.test("images.list() sends filters as JSON and returns the engine's summaries", async () => {
+  const listed = [{ Id: "sha256:1", RepoTags: ["leash-manager:x"], Labels: { a: "b" } }];
+  await using engine = await startFakeEngine((_request, url) => {
+    if (url.pathname === "/_ping") {
+      return new Response("OK", { headers: { "API-Version": "1.41" } });
+    }
+    if (url.pathname === "/v1.41/images/json") return Response.json(listed);
+    return Response.json({ message: "unexpected" }, { status: 500 });
+  });
+  using docker = await DockerClient.connect({ host: `unix://${engine.socket}` });
+  assert.deepEqual(await docker.images.list({ label: ["a"] }), listed);
+  const url = new URL(`http://engine${engine.requests[1]!.split(" ")[1]}`);
+  assert.equal(url.pathname, "/v1.41/images/json");
+  assert.deepEqual(JSON.parse(url.searchParams.get("filters")!), { label: ["a"] });
+});

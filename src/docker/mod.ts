@@ -10,6 +10,7 @@
 export { DockerClient, type DockerClientOptions } from "./client.ts";
 export type {
   ContainerCreateOptions,
+  ContainerListOptions,
   ContainerLogsOptions,
   ContainerRemoveOptions,
   Containers,

@@ -138,6 +138,21 @@ export interface ContainerWaitResult {
   Error?: { Message: string } | null;
 }
 
+/** One container of `GET /containers/json`. */
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Labels: Record<string, string> | null;
+  State: string;
+}
+
+/** One image of `GET /images/json`. */
+export interface ImageSummary {
+  Id: string;
+  RepoTags: string[] | null;
+  Labels: Record<string, string> | null;
+}
+
 /** `GET /images/{name}/json` (the fields leash reads). */
 export interface ImageInspect {
   Id: string;

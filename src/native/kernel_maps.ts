@@ -8,8 +8,8 @@
  * Network entries deny only on an explicit forbid: a destination merely not permitted by
  * IP is left to the relay, where host names are decided.
  */
-import type { IrConnectEntry, IrDecision, IrFileDecisions, PolicyIr } from "../policy/ir.ts";
-import { type IpAddress, parseIpv4, parseIpv6 } from "../policy/hosts.ts";
+import type { IrConnectEntry, IrDecision, IrFileDecisions, PolicyIr } from "../policy/mod.ts";
+import { type IpAddress, parseIpv4, parseIpv6 } from "../net/mod.ts";
 import { fnv1a64 } from "./fnv.ts";
 
 /** Map image format version (LEASH_IMAGE_VERSION). */

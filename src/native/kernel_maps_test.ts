@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compilePolicy } from "../policy/compile.ts";
+import { compilePolicy } from "../policy/mod.ts";
 import { fnv1a64 } from "./fnv.ts";
 import { encodeKernelMaps, netPrefix, pathKey } from "./kernel_maps.ts";
 

@@ -1,7 +1,7 @@
 /** Compiles Cedar policy text into the IR (see `ir.ts`), with located errors and warnings. */
 import * as cedar from "cedar-wasm";
 import { createHash } from "node:crypto";
-import { suggest } from "../text/suggest.ts";
+import { suggest } from "../text/mod.ts";
 import { actionName, ConditionCompiler, ConditionError } from "./conditions.ts";
 import { type PolicyDiagnostic, PolicyError } from "./errors.ts";
 import { parseHostPattern } from "./hosts.ts";

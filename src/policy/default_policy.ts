@@ -50,7 +50,10 @@ export interface PolicyChoice {
   path?: string;
 }
 
-/** Reads files for {@linkcode choosePolicy}: text, or undefined when the file does not exist. */
+/**
+ * Reads files for {@linkcode choosePolicy}: text, or undefined when the file does not exist;
+ * any other failure throws (see `policyFileReader()`).
+ */
 export interface PolicyFileReader {
   readTextFile(path: string): Promise<string | undefined>;
 }
@@ -65,7 +68,8 @@ export interface ChoosePolicyOptions {
 
 /**
  * Picks the policy in effect: `--policy FILE` > `./leash.cedar` > the built-in default.
- * Throws when the flag names a file that does not exist.
+ * Throws when the flag names a file that does not exist, and whatever `reader` throws (a file
+ * that exists but cannot be read never falls back to the default).
  */
 export async function choosePolicy(
   reader: PolicyFileReader,

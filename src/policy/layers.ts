@@ -1,6 +1,7 @@
 /** Builds the per-layer sections of the IR from compiled rules. */
 import type { EvalResource } from "./evaluate.ts";
-import { cidrContains, formatIp, type HostPattern } from "./hosts.ts";
+import type { HostPattern } from "./hosts.ts";
+import { cidrContains, formatIp } from "../net/mod.ts";
 import { hostPattern } from "./entities.ts";
 import type {
   IrCondition,

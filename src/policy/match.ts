@@ -14,7 +14,7 @@ import type {
   PolicyIr,
 } from "./ir.ts";
 import { RuleSet, type SubRequest } from "./rule_set.ts";
-import { cidrContains, parseIpv4, parseIpv6 } from "./hosts.ts";
+import { cidrContains, parseIpv4, parseIpv6 } from "../net/mod.ts";
 
 /** One request: an action, its resource (path, `host[:port]`, `server/tool`) and context. */
 export interface PolicyRequest {

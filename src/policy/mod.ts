@@ -1,6 +1,6 @@
 /**
- * Policy: Cedar (Leash-compatible) compiled to a versioned IR, the IR matcher, the
- * Landlock ruleset builder and the built-in default policy.
+ * Policy: Cedar (Leash-compatible) compiled to a versioned IR, the IR matcher and the built-in
+ * default policy (the Landlock ruleset built from the IR is in src/landlock/).
  */
 export {
   type CompileOptions,
@@ -26,9 +26,7 @@ export {
   type PolicyChoice,
   type PolicyFileReader,
 } from "./default_policy.ts";
-export {
-  type LandlockFs,
-  type LandlockRule,
-  type LandlockRuleset,
-  landlockRuleset,
-} from "./landlock.ts";
+export { dirCovers, normaliseRequestPath } from "./paths.ts";
+export { DENO_POLICY_FS, policyFileReader, type PolicyFs, readPolicyFile } from "./read.ts";
+export { cedarDecide, policiesById } from "./cedar_check.ts";
+export { explainIr } from "./explain.ts";

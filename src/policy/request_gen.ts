@@ -4,7 +4,7 @@
  * named path; hosts, subdomains, ports and IPs in and out of every named pattern; HTTP
  * methods and paths; rewrite and MCP contexts.
  */
-import { formatIp, type IpAddress } from "./hosts.ts";
+import { formatIp, type IpAddress } from "../net/mod.ts";
 import { hostPattern } from "./entities.ts";
 import type { ActionName, PolicyIr } from "./ir.ts";
 import type { PolicyRequest } from "./match.ts";

@@ -1,4 +1,4 @@
-import { exists } from "../fs/exists.ts";
+import { exists } from "../fs/mod.ts";
 import {
   cgroupLayout,
   cmdlineLsms,
@@ -8,7 +8,7 @@ import {
   parseMountinfo,
   type ProbeFacts,
 } from "./facts.ts";
-import { landlockAbi } from "./landlock_abi.ts";
+import { landlockAbi } from "../landlock/mod.ts";
 
 /** Options for {@linkcode gatherFacts}: the parts that need Docker or the native half. */
 export interface GatherOptions {

@@ -1,7 +1,6 @@
 import { assetInfo, readAsset } from "../assets.ts";
 import { collectOutput, type DockerClient } from "../docker/mod.ts";
-import { createManagerContainer, managerHostConfig } from "../manager/container.ts";
-import { ensureManagerImage } from "../manager/image.ts";
+import { createManagerContainer, ensureManagerImage, managerHostConfig } from "../manager/mod.ts";
 import type { ProbeFacts } from "./facts.ts";
 
 const NOT_BUILT: ProbeFacts = {

@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import type { LeafCache } from "../ca/mod.ts";
 import type { EventFacts } from "../events/mod.ts";
 import type { ActionName, PolicyIr } from "../policy/mod.ts";
-import { hostLocalKind, isIpLiteral } from "./address.ts";
+import { hostLocalKind, isIpLiteral } from "../net/mod.ts";
 import { connectVerifiedTls, type VerifiedTls } from "./deno_conn.ts";
 import type { EgressMode, EgressOptions } from "./options.ts";
 import { H2Pool } from "./h2_pool.ts";

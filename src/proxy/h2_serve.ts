@@ -1,6 +1,6 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { hostPort, parseAuthority } from "./address.ts";
+import { hostPort, parseAuthority } from "../net/mod.ts";
 import { relayDuplex } from "./deno_conn.ts";
 import { forward } from "./h2_forward.ts";
 import type { EgressEngine } from "./engine.ts";

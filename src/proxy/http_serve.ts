@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { hostPort, parseAuthority } from "./address.ts";
+import { hostPort, parseAuthority } from "../net/mod.ts";
 import { copyBody } from "./body.ts";
 import { type EgressEngine, UpstreamError } from "./engine.ts";
 import {

@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { hostPort } from "./address.ts";
+import { hostPort } from "../net/mod.ts";
 import type { StreamReader } from "./stream.ts";
 
 /** The pool key of an upstream: `scheme://host:port` (one format for every caller). */

@@ -1,7 +1,7 @@
 import tls from "node:tls";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
-import { hostPort, parseAuthority } from "./address.ts";
+import { hostPort, parseAuthority } from "../net/mod.ts";
 import {
   type ClientHelloInfo,
   clientHelloLength,

@@ -1,4 +1,4 @@
-import { hostPort } from "./address.ts";
+import { hostPort } from "../net/mod.ts";
 import type { EgressEngine } from "./engine.ts";
 import type { HeaderField } from "./http_head.ts";
 import { judge } from "./verdict.ts";

@@ -5,11 +5,10 @@
 import { join } from "node:path";
 import type { ActivateMessage, ActiveMessage } from "../control/mod.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
-import type { LayerName } from "../posture/layers.ts";
+import type { LayerName } from "../posture/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
-import { encodeBase64 } from "./boot_util.ts";
-import { parseBinds } from "./landlock_fs.ts";
-import { planLandlock } from "./landlock_plan.ts";
+import { encodeBase64 } from "../boot/mod.ts";
+import { parseBinds, planLandlock } from "../landlock/mod.ts";
 import {
   MANAGER_LAYERS,
   renderSessionPosture,

@@ -1,8 +1,8 @@
 /** `leash clean`: removes what dead sessions left and manager images of other builds. */
 import { join } from "node:path";
 import { DockerApiError, type DockerClient } from "../docker/mod.ts";
-import { MANAGER_LABEL, managerImageContext } from "../manager/image.ts";
-import { listImagesByLabel } from "./docker_list.ts";
+import { denoFs, type FsAdapter } from "../fs/mod.ts";
+import { MANAGER_LABEL, managerImageContext } from "../manager/mod.ts";
 import { findOrphans } from "./orphans.ts";
 import { ownerAlive } from "./owner.ts";
 import type { LeashDirs } from "./paths.ts";
@@ -11,8 +11,8 @@ import type { LeashDirs } from "./paths.ts";
 export interface CleanOptions {
   /** Also delete the session dirs (logs included) of sessions that are not running. @default false */
   sessions?: boolean;
-  /** `DOCKER_HOST`. @default {the environment's} */
-  dockerHost?: string | undefined;
+  /** The file system session dirs are read and removed through. @default {denoFs} */
+  fs?: FsAdapter | undefined;
 }
 
 /** What {@linkcode cleanSessions} removed. */
@@ -41,7 +41,7 @@ export async function cleanSessions(
     kept: [],
     failures: [],
   };
-  for (const orphan of await findOrphans(client, dirs.state, options.dockerHost)) {
+  for (const orphan of await findOrphans(client, dirs.state, options.fs)) {
     try {
       await client.containers.remove(orphan.id, { force: true });
       report.containers.push(orphan.name);
@@ -50,7 +50,7 @@ export async function cleanSessions(
     }
   }
   const current = (await managerImageContext()).tag;
-  for (const image of await listImagesByLabel(client, MANAGER_LABEL, options.dockerHost)) {
+  for (const image of await client.images.list({ label: [MANAGER_LABEL] })) {
     const tags = image.RepoTags ?? [];
     if (tags.includes(current)) continue;
     try {
@@ -66,6 +66,20 @@ export async function cleanSessions(
       }
     }
   }
+  await removeDeadSessionDirs(dirs, report, options);
+  return report;
+}
+
+/**
+ * Removes the socket dirs (and, with `sessions`, the session dirs) of sessions whose leash
+ * process is gone, recording each in `report` (or why it could not be removed).
+ */
+export async function removeDeadSessionDirs(
+  dirs: LeashDirs,
+  report: Pick<CleanReport, "socketDirs" | "sessionDirs" | "failures">,
+  options: CleanOptions = {},
+): Promise<void> {
+  const fs = options.fs ?? denoFs;
   const sessionsDir = join(dirs.state, "sessions");
   for (
     const [base, list] of [[dirs.runtime, report.socketDirs], [
@@ -76,19 +90,18 @@ export async function cleanSessions(
     if (base === sessionsDir && !options.sessions) continue;
     let entries: Deno.DirEntry[] = [];
     try {
-      entries = await Array.fromAsync(Deno.readDir(base));
+      entries = await Array.fromAsync(fs.readDir(base));
     } catch {
       continue;
     }
     for (const entry of entries) {
-      if (!entry.isDirectory || await ownerAlive(join(sessionsDir, entry.name))) continue;
+      if (!entry.isDirectory || await ownerAlive(join(sessionsDir, entry.name), fs)) continue;
       try {
-        await Deno.remove(join(base, entry.name), { recursive: true });
+        await fs.remove(join(base, entry.name), { recursive: true });
         list.push(join(base, entry.name));
       } catch (error) {
         report.failures.push(`"${join(base, entry.name)}": ${(error as Error).message}`);
       }
     }
   }
-  return report;
 }

@@ -1,6 +1,6 @@
 /** The Docker configs of a session's two containers (DESIGN.md §1), pure. */
 import type { ContainerCreateConfig } from "../docker/mod.ts";
-import { managerHostConfig } from "../manager/container.ts";
+import { managerHostConfig } from "../manager/mod.ts";
 import type { SessionPaths } from "./paths.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
 

@@ -3,12 +3,12 @@
  * mode and policy changes, applied to every layer that can take them. Landlock cannot: its
  * ruleset is fixed when the command starts, and the answers say so.
  */
-import type { ControlChannel, HostMessage } from "../control/mod.ts";
+import type { HostMessage, ManagerMessageType, WaitOptions } from "../control/mod.ts";
 import type { EventSink } from "../events/mod.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
 import { compilePolicy, type PolicyDiagnostic, PolicyError, type PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
-import { encodeBase64 } from "./boot_util.ts";
+import { encodeBase64 } from "../boot/mod.ts";
 import type { SessionLayer } from "./posture.ts";
 
 /** A session mode. */
@@ -44,9 +44,21 @@ export interface SessionFacts {
   logs: { dir: string; events: string; target: string; manager: string };
 }
 
+/**
+ * The part of the control channel a runtime change needs: send, and wait for the answer's
+ * type (a `ControlChannel`, or a fake in tests); the answer's fields are not read.
+ */
+export interface ManagerRequester {
+  request(
+    message: HostMessage,
+    answers: readonly ManagerMessageType[],
+    options?: WaitOptions,
+  ): Promise<unknown>;
+}
+
 /** What the session hands over once the manager is active. */
 export interface ActiveLayers {
-  channel: Pick<ControlChannel, "request">;
+  channel: ManagerRequester;
   /** Manager layers that attached ("ok"). */
   attached: string[];
   posture: SessionLayer[];
@@ -190,7 +202,7 @@ export class SessionControl {
    */
   async #apply(
     request: HostMessage,
-    answer: string,
+    answer: ManagerMessageType,
     refused: (why: string) => ChangeResult,
     proxy: (egress: Pick<Egress, "setMode" | "updatePolicy">) => void,
   ): Promise<LayerOutcome[] | ChangeResult> {

@@ -1,4 +1,4 @@
-import { ensurePrivateDir } from "../fs/private.ts";
+import { denoFs, ensurePrivateDir, type FsAdapter } from "../fs/mod.ts";
 import type { SessionPaths } from "./paths.ts";
 
 /**
@@ -6,7 +6,10 @@ import type { SessionPaths } from "./paths.ts";
  * dir, socket dir and logs 0700; public (and public/bin) 0755 so the containers can read it.
  * An existing private dir (`LEASH_PRIVATE_DIR`) looser than 0700 is refused, never loosened.
  */
-export async function createSessionDirs(paths: SessionPaths): Promise<void> {
+export async function createSessionDirs(
+  paths: SessionPaths,
+  fs: FsAdapter = denoFs,
+): Promise<void> {
   const fix = "make it mode 0700 and owned by you, or choose another LEASH_PRIVATE_DIR";
   await ensurePrivateDir(paths.root, fix);
   await ensurePrivateDir(paths.private, fix);
@@ -14,8 +17,8 @@ export async function createSessionDirs(paths: SessionPaths): Promise<void> {
   await ensurePrivateDir(paths.logs, fix);
   for (const dir of [paths.public, paths.publicBin]) {
     try {
-      await Deno.mkdir(dir, { recursive: true, mode: 0o755 });
-      await Deno.chmod(dir, 0o755);
+      await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+      await fs.chmod(dir, 0o755);
     } catch (error) {
       throw new Error(`Cannot create session directory "${dir}"`, { cause: error });
     }

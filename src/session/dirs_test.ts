@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LoosePermissionsError } from "../fs/private.ts";
+import { LoosePermissionsError } from "../fs/mod.ts";
 import { createSessionDirs } from "./dirs.ts";
 import { sessionPaths } from "./paths.ts";
 

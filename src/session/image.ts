@@ -1,6 +1,6 @@
 /** The target image: whether it is there (leash never pulls), and who its command runs as. */
 import { DockerApiError, type DockerClient, readTar } from "../docker/mod.ts";
-import { imageNotFound } from "./boot_errors.ts";
+import { imageNotFound } from "../boot/mod.ts";
 import { containerNames, targetConfig, type TargetConfigOptions } from "./containers.ts";
 import { resolveUser } from "./user.ts";
 

@@ -1,7 +1,7 @@
 /** Finds and removes what sessions whose leash process died left behind (`leash clean`). */
 import { join } from "node:path";
-import type { DockerClient } from "../docker/mod.ts";
-import { type ContainerSummary, listContainersByLabel } from "./docker_list.ts";
+import type { ContainerSummary, DockerClient } from "../docker/mod.ts";
+import { denoFs, type FsAdapter } from "../fs/mod.ts";
 import { SESSION_LABEL } from "./containers.ts";
 import { ownerAlive } from "./owner.ts";
 
@@ -17,34 +17,37 @@ export interface Orphan {
  * dir is not under `stateDir` belongs to another user or `XDG_STATE_HOME`: its owner cannot
  * be checked from here, so it is never taken for an orphan (it may be running).
  */
-export async function isOrphanSession(stateDir: string, id: string): Promise<boolean> {
+export async function isOrphanSession(
+  stateDir: string,
+  id: string,
+  fs: FsAdapter = denoFs,
+): Promise<boolean> {
   if (id === "" || id.includes("/") || id.startsWith(".")) return false;
   const root = join(stateDir, "sessions", id);
   try {
-    if (!(await Deno.stat(root)).isDirectory) return false;
+    if (!(await fs.stat(root)).isDirectory) return false;
   } catch {
     return false;
   }
-  return !await ownerAlive(root);
+  return !await ownerAlive(root, fs);
 }
 
 /** Containers labelled `leash.session` of this state dir's sessions whose leash is gone. */
 export async function findOrphans(
   client: DockerClient,
   stateDir: string,
-  dockerHost?: string,
+  fs: FsAdapter = denoFs,
 ): Promise<Orphan[]> {
-  const containers: ContainerSummary[] = await listContainersByLabel(
-    client,
-    SESSION_LABEL,
-    dockerHost,
-  );
+  const containers: ContainerSummary[] = await client.containers.list({
+    all: true,
+    filters: { label: [SESSION_LABEL] },
+  });
   const kept = new Map<string, boolean>();
   const orphans: Orphan[] = [];
   for (const c of containers) {
     const session = c.Labels?.[SESSION_LABEL] ?? "";
     if (!kept.has(session)) {
-      kept.set(session, !await isOrphanSession(stateDir, session));
+      kept.set(session, !await isOrphanSession(stateDir, session, fs));
     }
     if (!kept.get(session)) {
       orphans.push({ session, id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, "") });

@@ -1,5 +1,5 @@
 /** The session's posture (DESIGN.md §2): what the manager attached, plus Landlock, netns, proxy. */
-import { LAYER_NAMES, type LayerName, type LayerStatus } from "../posture/layers.ts";
+import { LAYER_NAMES, type LayerName, type LayerStatus } from "../posture/mod.ts";
 
 /** One layer of this session. */
 export interface SessionLayer {

@@ -4,19 +4,24 @@
  * egress (proxy and DNS on the session's sockets), the manager image.
  */
 import { join } from "node:path";
-import { STALE_MARKERS } from "../boot/mod.ts";
+import { BootError, STALE_MARKERS } from "../boot/mod.ts";
 import { readAsset } from "../assets.ts";
 import { type CertificateAuthority, loadOrCreateCa } from "../ca/mod.ts";
 import { EventLog, type Redactor } from "../events/mod.ts";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { ensureManagerImage } from "../manager/image.ts";
-import { choosePolicy, compilePolicy, DEFAULT_POLICY_LABEL, type PolicyIr } from "../policy/mod.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
+import { ensureManagerImage } from "../manager/mod.ts";
+import {
+  choosePolicy,
+  compilePolicy,
+  DEFAULT_POLICY_LABEL,
+  policyFileReader,
+  type PolicyIr,
+} from "../policy/mod.ts";
 import { type Egress, type EgressOptions, startEgress } from "../proxy/mod.ts";
 import { resolveSecrets } from "../secrets/mod.ts";
 import { type ControlUi, startControlUi } from "../ui/mod.ts";
 import { SessionControl } from "./control.ts";
 import { createSessionDirs } from "./dirs.ts";
-import { BootError } from "./errors.ts";
 import { findOrphans } from "./orphans.ts";
 import { writeOwner } from "./owner.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";
@@ -36,10 +41,7 @@ export async function loadPolicy(
   policyFlag: string | undefined,
   cwd: string,
 ): Promise<SessionPolicy> {
-  const reader = {
-    readTextFile: (path: string) => Deno.readTextFile(path).catch(() => undefined),
-  };
-  const choice = await choosePolicy(reader, { flag: policyFlag, cwd });
+  const choice = await choosePolicy(policyFileReader(), { flag: policyFlag, cwd });
   const builtIn = choice.label === DEFAULT_POLICY_LABEL;
   const text = builtIn ? withWorkspace(choice.text, cwd) : choice.text;
   const { ir } = compilePolicy(text, { file: choice.path ?? "built-in.cedar" });

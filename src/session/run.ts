@@ -3,50 +3,44 @@
  * Staging → bootstrap → activation → steady; every failure ends with both containers removed,
  * the sockets gone, the session dir kept with its logs, and a `BootError` naming the phase.
  * This class holds the session's state and the order of its steps; the steps live beside it:
- * staging in prepare.ts and image.ts, the marker waits in boot_markers.ts, activation in
- * activation.ts, the failure messages in boot_errors.ts.
+ * staging in prepare.ts and image.ts, the manager's container in manager_start.ts, the marker
+ * waits in ../boot/host_markers.ts, hello and activate in handshake.ts, the posture in
+ * activation.ts, the command's run in steady.ts, signals in signals.ts, the end in teardown.ts,
+ * the failure messages in ../boot/host_errors.ts.
  */
 import { join } from "node:path";
 import {
-  ENTRY_EXIT_LIFELINE,
-  ENTRY_EXIT_LIFELINE_LOST,
+  BootError,
+  delay,
+  explainExit,
+  interrupted,
+  ManagerExit,
+  managerTimeout,
   newLifelineName,
+  noCgroup,
+  raceDeadline,
+  readCgroupPath,
   requireContainerCgroup,
+  requiredMissing,
+  TargetExit,
+  waitBootstrapReady,
+  waitEntryReady,
   writeEnforcementActive,
 } from "../boot/mod.ts";
-import {
-  type ActiveMessage,
-  type ControlChannel,
-  ControlError,
-  ControlServer,
-  type HelloMessage,
-} from "../control/mod.ts";
-import type { AttachSession, DockerClient } from "../docker/mod.ts";
+import { type ControlChannel, ControlServer } from "../control/mod.ts";
+import type { DockerClient } from "../docker/mod.ts";
 import { type EventLog, Redactor } from "../events/mod.ts";
-import { createManagerContainer } from "../manager/container.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner } from "./activation.ts";
-import {
-  activateFailed,
-  explainExit,
-  interrupted,
-  managerDiedInSteady,
-  managerProtocolMismatch,
-  managerTimeout,
-  noCgroup,
-  requiredMissing,
-  targetVanished,
-} from "./boot_errors.ts";
-import { readCgroupPath, waitBootstrapReady, waitEntryReady } from "./boot_markers.ts";
-import { delay, ManagerExit, raceDeadline, TargetExit } from "./boot_util.ts";
-import { containerNames, managerConfig, targetConfig, targetOptions } from "./containers.ts";
+import { containerNames, targetConfig, targetOptions } from "./containers.ts";
 import type { SessionControl } from "./control.ts";
-import { BootError } from "./errors.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
+import { ExitWatch } from "./exit_watch.ts";
+import { acceptManager, requestActivation } from "./handshake.ts";
 import { captureLogs, type LogCapture, logTail } from "./logs.ts";
-import { relayManagerMessage } from "./manager_messages.ts";
+import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
 import {
@@ -59,7 +53,10 @@ import {
   warnOrphans,
 } from "./prepare.ts";
 import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
+import { forwardSignal } from "./signals.ts";
+import { awaitCommand, type TargetStdio } from "./steady.ts";
 import { pumpStdio } from "./stdio.ts";
+import { teardownSession } from "./teardown.ts";
 
 export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 
@@ -71,12 +68,6 @@ export async function runSession(options: RunOptions, io: RunIo): Promise<number
   } finally {
     await session.teardown();
   }
-}
-
-/** The command's stdio, attached to the target before it starts. */
-interface TargetStdio {
-  attach: AttachSession;
-  pump: { output: Promise<void>; stop(): void };
 }
 
 class Session {
@@ -99,11 +90,9 @@ class Session {
   #phase = "staging";
   #abort = new AbortController();
   #interrupted: "SIGINT" | "SIGTERM" | "SIGHUP" | undefined;
-  #targetExit: Promise<number> | undefined;
-  #targetExited: number | undefined;
-  #managerExit: Promise<number> | undefined;
+  #targetWatch: ExitWatch | undefined;
+  #managerWatch: ExitWatch | undefined;
   #managerPending: Promise<void> | undefined;
-  #managerExited: number | undefined;
   #commandStarted = false;
   #unsubscribe: (() => void) | undefined;
   #restoreTerminal: (() => void) | undefined;
@@ -121,12 +110,12 @@ class Session {
     try {
       return await this.#run();
     } catch (error) {
-      if (this.#commandStarted || !this.#targetExit || error instanceof BootError) throw error;
+      if (this.#commandStarted || !this.#targetWatch || error instanceof BootError) throw error;
       // A Docker call failed because the target died (e.g. the manager cannot join its
       // network namespace): the target's exit is the real story.
-      await Promise.race([this.#targetExit, delay(1000)]);
-      if (this.#targetExited === undefined) throw error;
-      throw await this.#explain(new TargetExit(this.#targetExited));
+      await Promise.race([this.#targetWatch.exit, delay(1000)]);
+      if (this.#targetWatch.status === undefined) throw error;
+      throw await this.#explain(new TargetExit(this.#targetWatch.status));
     }
   }
 
@@ -205,8 +194,7 @@ class Session {
       tty: this.#o.tty,
     });
     const pump = pumpStdio(attach, this.#io.stdio, { closeStdin: !this.#o.tty });
-    this.#targetExit = this.#docker.containers.wait(this.#target, { condition: "next-exit" })
-      .then((r) => (this.#targetExited = r.StatusCode), () => (this.#targetExited = -1));
+    this.#targetWatch = new ExitWatch(this.#docker, this.#target);
     this.#phase = "entry";
     await this.#docker.containers.start(this.#target);
     // The TTY exists from start and has no size until told (stty size: 0 rows); sized now,
@@ -236,20 +224,13 @@ class Session {
   async #hello(deadline: number): Promise<void> {
     this.#phase = "manager";
     await this.#managerPending;
-    this.#channel = await this.#bounded(
-      this.#control!.accept({
-        signal: this.#abort.signal,
-        onUnsolicited: (m) => relayManagerMessage(this.#events, m),
-      }),
-      deadline,
-      "the manager did not connect to control.sock",
+    const { channel, hello } = await acceptManager(
+      this.#control!,
+      this.#events,
+      this.#abort.signal,
+      (promise, what) => this.#bounded(promise, deadline, what),
     );
-    const hello = await this.#bounded(
-      this.#channel.next(["hello"], { signal: this.#abort.signal }),
-      deadline,
-      "the manager did not say hello",
-    ) as unknown as HelloMessage;
-    if (hello.protocol !== 1) throw managerProtocolMismatch(hello.protocol);
+    this.#channel = channel;
     this.#emit("boot.hello", `manager ${hello.version} on kernel ${hello.kernel}`);
   }
 
@@ -271,21 +252,15 @@ class Session {
     if (cgroup === null) throw noCgroup();
     const channel = this.#channel!;
     const options = { ir, mode: this.#o.mode, disabled: this.#o.disabledLayers };
-    let active: ActiveMessage;
-    try {
-      active = await this.#bounded(
-        channel.request(activateMessage(cgroup, this.#lifeline, options), ["active"], {
-          signal: this.#abort.signal,
-        }),
-        deadline,
-        "the manager did not answer activate",
-      ) as unknown as ActiveMessage;
-    } catch (error) {
-      if (error instanceof ControlError && error.phase === "activate") {
-        throw activateFailed(error, join(this.#paths.logs, "manager.log"));
-      }
-      throw error;
-    }
+    const active = await requestActivation(
+      channel,
+      activateMessage(cgroup, this.#lifeline, options),
+      {
+        signal: this.#abort.signal,
+        bounded: (promise, what) => this.#bounded(promise, deadline, what),
+        managerLog: join(this.#paths.logs, "manager.log"),
+      },
+    );
     const layers = await activePosture(active, {
       ...options,
       targetPid: async () => (await this.#docker.containers.inspect(this.#target!)).State.Pid,
@@ -313,81 +288,49 @@ class Session {
   }
 
   /** Steady: the command runs; its status is ours. */
-  async #steady({ attach, pump }: TargetStdio): Promise<number> {
+  async #steady(stdio: TargetStdio): Promise<number> {
     // Sized at start (a later SIGWINCH resizes again): a resize here could find the command
     // gone already and fail a session that succeeded.
     if (this.#o.tty) this.#restoreTerminal = this.#io.setRaw?.();
-    await Promise.race([this.#targetExit, this.#managerExit]);
-    const managerDied = await this.#managerDiedFirst();
-    const status = await this.#targetExit;
-    await Promise.race([pump.output, delay(2000)]);
-    pump.stop();
-    attach.close();
-    if (managerDied) {
-      const tail = await this.#settledTail("manager.log");
-      const log = join(this.#paths.logs, "manager.log");
-      throw managerDiedInSteady(this.#managerExited, tail, log);
-    }
-    if (status === -1) throw targetVanished();
+    const status = await awaitCommand({
+      docker: this.#docker,
+      target: this.#target!,
+      targetWatch: this.#targetWatch!,
+      managerWatch: this.#managerWatch!,
+      stdio,
+      managerLog: join(this.#paths.logs, "manager.log"),
+      managerTail: () => this.#settledTail("manager.log"),
+    });
     this.#emit("session.exit", `command exited with status ${status}`);
-    return status!;
-  }
-
-  /**
-   * After the target or the manager stopped in steady state: whether the manager died under
-   * the command. leash-entry kills the command when its lifeline closes (status 120), or
-   * never starts it when the lifeline is gone already (119); if the target is still up after
-   * a grace (an entry without the lifeline), the host kills it.
-   */
-  async #managerDiedFirst(): Promise<boolean> {
-    const lifeline = [ENTRY_EXIT_LIFELINE, ENTRY_EXIT_LIFELINE_LOST];
-    if (this.#targetExited !== undefined && lifeline.includes(this.#targetExited)) {
-      // Docker may report the target's exit before the manager's.
-      await Promise.race([this.#managerExit, delay(2000)]);
-    }
-    if (this.#managerExited === undefined) return false;
-    await Promise.race([this.#targetExit, delay(5000)]);
-    if (this.#targetExited === undefined) {
-      await this.#docker.containers.kill(this.#target!, "SIGKILL").catch(() => {});
-    }
-    return true;
+    return status;
   }
 
   /** Removes both containers, stops the sockets; never throws. */
   async teardown(): Promise<void> {
-    this.#restoreTerminal?.();
-    this.#unsubscribe?.();
-    if (this.#channel && this.#managerExited === undefined) {
-      await this.#channel.request({ type: "stop" }, ["stopped"], { timeoutMs: 2000 })
-        .catch(() => {});
-    }
-    this.#channel?.close();
-    // A manager still being created or started is waited for, so it cannot outlive the session.
-    await this.#managerPending?.catch(() => {});
-    for (const id of [this.#manager, this.#target]) {
-      if (id) await this.#docker.containers.remove(id, { force: true }).catch(() => {});
-    }
-    for (const c of this.#captures) {
-      await Promise.race([c.done, delay(1000)]);
-      c.stop();
-    }
-    await this.#ui?.close().catch(() => {});
-    await this.#egress?.close().catch(() => {});
-    await this.#control?.close().catch(() => {});
-    if (this.#paths) {
-      await Deno.remove(this.#paths.sockets, { recursive: true }).catch(() => {});
-      await Deno.remove(join(this.#paths.root, "pid")).catch(() => {});
-    }
-    this.#eventsFile?.close();
+    await teardownSession({
+      docker: this.#docker,
+      restoreTerminal: this.#restoreTerminal,
+      unsubscribe: this.#unsubscribe,
+      channel: this.#channel,
+      managerRunning: this.#managerWatch?.status === undefined,
+      managerPending: this.#managerPending,
+      containers: () => [this.#manager, this.#target],
+      captures: this.#captures,
+      ui: this.#ui,
+      egress: this.#egress,
+      control: this.#control,
+      paths: this.#paths,
+      eventsFile: this.#eventsFile,
+    });
   }
 
   /** Turns a failure during boot into the phase's message; called from the wait loops. */
   #check(): void {
     if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
-    if (this.#targetExited !== undefined) throw new TargetExit(this.#targetExited);
-    if (this.#managerExited !== undefined && this.#manager) {
-      throw new ManagerExit(this.#managerExited);
-    }
+    const target = this.#targetWatch?.status;
+    if (target !== undefined) throw new TargetExit(target);
+    const manager = this.#managerWatch?.status;
+    if (manager !== undefined && this.#manager) throw new ManagerExit(manager);
   }
 
   /** Waits for the manager, until the deadline and while both containers live. */
@@ -421,38 +364,29 @@ class Session {
       this.#abort.abort(interrupted(signal, this.#phase));
       return;
     }
-    if (!this.#target) return;
-    if (signal === "SIGINT") {
-      this.#docker.containers.kill(this.#target, "SIGINT").catch(() => {});
-    } else {
-      // SIGTERM, or SIGHUP: the terminal is gone, nobody is left to answer the command.
-      this.#docker.containers.stop(this.#target, { timeout: 5 }).catch(() => {});
-    }
+    if (this.#target) forwardSignal(this.#docker, this.#target, signal);
   }
 
   /** Creates the manager container (to run in the target's netns). */
   async #createManager(image: string, name: string): Promise<void> {
-    this.#manager = await createManagerContainer(
-      this.#docker,
-      managerConfig({
-        image,
-        sessionId: this.#paths.id,
-        target: this.#target!,
-        socketDir: this.#paths.sockets,
-      }),
-      { name },
-    );
+    this.#manager = await createManager(this.#docker, {
+      image,
+      name,
+      sessionId: this.#paths.id,
+      target: this.#target!,
+      socketDir: this.#paths.sockets,
+    });
   }
 
   /** Starts the manager container, its logs and exit watched. */
   async #startManager(): Promise<void> {
-    const manager = this.#manager!;
-    await this.#docker.containers.start(manager);
-    this.#captures.push(
-      captureLogs(this.#docker, manager, join(this.#paths.logs, "manager.log")),
+    const { capture, watch } = await startManager(
+      this.#docker,
+      this.#manager!,
+      join(this.#paths.logs, "manager.log"),
     );
-    this.#managerExit = this.#docker.containers.wait(manager, { condition: "next-exit" })
-      .then((r) => (this.#managerExited = r.StatusCode), () => (this.#managerExited = -1));
+    this.#captures.push(capture);
+    this.#managerWatch = watch;
   }
 
   async #resize(): Promise<void> {

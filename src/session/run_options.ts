@@ -1,6 +1,6 @@
 /** What `leash run` passes to a session: the request and the process around it. */
 import type { DockerClient } from "../docker/mod.ts";
-import type { LayerName } from "../posture/layers.ts";
+import type { LayerName } from "../posture/mod.ts";
 import type { LeashDirs } from "./paths.ts";
 import type { HostStdio } from "./stdio.ts";
 import type { UpstreamSettings } from "./upstreams.ts";

@@ -12,7 +12,7 @@
  *   dials the name it reads from TLS SNI or the Host header at ADDR.
  */
 import { isIP } from "node:net";
-import { hostLocalKind } from "../proxy/address.ts";
+import { hostLocalKind } from "../net/mod.ts";
 import type { EgressOptions } from "../proxy/mod.ts";
 
 /** What the target is told for a name pinned to a host loopback address (RFC 5737, 3849). */

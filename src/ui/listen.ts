@@ -1,6 +1,5 @@
 /** Where the control UI listens: parsing `--listen`, the loopback rule, the Host check. */
-import { parseIpv4, parseIpv6 } from "../policy/hosts.ts";
-import { hostLocalKind, hostPort } from "../proxy/address.ts";
+import { hostLocalKind, hostPort, parseIpv4, parseIpv6 } from "../net/mod.ts";
 
 /** The default address (DESIGN.md §1): the host's loopback, never the target's netns. */
 export const DEFAULT_LISTEN = "127.0.0.1:18080";

@@ -3,8 +3,8 @@
  * 127.0.0.1:18080, an ephemeral loopback port when that one is taken, a fresh token.
  */
 import type { EventLog } from "../events/mod.ts";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { hostPort } from "../proxy/address.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
+import { hostPort } from "../net/mod.ts";
 import { newToken } from "./auth.ts";
 import { createUiHandler, type UiSession } from "./handler.ts";
 import { checkExposure, DEFAULT_LISTEN, type ListenAddress, parseListen } from "./listen.ts";

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DockerClient } from "../../src/docker/mod.ts";
-import { listContainersByLabel } from "../../src/session/docker_list.ts";
 import { ensureBusyboxImage } from "../fixtures/busybox_image.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -103,7 +102,10 @@ export function spawnLeash(
 
 /** Names of the containers still carrying `leash.session=<id>`. */
 export async function sessionContainers(docker: DockerClient, id: string): Promise<string[]> {
-  const list = await listContainersByLabel(docker, `leash.session=${id}`);
+  const list = await docker.containers.list({
+    all: true,
+    filters: { label: [`leash.session=${id}`] },
+  });
   return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""));
 }
 

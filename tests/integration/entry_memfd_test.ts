@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
-import { encodeLandlockRules, parseBootstrapReady } from "../../src/boot/mod.ts";
+import { parseBootstrapReady } from "../../src/boot/mod.ts";
+import { encodeLandlockRules } from "../../src/landlock/mod.ts";
 import { ensureBusyboxImage } from "../fixtures/busybox_image.ts";
 import { derivedImage, EntryRun } from "./_entry_harness.ts";
 

@@ -4,12 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
-import {
-  encodeLandlockRules,
-  parseBootstrapReady,
-  parseCgroupPath,
-  parseEntryReady,
-} from "../../src/boot/mod.ts";
+import { parseBootstrapReady, parseCgroupPath, parseEntryReady } from "../../src/boot/mod.ts";
+import { encodeLandlockRules } from "../../src/landlock/mod.ts";
 import { createCa } from "../../src/ca/ca.ts";
 import { VERSION } from "../../src/version.ts";
 import { ensureBusyboxImage } from "../fixtures/busybox_image.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { DockerClient } from "../../src/docker/mod.ts";
-import { encodeBase64 } from "../../src/session/boot_util.ts";
+import { encodeBase64 } from "../../src/boot/mod.ts";
 import { DNS_ANSWER } from "./fake_host.ts";
 import { encodedMaps, rootDockerSkip, sh, startSession } from "./manager_session.ts";
 import { note } from "./note.ts";

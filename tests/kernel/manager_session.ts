@@ -10,7 +10,7 @@ import { ensureManagerImage } from "../../src/manager/image.ts";
 import { createManagerContainer } from "../../src/manager/container.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
 import { compilePolicy } from "../../src/policy/compile.ts";
-import { encodeBase64 } from "../../src/session/boot_util.ts";
+import { encodeBase64 } from "../../src/boot/mod.ts";
 import { managerConfig } from "../../src/session/containers.ts";
 import { ensureBusyboxImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
 import { dockerAnswers } from "../fixtures/docker.ts";

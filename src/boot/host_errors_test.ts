@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { explainExit, managerDiedInSteady, requiredMissing } from "./boot_errors.ts";
-import { ManagerExit, TargetExit } from "./boot_util.ts";
-import { BootError } from "./errors.ts";
+import { explainExit, managerDiedInSteady, requiredMissing } from "./host_errors.ts";
+import { ManagerExit, TargetExit } from "./host_util.ts";
+import { BootError } from "./boot_error.ts";
 
 const tails = { "target.log": "cp: cannot stat\nexit", "manager.log": "" };
 const tail = (log: "target.log" | "manager.log") => Promise.resolve(tails[log]);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { MarkerVersionError, parseBootstrapReady, parseEntryReady } from "../boot/mod.ts";
+import { MarkerVersionError } from "./errors.ts";
+import { parseBootstrapReady, parseEntryReady } from "./markers.ts";
 import { type PollClock, waitForMarker } from "./wait_marker.ts";
 
 function fakeClock(): PollClock & { slept: number } {

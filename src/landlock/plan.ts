@@ -3,10 +3,11 @@
  * applies, computes the ruleset from the IR against the target's own filesystem view, and
  * writes `landlock.rules` for leash-entry (before `enforcement.active`).
  */
-import { writeLandlockRules } from "../boot/mod.ts";
-import { landlockRuleset, type PolicyIr } from "../policy/mod.ts";
-import { landlockAbi } from "../posture/landlock_abi.ts";
-import { type BindMount, targetLandlockFs } from "./landlock_fs.ts";
+import type { PolicyIr } from "../policy/mod.ts";
+import { landlockAbi } from "./abi.ts";
+import { landlockRuleset } from "./ruleset.ts";
+import { type BindMount, targetLandlockFs } from "./target_fs.ts";
+import { writeLandlockRules } from "./write.ts";
 
 /** What the session needs to know to plan Landlock. */
 export interface LandlockPlanOptions {

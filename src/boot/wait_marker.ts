@@ -1,5 +1,5 @@
 /** Polls the session's public dir for a BOOT marker until it parses, a check fails or time is up. */
-import { MarkerNonceError } from "../boot/mod.ts";
+import { MarkerNonceError } from "./errors.ts";
 
 /** Reads a marker: its text, or undefined when it does not exist yet. */
 export type MarkerReader = (path: string) => Promise<string | undefined>;

@@ -2,10 +2,10 @@
  * The messages a failed session ends with: each names what stopped, in which BOOT phase, and
  * what to do about it (DESIGN.md §3). Pure, apart from reading a log's tail for a dead container.
  */
-import { describeEntryExit, MARKER_NAMES } from "../boot/mod.ts";
-import { ManagerExit, TargetExit } from "./boot_util.ts";
-import { BootError } from "./errors.ts";
-import type { SessionLayer } from "./posture.ts";
+import { describeEntryExit } from "./exit_codes.ts";
+import { MARKER_NAMES } from "./markers.ts";
+import { ManagerExit, TargetExit } from "./host_util.ts";
+import { BootError } from "./boot_error.ts";
 
 /** The image is not in the local store. */
 export function imageNotFound(image: string, cause: unknown): BootError {
@@ -68,8 +68,15 @@ export function activateFailed(cause: Error, managerLog: string): BootError {
   );
 }
 
+/** A layer `--require` asked for, with why it is not active. */
+export interface MissingLayer {
+  name: string;
+  status: string;
+  reason: string;
+}
+
 /** Layers `--require` asked for are not active. */
-export function requiredMissing(missing: readonly SessionLayer[]): BootError {
+export function requiredMissing(missing: readonly MissingLayer[]): BootError {
   return new BootError(
     `Cannot start the session: --require ${
       missing.map((l) => `"${l.name}"`).join(", ")

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { parseLandlockRules } from "./landlock_rules.ts";
-import { writeEnforcementActive, writeLandlockRules } from "./write.ts";
+import { parseLandlockRules } from "./rules_file.ts";
+import { writeEnforcementActive } from "../boot/mod.ts";
+import { writeLandlockRules } from "./write.ts";
 
 Deno.test("writeEnforcementActive() and writeLandlockRules() leave only the marker files", async () => {
   const dir = await Deno.makeTempDir();

@@ -3,14 +3,9 @@
  * each ending in the phase's `BootError` when the marker does not come.
  */
 import { join } from "node:path";
-import {
-  MARKER_NAMES,
-  MarkerVersionError,
-  parseBootstrapReady,
-  parseCgroupPath,
-  parseEntryReady,
-} from "../boot/mod.ts";
-import { bootstrapTimeout, entryNotReady, entryVersionMismatch } from "./boot_errors.ts";
+import { MARKER_NAMES, parseBootstrapReady, parseCgroupPath, parseEntryReady } from "./markers.ts";
+import { MarkerVersionError } from "./errors.ts";
+import { bootstrapTimeout, entryNotReady, entryVersionMismatch } from "./host_errors.ts";
 import { waitForMarker } from "./wait_marker.ts";
 
 /** How long leash-entry has to say `leash-entry.ready` before the image counts as too old. */

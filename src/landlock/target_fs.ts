@@ -6,7 +6,7 @@
  * enumeration denies beneath it and says so (never grants what it could not see).
  */
 import { join } from "node:path";
-import type { LandlockFs } from "../policy/mod.ts";
+import type { LandlockFs } from "./ruleset.ts";
 
 /** A bind mount of the target: host `source` at container `target`. */
 export interface BindMount {

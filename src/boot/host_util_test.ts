@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { raceDeadline } from "./boot_util.ts";
+import { raceDeadline } from "./host_util.ts";
 
 Deno.test("raceDeadline() resolves to the promise's value before the deadline", async () => {
   const value = await raceDeadline(Promise.resolve(7), performance.now() + 60_000, () => {}, () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { compilePolicy } from "./compile.ts";
-import { type LandlockFs, landlockRuleset } from "./landlock.ts";
+import { compilePolicy } from "../policy/mod.ts";
+import { type LandlockFs, landlockRuleset } from "./ruleset.ts";
 
 /** An in-memory tree: directories are objects, files are null, symlinks are strings. */
 type Tree = { [name: string]: Tree | null | string };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeLandlockRules, parseLandlockRules } from "./landlock_rules.ts";
+import { encodeLandlockRules, parseLandlockRules } from "./rules_file.ts";
 
 Deno.test("encodeLandlockRules() writes the header, handle line and one line per rule", () => {
   const text = encodeLandlockRules({

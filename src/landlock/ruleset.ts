@@ -7,9 +7,14 @@
  * created later inside an enumerated directory, the enumerated directories themselves
  * (granting them would grant the forbidden subtree), and trees too large to enumerate.
  */
-import type { IrFileDecisions, IrFileEntry, PolicyIr } from "./ir.ts";
 import { dirname } from "node:path";
-import { dirCovers, normaliseRequestPath } from "./paths.ts";
+import {
+  dirCovers,
+  type IrFileDecisions,
+  type IrFileEntry,
+  normaliseRequestPath,
+  type PolicyIr,
+} from "../policy/mod.ts";
 
 /** The little file system access the enumeration needs (real fs at session start, fake in tests). */
 export interface LandlockFs {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bindLandlockFs, parseBinds, rootLandlockFs } from "./landlock_fs.ts";
+import { bindLandlockFs, parseBinds, rootLandlockFs } from "./target_fs.ts";
 
 Deno.test("bindLandlockFs() reads bind-mounted paths on the host and nothing else", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,5 +1,5 @@
-/** Host names and `host:port` keys as the policy matcher reads them. */
-import { cidrContains, type IpAddress, parseIpv4, parseIpv6 } from "../policy/hosts.ts";
+/** Host names, `host:port` keys and authorities as the proxy and the control UI use them; host-local addresses. */
+import { cidrContains, type IpAddress, parseIpv4, parseIpv6 } from "./ip.ts";
 
 /** Whether `host` is an IP literal (v4 or v6, without brackets). */
 export function isIpLiteral(host: string): boolean {

@@ -1,0 +1,41 @@
+/** The session's manager container: created to join the target's netns, then started and watched. */
+import type { DockerClient } from "../docker/mod.ts";
+import { createManagerContainer } from "../manager/mod.ts";
+import { managerConfig } from "./containers.ts";
+import { ExitWatch } from "./exit_watch.ts";
+import { captureLogs, type LogCapture } from "./logs.ts";
+
+/** What the manager container is made of. */
+export interface ManagerCreateOptions {
+  image: string;
+  name: string;
+  sessionId: string;
+  /** The target container's id (the manager joins its network namespace). */
+  target: string;
+  /** The session's socket dir (bind-mounted into the manager only). */
+  socketDir: string;
+}
+
+/** Creates the manager container; resolves to its id. */
+export async function createManager(
+  docker: DockerClient,
+  options: ManagerCreateOptions,
+): Promise<string> {
+  const { image, name, sessionId, target, socketDir } = options;
+  return await createManagerContainer(
+    docker,
+    managerConfig({ image, sessionId, target, socketDir }),
+    { name },
+  );
+}
+
+/** Starts the manager container, its logs copied to `logPath` and its exit watched. */
+export async function startManager(
+  docker: DockerClient,
+  id: string,
+  logPath: string,
+): Promise<{ capture: LogCapture; watch: ExitWatch }> {
+  await docker.containers.start(id);
+  const capture = captureLogs(docker, id, logPath);
+  return { capture, watch: new ExitWatch(docker, id) };
+}

@@ -1,0 +1,10 @@
+/**
+ * `leash run` and `leash clean`: one session from start to teardown (containers, the BOOT
+ * host half's order, activation, runtime mode/policy changes, logs), the leash dirs, and the
+ * removal of what dead sessions left behind.
+ */
+export { cleanSessions } from "./clean.ts";
+export { leashDirs } from "./paths.ts";
+export { parseDisabledLayers, parseRequired } from "./posture.ts";
+export { type RunIo, runSession, type SessionSignal } from "./run.ts";
+export { parseUpstreamHosts } from "./upstreams.ts";

@@ -1,0 +1,2 @@
+/** Text helpers for messages: "did you mean" suggestions by edit distance. */
+export * from "./suggest.ts";
