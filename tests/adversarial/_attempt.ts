@@ -99,7 +99,13 @@ export function parseRunnerOutput(stdout: string): Map<string, string> {
     const m = /^@@attempt (\S+) (\S*)$/.exec(line);
     if (!m) continue;
     const bytes = Uint8Array.from(atob(m[2]!), (c) => c.charCodeAt(0));
-    out.set(m[1]!, new TextDecoder().decode(bytes));
+    // Control bytes (a WebSocket frame's NULs) would make the test log binary to grep.
+    // deno-lint-ignore no-control-regex
+    const text = new TextDecoder().decode(bytes).replace(
+      /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g,
+      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+    );
+    out.set(m[1]!, text);
   }
   return out;
 }

@@ -58,9 +58,8 @@ export function denyEvent(o: Outcome, rule: string, match: Record<string, unknow
   );
   assert.ok(
     found,
-    `no deny event naming rule "${rule}" with ${JSON.stringify(match)}; deny events:\n${
-      o.events.filter((e) => e.decision === "deny").slice(-20).map((e) => JSON.stringify(e))
-        .join("\n")
+    `no deny event naming rule "${rule}" with ${JSON.stringify(match)}; events naming the rule:\n${
+      o.events.filter((e) => e.rule === rule).slice(-20).map((e) => JSON.stringify(e)).join("\n")
     }`,
   );
 }

@@ -96,7 +96,12 @@ function ws(url, host) {
     req.on("upgrade", (res, socket, head) => {
       let buf = head;
       socket.on("data", (d) => { buf = Buffer.concat([buf, d]); });
-      socket.on("close", () => resolve("status " + res.statusCode + " frame " + buf.toString("latin1")));
+      // The first frame's payload (server frames are unmasked; 7- or 16-bit lengths).
+      const payload = () => {
+        const n = buf[1] & 0x7f, at = n === 126 ? 4 : 2;
+        return buf.subarray(at, at + (n === 126 ? buf.readUInt16BE(2) : n)).toString();
+      };
+      socket.on("close", () => resolve("status " + res.statusCode + " frame " + (buf.length > 1 ? payload() : "")));
       socket.on("error", () => {});
     });
     req.on("response", (res) => {

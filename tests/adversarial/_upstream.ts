@@ -176,7 +176,15 @@ export async function startLoggingUpstream(
     });
   }
   server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket) => {
-    upgrade(req, socket, requests);
+    if (/websocket/i.test(String(req.headers.upgrade))) return upgrade(req, socket, requests);
+    // Any other protocol (h2c): recorded and answered as HTTP/1.1, as a server without it would.
+    const seen = record(req, undefined, requests);
+    socket.on("error", () => {});
+    const body = `hello from ${name} ${seen.method} ${seen.path}\n`;
+    socket.end(
+      `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
   });
   const result: LoggingUpstream = {
     name,

@@ -4,8 +4,10 @@
  * observable outcome — the witness on every host address, the logging upstreams, the agent's own
  * output, the files leash wrote — and denials by an event naming the rule. All attempts of a
  * session run in one `leash run`; each is its own test here, named `adversarial: CLASS: NAME`.
- * Attempts whose fix has not landed fail, and say what got through.
+ * Attempts whose fix has not landed fail, and say what got through. `LEASH_ADV_DUMP=FILE` writes
+ * every attempt's output there.
  */
+import assert from "node:assert/strict";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { note } from "../kernel/note.ts";
 import { setup } from "../e2e/_session.ts";
@@ -37,6 +39,13 @@ async function runAll(): Promise<
           ((performance.now() - started) / 1000).toFixed(1)
         } s`,
       );
+      const dump = Deno.env.get("LEASH_ADV_DUMP");
+      if (dump) {
+        const lines = results.flatMap((r) =>
+          [...r.outcomes].map(([name, o]) => `=== ${name}\n${o.out}`)
+        );
+        await Deno.writeTextFile(dump, lines.join("\n"));
+      }
       return { attempts, runs: new Map(kinds.map((k, i) => [k, results[i]!])) };
     } finally {
       await servers.close();
@@ -72,4 +81,11 @@ if ("error" in world) {
     });
     if (a.ignore) note(`skip (adversarial ${a.name}): ${a.ignore}`);
   }
+  Deno.test("adversarial: witness: nothing from either session reached any address of the host", () => {
+    const { witness } = world.runs.get("net")!.outcomes.values().next().value!;
+    assert.deepEqual(
+      witness.records.map((r) => `${r.proto} ${r.address}:${r.port} ${JSON.stringify(r.data)}`),
+      [],
+    );
+  });
 }

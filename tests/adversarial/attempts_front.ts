@@ -109,7 +109,7 @@ export function frontAttempts(plan: Plan): Attempt[] {
     row(
       "fronting",
       "front-h1-keepalive-second",
-      `${CURL} --http1.1 -w 'first=%{http_code}\\n' https://allowed.test:$PA/$TAG-1 --next ${CURL} --http1.1 ${STATUS} -H "Host: forbidden.test:$PF" https://allowed.test:$PA/$TAG-2 2>&1`,
+      `${CURL} --http1.1 -w 'first=%{http_code}\\n' https://allowed.test:$PA/$TAG-1 --next -sS -m 10 --http1.1 ${STATUS} -H "Host: forbidden.test:$PF" https://allowed.test:$PA/$TAG-2 2>&1`,
       (o) => {
         assert.match(o.out, /^first=200$/m, o.out);
         frontJudge("front-h1-keepalive-second")(o);

@@ -107,7 +107,11 @@ export function hostAttempts(plan: Plan): Attempt[] {
       name,
       session: "net",
       sh,
-      judge: noUi,
+      judge: (o) => {
+        noUi(o);
+        // A CONNECT leash refuses is refused outright, never "established" first (class 8).
+        assert.doesNotMatch(o.out, /200 Connection established/i, o.out);
+      },
       ...(name === "ui-lan-address" && !plan.lan4 ? { ignore: "no LAN IPv4 address" } : {}),
     })),
     {
@@ -141,7 +145,11 @@ export function hostAttempts(plan: Plan): Attempt[] {
       sh: `${CURL} -p -w '\\nconnect=%{http_connect}\\n' https://198.51.100.9:443/$TAG 2>&1`,
       judge: (o) => {
         statusIn(o, [403], "connect");
-        denyEvent(o, "adv-forbid-outside", { event: "http.request", host: "198.51.100.9" });
+        denyEvent(o, "adv-forbid-outside", {
+          event: "net.connect",
+          layer: "proxy",
+          host: "198.51.100.9",
+        });
       },
     },
     {

@@ -27,7 +27,8 @@ function unreached(upstream: string, name: string): Attempt["judge"] {
 /** A raw absolute-form request to the explicit proxy, as base64 for `adv raw`. */
 function raw(target: string, host: string, tag: string): string {
   const text = `GET ${target}/${tag} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
-  return `adv raw 127.0.0.1 3128 ${btoa(text)}`;
+  const utf8 = new TextEncoder().encode(text);
+  return `adv raw 127.0.0.1 3128 ${btoa(String.fromCharCode(...utf8))}`;
 }
 
 /** The name, spelling and redirect attempts. */
@@ -52,9 +53,9 @@ export function nameAttempts(plan: Plan): Attempt[] {
     ),
     row(
       "name-into-cidr",
-      "name-cidr-v4-plain-http",
-      `${CURL} http://internal.test:$PI/$TAG 2>&1`,
-      unreached("internal.test", "name-cidr-v4-plain-http"),
+      "name-cidr-v4-websocket",
+      `adv ws wss://internal.test:$PI/ws-$TAG internal.test:$PI`,
+      (o) => noUpstream(o, "internal.test", "name-cidr-v4-websocket"),
     ),
     row(
       "name-into-cidr",
@@ -108,8 +109,9 @@ export function nameAttempts(plan: Plan): Attempt[] {
     row(
       "spelling",
       "spell-idn-full-stop",
-      `${CURL} "https://forbidden\u3002test:$PF/$TAG" 2>&1`,
-      unreached("forbidden.test", "spell-idn-full-stop"),
+      // U+3002 IDEOGRAPHIC FULL STOP, which IDNA maps to "." (curl here has no IDN support).
+      raw(`http://denied\u3002test:${v.PD}`, `denied\u3002test:${v.PD}`, "spell-idn-full-stop"),
+      unreached("denied.test", "spell-idn-full-stop"),
     ),
     row(
       "spelling",

@@ -12,7 +12,7 @@ import type { Plan } from "./_world.ts";
 
 const STATUS = `-w '\\nstatus=%{http_code}\\n'`;
 const REFUSED_OR_FAILED =
-  /^error (EPERM|ECONNREFUSED|EACCES|EPROTONOSUPPORT|EAFNOSUPPORT|EINVAL)\b/;
+  /^error (EPERM|ECONNREFUSED|EACCES|EPROTONOSUPPORT|EAFNOSUPPORT|EINVAL|ENETUNREACH)\b/;
 
 function row(
   cls: string,
@@ -51,9 +51,9 @@ function stillServes(o: Outcome, tag: string): void {
 }
 
 /** Shell for base64 of a forged relay header line naming `dst`, then `rest` (printf escapes). */
-function forged(dst: string, rest: string): string {
+function forged(dst: string, rest: string, eol = "\\n"): string {
   const line = `{"v":1,"kind":"transparent","dst":"${dst}","src":"127.0.0.1:1","relay_port":15001}`;
-  return `"$(printf \"%s\\n${rest}\" '${line}' | base64 -w0)"`;
+  return `"$(printf \"%s${eol}${rest}\" '${line}' | base64 -w0)"`;
 }
 
 /** The socket-level attempts. */
@@ -101,7 +101,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
     row(
       "dns",
       "dns-outside-resolver-v4",
-      "adv dnsvia 198.51.100.53 allowed.test A",
+      "adv dnsvia 198.51.100.153 allowed.test A",
       answeredByLeash,
     ),
     row(
@@ -119,13 +119,13 @@ export function socketAttempts(plan: Plan): Attempt[] {
     row(
       "dns",
       "dns-tunnel-a",
-      `adv dnsvia 198.51.100.53 ${PAYLOAD}.$TAG.tunnel.example A`,
+      `adv dnsvia 198.51.100.153 ${PAYLOAD}.$TAG.tunnel.example A`,
       tunnelJudge("dns-tunnel-a"),
     ),
     row(
       "dns",
       "dns-tunnel-txt",
-      `adv dnsvia 198.51.100.53 ${PAYLOAD}.$TAG.tunnel.example TXT`,
+      `adv dnsvia 198.51.100.153 ${PAYLOAD}.$TAG.tunnel.example TXT`,
       tunnelJudge("dns-tunnel-txt"),
     ),
     row(
@@ -141,7 +141,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
       "dns",
       "dns-tcp-outside",
       // A DNS-over-TCP query (length-prefixed) for a tunnel name.
-      `adv raw 198.51.100.53 53 ADASNAEAAAEAAAAAAAAPZG5zLXRjcC1vdXRzaWRlBnR1bm5lbAdleGFtcGxlAAABAAE=`,
+      `adv raw 198.51.100.153 53 ADASNAEAAAEAAAAAAAAPZG5zLXRjcC1vdXRzaWRlBnR1bm5lbAdleGFtcGxlAAABAAE=`,
       (o) => refused(o),
     ),
     row(
@@ -160,7 +160,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
       "forged-relay",
       "relay-forged-explicit",
       `adv raw 127.0.0.1 3128 ${
-        forged("127.0.0.1:1", `GET /$TAG HTTP/1.1\\r\\nHost: 127.0.0.1:${wp}\\r\\n\\r\\n`)
+        forged("127.0.0.1:1", `GET /$TAG HTTP/1.1\\r\\nHost: 127.0.0.1:${wp}\\r\\n\\r\\n`, "\\r\\n")
       }`,
       (o) => noWitness(o, "relay-forged-explicit"),
     ),
