@@ -15,7 +15,8 @@
  * - `connectsni PROXYPORT TARGET SNI PATH HOST` CONNECT TARGET through 127.0.0.1:PROXYPORT,
  *   then TLS with server name SNI and `GET PATH` with that Host: the response head or an error
  * - `flood-udp HOST PORT N` / `flood-tcp HOST PORT N` N datagrams / N concurrent connections,
- *   `flood-dns N SUFFIX` N queries `f<i>.SUFFIX` through the system resolver: counts of outcomes
+ *   `flood-dns N SUFFIX` N queries `f<i>.SUFFIX` through the system resolver, `flood-open PATH N`
+ *   N opens of PATH: counts of outcomes
  */
 export const ADV_NODE_PROGRAM = `
 const net = require("net"), tls = require("tls"), dgram = require("dgram"), dns = require("dns");
@@ -163,6 +164,16 @@ async function floodDns(n, suffix) {
   await Promise.all(Array.from({ length: 32 }, worker));
   return "flood-dns " + JSON.stringify(counts);
 }
+function floodOpen(path, n) {
+  const fs = require("fs");
+  const counts = {};
+  for (let i = 0; i < Number(n); i++) {
+    let r = "opened";
+    try { fs.closeSync(fs.openSync(path, "r")); } catch (e) { r = e.code; }
+    counts[r] = (counts[r] || 0) + 1;
+  }
+  return "flood-open " + JSON.stringify(counts);
+}
 async function floodTcp(host, port, n) {
   const counts = {};
   await Promise.all(Array.from({ length: Number(n) }, () => new Promise((resolve) => {
@@ -184,6 +195,7 @@ async function floodTcp(host, port, n) {
   else if (mode === "ws") out(await ws(...args));
   else if (mode === "connectsni") out(await connectsni(...args));
   else if (mode === "flood-udp") out(await floodUdp(...args));
+  else if (mode === "flood-open") out(floodOpen(...args));
   else if (mode === "flood-dns") out(await floodDns(...args));
   else if (mode === "flood-tcp") out(await floodTcp(...args));
   else { out("unknown mode " + mode); process.exitCode = 2; }

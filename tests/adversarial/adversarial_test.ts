@@ -41,9 +41,17 @@ async function runAll(): Promise<
       );
       const dump = Deno.env.get("LEASH_ADV_DUMP");
       if (dump) {
-        const lines = results.flatMap((r) =>
-          [...r.outcomes].map(([name, o]) => `=== ${name}\n${o.out}`)
-        );
+        const lines = results.flatMap((r) => {
+          const kinds = new Map<string, number>();
+          for (const e of r.outcomes.values().next().value?.events ?? []) {
+            const k = `${e.event} ${e.layer} ${e.decision}`;
+            kinds.set(k, (kinds.get(k) ?? 0) + 1);
+          }
+          return [
+            `=== events of session ${r.result.session}\n${JSON.stringify([...kinds], null, 1)}`,
+            ...[...r.outcomes].map(([name, o]) => `=== ${name}\n${o.out}`),
+          ];
+        });
         await Deno.writeTextFile(dump, lines.join("\n"));
       }
       return { attempts, runs: new Map(kinds.map((k, i) => [k, results[i]!])) };
