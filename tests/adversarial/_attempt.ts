@@ -92,6 +92,9 @@ for f in /tmp/adv-out/*; do printf '@@attempt %s %s\\n' "$(basename "$f")" "$(ba
   );
 }
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
 /** The outputs by attempt name, from the runner's `@@attempt` lines. */
 export function parseRunnerOutput(stdout: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -100,9 +103,8 @@ export function parseRunnerOutput(stdout: string): Map<string, string> {
     if (!m) continue;
     const bytes = Uint8Array.from(atob(m[2]!), (c) => c.charCodeAt(0));
     // Control bytes (a WebSocket frame's NULs) would make the test log binary to grep.
-    // deno-lint-ignore no-control-regex
     const text = new TextDecoder().decode(bytes).replace(
-      /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g,
+      CONTROL,
       (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
     );
     out.set(m[1]!, text);

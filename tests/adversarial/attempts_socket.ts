@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Attempt, Outcome } from "./_attempt.ts";
-import { eventsWith, field, first, noUpstream, noWitness, refused, statusIn } from "./_judges.ts";
+import { eventsWith, field, first, noWitness, refused, statusIn } from "./_judges.ts";
 import type { Plan } from "./_world.ts";
 
 const STATUS = `-w '\\nstatus=%{http_code}\\n'`;
