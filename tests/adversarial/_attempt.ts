@@ -48,6 +48,11 @@ export interface Attempt {
   ignore?: string;
 }
 
+/** `{ ignore: reason }` when `present` is undefined (a host without that address), else `{}`. */
+export function needs(present: unknown, reason: string): Pick<Attempt, "ignore"> {
+  return present === undefined ? { ignore: reason } : {};
+}
+
 /** Per-attempt time limit inside the container, in seconds. */
 export const ATTEMPT_SECONDS = 25;
 

@@ -6,14 +6,20 @@
  * `redirect` (an allowed upstream sending the client elsewhere).
  */
 import assert from "node:assert/strict";
-import type { Attempt } from "./_attempt.ts";
+import { type Attempt, needs } from "./_attempt.ts";
 import { denyEvent, noUpstream, noWitness } from "./_judges.ts";
 import type { Plan } from "./_world.ts";
 
 const CURL = "curl -sS -m 10 -w '\\nstatus=%{http_code}\\n'";
 
-function row(cls: string, name: string, sh: string, judge: Attempt["judge"]): Attempt {
-  return { class: cls, name, session: "http", sh, judge };
+function row(
+  cls: string,
+  name: string,
+  sh: string,
+  judge: Attempt["judge"],
+  extra: Partial<Attempt> = {},
+): Attempt {
+  return { class: cls, name, session: "http", sh, judge, ...extra };
 }
 
 /** `upstream` never received anything of attempt `name`, and the agent got no 200. */
@@ -77,6 +83,7 @@ export function nameAttempts(plan: Plan): Attempt[] {
         unreached("bridge.test", "name-cidr-bridge-explicit")(o);
         denyEvent(o, "adv-forbid-bridge", { host: "bridge.test" });
       },
+      needs(plan.bridge, "this host has no IPv4 address off loopback for bridge.test"),
     ),
     row(
       "name-into-cidr",
@@ -84,6 +91,7 @@ export function nameAttempts(plan: Plan): Attempt[] {
       // The connection goes to an address no rule forbids; the proxy then dials the SNI's name.
       `${CURL} --noproxy '*' --resolve bridge.test:$PB:192.0.2.1 https://bridge.test:$PB/$TAG 2>&1`,
       unreached("bridge.test", "name-cidr-bridge-stand-in"),
+      needs(plan.bridge, "this host has no IPv4 address off loopback for bridge.test"),
     ),
     row(
       "name-into-cidr",
@@ -93,6 +101,7 @@ export function nameAttempts(plan: Plan): Attempt[] {
         assert.ok(bridge !== "");
         assert.ok(!o.out.includes(bridge), `leash's DNS handed out ${bridge}:\n${o.out}`);
       },
+      needs(plan.bridge, "this host has no IPv4 address off loopback for bridge.test"),
     ),
     row(
       "spelling",
@@ -157,6 +166,7 @@ export function nameAttempts(plan: Plan): Attempt[] {
       "redirect-host-address",
       `${CURL} -L "https://allowed.test:$PA/redirect?to=http://$LAN4:$WP/$TAG" 2>&1`,
       (o) => noWitness(o, "redirect-host-address"),
+      needs(plan.lan4, "this host has no LAN IPv4 address"),
     ),
   ];
 }

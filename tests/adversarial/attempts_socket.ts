@@ -6,7 +6,7 @@
  * `event-loss` (issue 9 classes 7 and 6: floods, run alone after the rest).
  */
 import assert from "node:assert/strict";
-import type { Attempt, Outcome } from "./_attempt.ts";
+import { type Attempt, needs, type Outcome } from "./_attempt.ts";
 import { eventsWith, field, first, noWitness, refused, statusIn } from "./_judges.ts";
 import type { Plan } from "./_world.ts";
 
@@ -129,6 +129,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
       "ping-socket-host",
       `advprobe icmp ${lan}`,
       (o) => refused(o, REFUSED_OR_FAILED),
+      needs(plan.lan4, "this host has no LAN IPv4 address"),
     ),
     row(
       "dns",
@@ -147,6 +148,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
       "dns-host-resolver",
       `adv dnsvia ${lan} ${PAYLOAD}.$TAG.tunnel.example A`,
       tunnelJudge("dns-host-resolver"),
+      needs(plan.lan4, "this host has no LAN IPv4 address"),
     ),
     row(
       "dns",
@@ -181,6 +183,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
       "relay-forged-transparent",
       `adv raw 127.0.0.1 15001 ${forged(`${lan}:${wp}`, "$TAG\\n")}`,
       (o) => noWitness(o, "relay-forged-transparent"),
+      needs(plan.lan4, "this host has no LAN IPv4 address"),
     ),
     row(
       "forged-relay",
