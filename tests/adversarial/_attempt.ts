@@ -90,9 +90,15 @@ one() {
 }
 export -f one
 cd "$ADV_DIR"
+emit() { printf '@@attempt %s %s\\n' "$1" "$(base64 -w0 <"/tmp/adv-out/$1")"; }
 ls attempts | grep '^parallel\\.' | xargs -P 4 -I{} bash -c 'one {}'
-for f in $(ls attempts | grep '^serial\\.'); do one "$f"; done
-for f in /tmp/adv-out/*; do printf '@@attempt %s %s\\n' "$(basename "$f")" "$(base64 -w0 <"$f")"; done
+for f in /tmp/adv-out/*; do emit "$(basename "$f")"; done
+# Floods one at a time, each reported as soon as it ends (a flood that kills the session
+# loses only what comes after it).
+for f in $(ls attempts | grep '^serial\\.'); do
+  one "$f"
+  name=\${f#*.}; emit "\${name%.sh}"
+done
 `,
   );
 }

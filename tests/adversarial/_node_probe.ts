@@ -17,6 +17,7 @@
  * - `flood-udp HOST PORT N` / `flood-tcp HOST PORT N` N datagrams / N concurrent connections,
  *   `flood-dns N SUFFIX` N queries `f<i>.SUFFIX` through the system resolver, `flood-open PATH N`
  *   N opens of PATH: counts of outcomes
+ * - `hold HOST PORT N` N connections held open together, then all closed: how many stayed open
  */
 export const ADV_NODE_PROGRAM = `
 const net = require("net"), tls = require("tls"), dgram = require("dgram"), dns = require("dns");
@@ -164,6 +165,22 @@ async function floodDns(n, suffix) {
   await Promise.all(Array.from({ length: 32 }, worker));
   return "flood-dns " + JSON.stringify(counts);
 }
+async function hold(host, port, n) {
+  const counts = {}, sockets = [];
+  const count = (k) => { counts[k] = (counts[k] || 0) + 1; };
+  await Promise.all(Array.from({ length: Number(n) }, () => new Promise((resolve) => {
+    const s = net.connect({ host, port: Number(port) });
+    sockets.push(s);
+    s.on("connect", resolve);
+    s.on("error", (e) => { count(e.code); resolve(); });
+    s.on("close", () => count("closed"));
+  })));
+  // Let the relay refuse what is over its limit, then report and let go of everything.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const open = sockets.filter((s) => !s.destroyed).length;
+  for (const s of sockets) s.destroy();
+  return "hold open=" + open + " " + JSON.stringify(counts);
+}
 function floodOpen(path, n) {
   const fs = require("fs");
   const counts = {};
@@ -195,6 +212,7 @@ async function floodTcp(host, port, n) {
   else if (mode === "ws") out(await ws(...args));
   else if (mode === "connectsni") out(await connectsni(...args));
   else if (mode === "flood-udp") out(await floodUdp(...args));
+  else if (mode === "hold") out(await hold(...args));
   else if (mode === "flood-open") out(floodOpen(...args));
   else if (mode === "flood-dns") out(await floodDns(...args));
   else if (mode === "flood-tcp") out(await floodTcp(...args));

@@ -76,6 +76,17 @@ function accounted(o: Outcome, needle: string, n: number): void {
   );
 }
 
+/**
+ * The relay's reports about `subject` (its events whose message matches `about`) stay few
+ * after thousands of refusals: bounded and counted, not one queued message per refusal.
+ */
+function boundedReports(o: Outcome, about: RegExp, subject: string): void {
+  const reports = o.events.filter((e) =>
+    /relay/.test(String(e.event)) && about.test(String(e.message ?? ""))
+  );
+  assert.ok(reports.length < 1000, `${reports.length} relay events for ${subject}: unbounded`);
+}
+
 /** The lines after a flood: a request to allowed.test still gets through. */
 function stillServes(o: Outcome, tag: string): void {
   statusIn(o, [200]);
@@ -216,8 +227,7 @@ export function socketAttempts(plan: Plan): Attempt[] {
 curl -sS -m 10 ${STATUS} https://allowed.test:$PA/$TAG`,
       (o) => {
         stillServes(o, "flood-dns-relay");
-        const relay = o.events.filter((e) => /relay/.test(String(e.event)));
-        assert.ok(relay.length < 1000, `${relay.length} relay events for one flood: unbounded`);
+        boundedReports(o, /DNS/i, "refused datagrams");
       },
       { serial: true },
     ),
@@ -229,6 +239,20 @@ curl -sS -m 10 ${STATUS} https://allowed.test:$PA/$TAG`,
       (o) => {
         assert.doesNotMatch(o.out, /"connected"/, o.out);
         stillServes(o, "flood-unnamed-tcp");
+      },
+      { serial: true },
+    ),
+    row(
+      "relay-work",
+      "flood-over-connection-limit",
+      // More connections at once than the relay takes (4,096 at most); every one over the
+      // limit is refused. Then all are let go and the session must serve again.
+      `adv hold 192.0.2.1 $PA 6000
+curl -sS -m 10 ${STATUS} https://allowed.test:$PA/$TAG`,
+      (o) => {
+        assert.match(o.out, /^hold open=\d+/, o.out);
+        stillServes(o, "flood-over-connection-limit");
+        boundedReports(o, /connection/i, "connections over the limit");
       },
       { serial: true },
     ),
