@@ -11,7 +11,8 @@
  * - `h2 ORIGIN AUTHORITY|PATH...` one HTTP/2 session, one request per argument with that
  *   `:authority`: `status N` per request
  * - `h2c HOST PORT AUTHORITY|PATH...` the same over cleartext HTTP/2 (prior knowledge)
- * - `ws URL HOST` a WebSocket upgrade with that Host header: `status N` and the first frame
+ * - `ws URL HOST [PATH]` a WebSocket upgrade with that Host header (PATH sent as is, not
+ *   normalised like URL's): `status N` and the first frame
  * - `connectsni PROXYPORT TARGET SNI PATH HOST` CONNECT TARGET through 127.0.0.1:PROXYPORT,
  *   then TLS with server name SNI and `GET PATH` with that Host: the response head or an error
  * - `flood-udp HOST PORT N` / `flood-tcp HOST PORT N` N datagrams / N concurrent connections,
@@ -85,13 +86,13 @@ function h2(origin, specs, options) {
     });
   });
 }
-function ws(url, host) {
+function ws(url, host, rawPath) {
   return new Promise((resolve) => {
     guard(resolve, "ws");
     const u = new URL(url);
     const key = crypto.randomBytes(16).toString("base64");
     const req = (u.protocol === "wss:" ? https : http).request({
-      host: u.hostname, port: u.port, path: u.pathname, setHost: false,
+      host: u.hostname, port: u.port, path: rawPath || u.pathname, setHost: false,
       headers: { Host: host, Connection: "Upgrade", Upgrade: "websocket",
         "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13" },
     });

@@ -17,6 +17,7 @@ import {
   writeRunner,
 } from "./_attempt.ts";
 import { ADV_NODE_PROGRAM } from "./_node_probe.ts";
+import { SESSIONS } from "./_sessions.ts";
 import { type LoggingUpstream, startLoggingUpstream } from "./_upstream.ts";
 import { type HostAddress, startWitness, type Witness } from "./_witness.ts";
 
@@ -125,33 +126,6 @@ function pins(servers: Servers): string {
   return [...servers.upstreams.values()].map((u) => `${u.name}=${u.address}`).join(",");
 }
 
-/** The network rules of each session (file rules: the built-in policy). */
-export function netRules(kind: SessionKind, plan: Plan): string {
-  const rule = (id: string, effect: string, host: string, when = "") =>
-    `@id("${id}")\n${effect} (principal, action == Action::"NetworkConnect", resource in Host::"${host}")${when};\n`;
-  const common = rule("adv-test-domain", "permit", "*.test") +
-    rule("adv-forbid", "forbid", "forbidden.test");
-  if (kind === "net") {
-    // A broad permit of every network this host is on: the agent may reach the LAN, never the
-    // host itself. Outside addresses (TEST-NET-2) are never permitted; half of them forbidden.
-    const lans = [...new Set(plan.hostAddresses.map((a) => a.cidr))];
-    return common + lans.map((c, i) => rule(`adv-lan-${i}`, "permit", c)).join("") +
-      rule("adv-forbid-outside", "forbid", "198.51.100.0/25") +
-      rule("adv-forbid-outside6", "forbid", "2001:db8:bad::/48");
-  }
-  return common + rule("adv-forbid-denied", "forbid", "denied.test") +
-    rule("adv-forbid-internal", "forbid", "127.0.0.64/26") +
-    rule("adv-forbid-internal6", "forbid", "::1/128") +
-    rule("adv-forbid-bridge", "forbid", plan.bridge?.cidr ?? "172.16.0.0/12") +
-    `@id("adv-inject")
-permit (principal, action == Action::"HttpRewrite", resource in Host::"echo.test")
-  when { context.header == "X-Api-Key" && context.secret == "API_KEY" };
-@id("adv-no-admin")
-forbid (principal, action == Action::"HttpRequest", resource in Host::"paths.test")
-  when { context.path like "/admin*" };
-`;
-}
-
 /** One session's run: the leash result and each attempt's outcome. */
 export interface SessionRun {
   result: LeashResult;
@@ -176,7 +150,7 @@ export async function runSession(
   const base = await debianSandbox({
     image: options.image,
     names: [],
-    netRules: netRules(kind, servers.plan),
+    netRules: SESSIONS[kind].rules(servers.plan),
   });
   try {
     const tools = join(base.box.root, "tools");
@@ -190,10 +164,7 @@ export async function runSession(
         `${tools}/netprobe:/usr/local/bin/netprobe:ro`,
         "-v",
         `${tools}/advprobe:/usr/local/bin/advprobe:ro`,
-        "--listen",
-        kind === "net" ? `127.0.0.1:${servers.plan.vars.UIPORT}` : "",
-        "--secret",
-        "API_KEY=env:LEASH_ADV_API_KEY",
+        ...SESSIONS[kind].args(servers.plan),
       ],
       env: {
         LEASH_UPSTREAM_CA: servers.upstreamCaFile,

@@ -13,6 +13,7 @@ import { note } from "../kernel/note.ts";
 import { setup } from "../e2e/_session.ts";
 import type { Attempt, Outcome, SessionKind } from "./_attempt.ts";
 import { allAttempts } from "./attempts.ts";
+import { SESSIONS } from "./_sessions.ts";
 import { runSession, type SessionRun, startServers } from "./_world.ts";
 
 /** The sessions' results, or why they could not run (every attempt then fails with it). */
@@ -27,7 +28,7 @@ async function runAll(): Promise<
       const attempts = allAttempts(servers.plan);
       const secret = `lk-adv-${crypto.randomUUID()}`;
       const runnable = attempts.filter((a) => !a.ignore);
-      const kinds: SessionKind[] = ["net", "http"];
+      const kinds = Object.keys(SESSIONS) as SessionKind[];
       const started = performance.now();
       const results = await Promise.all(
         kinds.map((k) =>

@@ -96,7 +96,7 @@ export function nameAttempts(plan: Plan): Attempt[] {
     row(
       "name-into-cidr",
       "name-cidr-bridge-dns",
-      "getent ahostsv4 bridge.test; echo getent=$?",
+      "getent ahostsv4 bridge.test; echo getent=$?; adv dnsvia 198.51.100.153 bridge.test A",
       (o) => {
         assert.ok(bridge !== "");
         assert.ok(!o.out.includes(bridge), `leash's DNS handed out ${bridge}:\n${o.out}`);

@@ -43,7 +43,7 @@ export function pathAttempts(): Attempt[] {
     class: "path-rule",
     name: "path-websocket-dotdot",
     session: "http",
-    sh: `adv ws "wss://paths.test:$PX/x/../admin/$TAG" "paths.test:$PX"`,
+    sh: `adv ws "wss://paths.test:$PX/" "paths.test:$PX" "/x/../admin/$TAG"`,
     judge: (o) => {
       noUpstream(o, "paths.test", "path-websocket-dotdot");
       assert.match(o.out, /^status (403|400)|^error/, o.out);
