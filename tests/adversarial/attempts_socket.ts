@@ -38,9 +38,12 @@ function tunnelJudge(tag: string): Attempt["judge"] {
   };
 }
 
-/** The stand-in address only leash's DNS hands out for a name pinned to the host's loopback. */
+/**
+ * The query for a name leash pins was answered, and leash's DNS logged it: the outside resolver
+ * the agent named (unreachable TEST-NET) never saw it, leash's did.
+ */
 function answeredByLeash(o: Outcome): void {
-  assert.match(first(o), /^answer \["192\.0\.2\.1"\]$/, o.out);
+  assert.match(first(o), /^answer \["[0-9.]+"\]$/, o.out);
   assert.ok(o.events.some((e) => e.event === "dns.query" && e.host === "allowed.test"));
 }
 
