@@ -58,6 +58,7 @@ import {
   warnOrphans,
 } from "./prepare.ts";
 import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
+import { diagnoseSocketFailure } from "./socket_diagnosis.ts";
 import { pumpStdio } from "./stdio.ts";
 
 export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
@@ -399,8 +400,16 @@ class Session {
     }
   }
 
-  /** Adds the exit code and log excerpt to a container's death. */
+  /**
+   * Adds the exit code and log excerpt to a container's death; a manager that could not reach
+   * its sockets gets the sockets' modes, owners and the fix instead.
+   */
   async #explain(error: unknown): Promise<unknown> {
+    if (error instanceof ManagerExit) {
+      const log = await this.#settledTail("manager.log");
+      const diagnosed = await diagnoseSocketFailure(log, this.#paths.sockets);
+      if (diagnosed) return diagnosed;
+    }
     return await explainExit(error, this.#phase, (name) => this.#settledTail(name));
   }
 
@@ -428,8 +437,15 @@ class Session {
     }
   }
 
-  /** Creates the manager container (to run in the target's netns). */
+  /**
+   * Creates the manager container (to run in the target's netns); it connects to the sockets
+   * as the socket dir's owner.
+   */
   async #createManager(image: string, name: string): Promise<void> {
+    const dir = await Deno.stat(this.#paths.sockets);
+    const socketOwner = dir.uid === null || dir.gid === null
+      ? undefined
+      : { uid: dir.uid, gid: dir.gid };
     this.#manager = await createManagerContainer(
       this.#docker,
       managerConfig({
@@ -437,6 +453,7 @@ class Session {
         sessionId: this.#paths.id,
         target: this.#target!,
         socketDir: this.#paths.sockets,
+        socketOwner,
       }),
       { name },
     );
@@ -449,7 +466,9 @@ class Session {
     this.#captures.push(
       captureLogs(this.#docker, manager, join(this.#paths.logs, "manager.log")),
     );
-    this.#managerExit = this.#docker.containers.wait(manager, { condition: "next-exit" })
+    // "not-running", not "next-exit": a manager that failed at once (a socket it cannot reach)
+    // has exited before this request; "next-exit" would wait for an exit that never comes.
+    this.#managerExit = this.#docker.containers.wait(manager, { condition: "not-running" })
       .then((r) => (this.#managerExited = r.StatusCode), () => (this.#managerExited = -1));
   }
 
