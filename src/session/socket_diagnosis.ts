@@ -24,6 +24,14 @@ export interface SocketFailure {
 /** Mode and owner of a path on the host; undefined: it is not there. */
 export type PathFacts = { mode: number; uid: number; gid: number } | undefined;
 
+/** What the host sees: the socket, its directory, and its own user namespace. */
+export interface SocketFacts {
+  socket: PathFacts;
+  dir: PathFacts;
+  /** `/proc/self/uid_map` when leash runs in a user namespace (not the identity map). */
+  uidMap?: string | undefined;
+}
+
 const LINE =
   /Cannot connect to (\w+) socket "([^"]+)": ([^\n(]+?)(?: \(as uid (\d+) gid (\d+)[;)][^\n]*)?$/m;
 
@@ -41,7 +49,7 @@ export function parseSocketFailure(log: string): SocketFailure | undefined {
 export function socketUnreachable(
   failure: SocketFailure,
   hostSocket: string,
-  facts: { socket: PathFacts; dir: PathFacts },
+  facts: SocketFacts,
 ): BootError {
   const as = failure.as
     ? `; the manager connected as uid ${failure.as.uid} gid ${failure.as.gid}`
@@ -71,7 +79,18 @@ export async function diagnoseSocketFailure(
   return socketUnreachable(failure, hostSocket, {
     socket: await pathFacts(hostSocket),
     dir: await pathFacts(dirname(hostSocket)),
+    uidMap: await userNamespaceMap(),
   });
+}
+
+/** This process's uid map when it is not the initial namespace's identity map. */
+async function userNamespaceMap(): Promise<string | undefined> {
+  try {
+    const map = (await Deno.readTextFile("/proc/self/uid_map")).trim().replace(/\s+/g, " ");
+    return map === "0 0 4294967295" ? undefined : map;
+  } catch {
+    return undefined;
+  }
 }
 
 async function pathFacts(path: string): Promise<PathFacts> {
@@ -90,15 +109,19 @@ function describe(facts: PathFacts): string {
   } owned by uid ${facts.uid} gid ${facts.gid}`;
 }
 
-function fix(
-  failure: SocketFailure,
-  { socket, dir }: { socket: PathFacts; dir: PathFacts },
-): string {
+function fix(failure: SocketFailure, { socket, dir, uidMap }: SocketFacts): string {
   if (!socket || !dir) {
     return "the socket vanished while the session started (a leash clean or another process removed it): start the session again";
   }
+  if (uidMap) {
+    const [inside, outside] = uidMap.split(" ");
+    return `leash runs in a user namespace (uid_map "${uidMap}": uid ${inside} here is uid ${outside} to the engine), so the manager cannot tell who owns the sockets: run leash outside the user namespace, as yourself`;
+  }
+  if (/No such file|timed out/i.test(failure.reason)) {
+    return "the engine does not see this directory (a private /tmp such as systemd's PrivateTmp, a sandbox, or an engine on another machine): set XDG_RUNTIME_DIR to a directory the engine shares with you";
+  }
   if ((dir.mode & 0o100) === 0 || (socket.mode & 0o200) === 0) {
-    return "the owner needs search on the directory and write on the socket, which leash creates under your umask: run leash with umask 0077 or 0022";
+    return "the owner needs search on the directory and write on the socket (leash makes them 0700 and 0600, so something changed them while the session started): start the session again";
   }
   if (failure.as && (failure.as.uid !== socket.uid || failure.as.uid !== dir.uid)) {
     return `the manager must connect as their owner, uid ${socket.uid}, and could not switch to it (CAP_SETUID and CAP_SETGID refused by the engine?): run leash as the owner with a Docker Engine that grants the manager those capabilities`;

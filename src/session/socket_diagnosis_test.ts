@@ -36,13 +36,16 @@ Deno.test("socketUnreachable() names the socket, its mode and owner, the ids use
   );
 });
 
-Deno.test("socketUnreachable() tells a umask that took the owner's bits from one that is not the owner", () => {
+Deno.test("socketUnreachable() tells modes without the owner's bits from a manager that is not the owner", () => {
   const failure = parseSocketFailure(LOG)!;
-  const umask = socketUnreachable(failure, "/r/control.sock", {
+  const modes = socketUnreachable(failure, "/r/control.sock", {
     socket: { ...owner, mode: 0o500 },
     dir,
   });
-  assert.match(umask.message, /socket mode 0500 .*fix: .*umask 0077 or 0022$/);
+  assert.match(
+    modes.message,
+    /socket mode 0500 .*fix: the owner needs search on the directory and write on the socket/,
+  );
   const other = socketUnreachable({ ...failure, as: { uid: 0, gid: 0 } }, "/r/control.sock", {
     socket: owner,
     dir,
@@ -75,4 +78,26 @@ Deno.test("diagnoseSocketFailure() maps the manager's path to the host's and sta
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("socketUnreachable() names a user namespace and a directory the engine does not see", () => {
+  const failure = parseSocketFailure(LOG)!;
+  const userns = socketUnreachable(failure, "/r/control.sock", {
+    socket: owner,
+    dir,
+    uidMap: "4242 1001 1",
+  });
+  assert.match(
+    userns.message,
+    /fix: leash runs in a user namespace \(uid_map "4242 1001 1": uid 4242 here is uid 1001 to the engine\)/,
+  );
+  const unseen = socketUnreachable(
+    { ...failure, reason: "Connection timed out" },
+    "/r/control.sock",
+    { socket: owner, dir },
+  );
+  assert.match(
+    unseen.message,
+    /: Connection timed out \(.*fix: the engine does not see this directory/,
+  );
 });
