@@ -121,6 +121,9 @@ class Session {
     try {
       return await this.#run();
     } catch (error) {
+      // The manager can die while leash-entry is still getting ready (a socket it cannot
+      // reach fails in milliseconds): its death is explained wherever the wait noticed it.
+      if (error instanceof ManagerExit) throw await this.#explain(error);
       if (this.#commandStarted || !this.#targetExit || error instanceof BootError) throw error;
       // A Docker call failed because the target died (e.g. the manager cannot join its
       // network namespace): the target's exit is the real story.

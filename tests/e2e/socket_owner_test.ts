@@ -114,6 +114,48 @@ Deno.test({
 
 Deno.test({
   name:
+    "leash run: a manager that cannot reach control.sock while leash-entry is not ready yet is explained the same way",
+  ignore: userns !== undefined,
+}, async () => {
+  await using box = await sandbox();
+  // An entrypoint that takes its time: the manager's death is noticed in the entry phase.
+  const entry = await box.script("slow-entry", "sleep 20");
+  const output = await new Deno.Command(UNSHARE, {
+    args: [
+      "--user",
+      "--map-user=4242",
+      "--map-group=4242",
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      "--quiet",
+      MAIN,
+      "run",
+      "--listen",
+      "",
+      "--image",
+      image,
+      "--",
+      "true",
+    ],
+    cwd: box.workspace,
+    env: { ...box.env, LEASH_ENTRY_BINARY: entry },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.match(
+    stderr,
+    /error: Cannot start the session: the manager cannot connect to its control socket ".*\/control\.sock": Permission denied \(socket mode 0600 owned by uid 4242 gid 4242, .*; fix: leash runs in a user namespace/,
+  );
+  assert.doesNotMatch(stderr, /did not write "leash-entry\.ready"|version mismatch/);
+  await assertNoContainers(docker, sessionOf(stderr));
+});
+
+Deno.test({
+  name:
     "leash run as a docker-group user: the manager reaches the sockets as their owner; the session's host files stay 0700/0600",
   ignore: NON_ROOT !== undefined,
 }, async () => {
