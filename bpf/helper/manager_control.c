@@ -41,6 +41,7 @@ static int libbpf_to_stderr(enum libbpf_print_level level, const char *fmt, va_l
 
 static int connect_control(const char *path)
 {
+	int last = ETIMEDOUT;
 	for (int i = 0; i < CONNECT_TRIES && !stop_signal; i++) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -55,10 +56,12 @@ static int connect_control(const char *path)
 			errno = e;
 			return -1;
 		}
+		last = e;
 		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	errno = ETIMEDOUT;
+	/* the last reason (no such file: this dir is not the host's), not a bare timeout */
+	errno = last;
 	return -1;
 }
 

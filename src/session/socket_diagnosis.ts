@@ -113,12 +113,13 @@ function fix(failure: SocketFailure, { socket, dir, uidMap }: SocketFacts): stri
   if (!socket || !dir) {
     return "the socket vanished while the session started (a leash clean or another process removed it): start the session again";
   }
+  // Missing first: in another mount namespace the ids do not matter.
+  if (/No such file|timed out/i.test(failure.reason)) {
+    return "the engine does not see this directory (a private /tmp such as systemd's PrivateTmp, a sandbox, or an engine on another machine): set XDG_RUNTIME_DIR to a directory the engine shares with you";
+  }
   if (uidMap) {
     const [inside, outside] = uidMap.split(" ");
     return `leash runs in a user namespace (uid_map "${uidMap}": uid ${inside} here is uid ${outside} to the engine), so the manager cannot tell who owns the sockets: run leash outside the user namespace, as yourself`;
-  }
-  if (/No such file|timed out/i.test(failure.reason)) {
-    return "the engine does not see this directory (a private /tmp such as systemd's PrivateTmp, a sandbox, or an engine on another machine): set XDG_RUNTIME_DIR to a directory the engine shares with you";
   }
   if ((dir.mode & 0o100) === 0 || (socket.mode & 0o200) === 0) {
     return "the owner needs search on the directory and write on the socket (leash makes them 0700 and 0600, so something changed them while the session started): start the session again";

@@ -156,6 +156,61 @@ Deno.test({
 
 Deno.test({
   name:
+    "leash run: a socket dir the engine does not see (a private mount namespace) is named with the fix, within the manager's 1 s retry",
+  ignore: userns !== undefined,
+}, async () => {
+  await using box = await sandbox();
+  const run = box.env.XDG_RUNTIME_DIR!;
+  // leash's runtime dir is a tmpfs only this process tree sees; dockerd binds the path from
+  // its own mount namespace, where it is an empty directory.
+  const output = await new Deno.Command(UNSHARE, {
+    args: [
+      "--user",
+      "--map-root-user",
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      'mount -t tmpfs -o mode=0700 tmpfs "$0" && exec "$@"',
+      run,
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      "--quiet",
+      MAIN,
+      "run",
+      "--listen",
+      "",
+      "--bootstrap-timeout",
+      "300",
+      "--image",
+      image,
+      "--",
+      "true",
+    ],
+    cwd: box.workspace,
+    env: box.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  const session = sessionOf(stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.ok(session, stderr);
+  assert.ok(
+    stderr.includes(
+      `error: Cannot start the session: the manager cannot connect to its control socket "${run}/leash/${session}/control.sock": No such file or directory (socket mode 0600 owned by uid 0 gid 0, directory "${run}/leash/${session}" mode 0700 owned by uid 0 gid 0); the manager connected as uid 0 gid 0; fix: the engine does not see this directory`,
+    ),
+    stderr,
+  );
+  assert.doesNotMatch(stderr, /bootstrap timeout/);
+  await assertNoContainers(docker, session);
+});
+
+Deno.test({
+  name:
     "leash run as a docker-group user: the manager reaches the sockets as their owner; the session's host files stay 0700/0600",
   ignore: NON_ROOT !== undefined,
 }, async () => {
