@@ -161,6 +161,9 @@ Deno.test({
 }, async () => {
   await using box = await sandbox();
   const run = box.env.XDG_RUNTIME_DIR!;
+  // dockerd creates the missing bind source (root's): under a dir of ours, so the sandbox can
+  // still remove it when this is not root.
+  await Deno.mkdir(join(run, "leash"), { mode: 0o700 });
   // leash's runtime dir is a tmpfs only this process tree sees; dockerd binds the path from
   // its own mount namespace, where it is an empty directory.
   const output = await new Deno.Command(UNSHARE, {
