@@ -18,6 +18,7 @@
 #include "kern.h"
 #include "manager_control.h"
 #include "roles.h"
+#include "sock_owner.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -37,10 +38,12 @@ static int libbpf_to_stderr(enum libbpf_print_level level, const char *fmt, va_l
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: leash-helper manager --control PATH --proxy PATH --dns PATH\n"
+		"usage: leash-helper manager --control PATH --proxy PATH --dns PATH [--socket-owner UID:GID]\n"
 		"       leash-helper manager --standalone --cgroup DIR [--maps FILE] [--mode MODE]\n"
 		"         [--events FILE|-] [--observe auto|on|off] [--no-lsm] [--no-cgroup-net]\n"
 		"         [--log-allow] [--ring-size BYTES]\n"
+		"  --socket-owner: connect to the three sockets with this filesystem uid and gid (the\n"
+		"    session owner's; needs CAP_SETUID and CAP_SETGID)\n"
 		"  MODE: record | shadow | enforce (default enforce)\n"
 		"  stdin commands, one per line: mode MODE | maps FILE | orig 4|6 PORT | drops | pause |\n"
 		"  resume | stop\n"
@@ -274,6 +277,12 @@ int manager_main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--dns") == 0 && v) {
 			control.dns = v;
+			i++;
+		} else if (strcmp(a, "--socket-owner") == 0 && v) {
+			if (sock_owner_parse(v)) {
+				fprintf(stderr, "leash-helper manager: Cannot use --socket-owner \"%s\": use UID:GID\n", v);
+				return 2;
+			}
 			i++;
 		} else if (strcmp(a, "--cgroup") == 0 && v) {
 			opts.cgroup_path = v;

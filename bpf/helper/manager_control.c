@@ -19,10 +19,11 @@
 #include "entry_util.h"
 #include "manager_control_internal.h"
 #include "json.h"
+#include "sock_owner.h"
 
 #define PROTOCOL 1
 #define LINE_MAX_BYTES (64u << 20) /* a map image of 1e6 rules fits */
-#define CONNECT_TRIES 50          /* 100 ms apart: about 5 s */
+#define CONNECT_TRIES 10          /* 100 ms apart: about 1 s (the host listens before the manager starts) */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -40,28 +41,27 @@ static int libbpf_to_stderr(enum libbpf_print_level level, const char *fmt, va_l
 
 static int connect_control(const char *path)
 {
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(un.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(un.sun_path, path);
+	int last = ETIMEDOUT;
 	for (int i = 0; i < CONNECT_TRIES && !stop_signal; i++) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -1;
-		if (connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0)
+		if (sock_owner_connect(fd, path) == 0)
 			return fd;
 		int e = errno;
 		close(fd);
 		if (e != ENOENT && e != ECONNREFUSED && e != EAGAIN) {
+			/* EACCES and the like do not go away by waiting: fail at once, so the host
+			 * reports it within a second instead of at its bootstrap timeout */
 			errno = e;
 			return -1;
 		}
+		last = e;
 		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	errno = ETIMEDOUT;
+	/* the last reason (no such file: this dir is not the host's), not a bare timeout */
+	errno = last;
 	return -1;
 }
 
@@ -220,8 +220,11 @@ int manager_control_main(const struct manager_control_options *opts)
 
 	c.fd = connect_control(opts->control);
 	if (c.fd < 0) {
-		fprintf(stderr, "leash-helper manager: Cannot connect to control socket \"%s\": %s\n", opts->control,
-			strerror(errno));
+		int e = errno;
+		char why[256];
+		sock_owner_explain(opts->control, why, sizeof(why));
+		fprintf(stderr, "leash-helper manager: Cannot connect to control socket \"%s\": %s%s\n", opts->control,
+			strerror(e), why);
 		goto cleanup;
 	}
 	/* reads and writes are non-blocking: the loop never waits on the host */

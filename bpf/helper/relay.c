@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "relay_internal.h"
+#include "sock_owner.h"
 
 #define RELAY_BUF 32768
 
@@ -56,17 +57,11 @@ void relay_report(struct relay *r, const char *fmt, ...)
 
 int relay_connect_unix(const char *path)
 {
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(un.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(un.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	/* A unix stream connect completes at once or fails (EAGAIN: the host's backlog is full). */
-	if (connect(fd, (struct sockaddr *)&un, sizeof(un))) {
+	if (sock_owner_connect(fd, path)) {
 		int e = errno;
 		close(fd);
 		errno = e;

@@ -95,10 +95,9 @@ export async function ensureDebianImage(
   const note = options.note ??
     ((line: string) => Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`)));
   const cacheDir = options.cacheDir ?? BUILD_DIR;
-  await Deno.mkdir(cacheDir, { recursive: true });
   const name = `debian-rootfs-${tag.slice(tag.lastIndexOf(":") + 1)}`;
   // Concurrent test runs build once: the second waits for the first's tarball.
-  using lock = await Deno.open(join(cacheDir, `${name}.lock`), { create: true, write: true });
+  using lock = await openLock(cacheDir, `${name}.lock`, tag);
   await lock.lock(true);
   if (await docker.images.exists(tag)) return tag;
   const tarball = join(cacheDir, `${name}.tar`);
@@ -123,6 +122,20 @@ export async function ensureDebianImage(
     message: `leash: debootstrap ${recipe.suite} + ${recipe.include.join(",")}`,
   });
   return tag;
+}
+
+/** Opens (creates) the build lock in `cacheDir`; a directory the user cannot write is named. */
+async function openLock(cacheDir: string, name: string, tag: string): Promise<Deno.FsFile> {
+  try {
+    await Deno.mkdir(cacheDir, { recursive: true });
+    return await Deno.open(join(cacheDir, name), { create: true, write: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    throw new Error(
+      `Cannot build the Debian image "${tag}": its cache dir "${cacheDir}" is not writable for uid ${Deno.uid()}: run it from a clone you own, or once as root (sudo); the image is then in the engine for every user of it`,
+      { cause: error },
+    );
+  }
 }
 
 /** Runs debootstrap into `dir`, trims it, and writes its tarball atomically to `tarball`. */
@@ -181,7 +194,7 @@ async function removeRootfs(dir: string): Promise<void> {
 async function run(tool: string, args: string[], log: string): Promise<void> {
   if (tool === "debootstrap" && Deno.uid() !== 0) {
     throw new Error(
-      "Cannot build the Debian image: debootstrap needs root; run it as root",
+      `Cannot build the Debian image as uid ${Deno.uid()}: debootstrap needs root: run scripts/debian-image once as root (sudo); the image it imports is then in the engine for every user of it (docker group included)`,
     );
   }
   let output: Deno.CommandOutput;

@@ -13,7 +13,14 @@ export const MANAGER_CAPS = ["BPF", "PERFMON", "SYS_ADMIN", "NET_ADMIN"] as cons
  * Engines whose capability list predates CAP_BPF/CAP_PERFMON (Debian's Docker 20.10) refuse
  * them; the kernel lets CAP_SYS_ADMIN do what they allow, so the manager still works.
  */
-const LEGACY_CAPS = ["SYS_ADMIN", "NET_ADMIN"] as const;
+const NEWER_CAPS: readonly string[] = ["BPF", "PERFMON"];
+
+/**
+ * What a manager of a non-root user's session adds: it connects to the user's 0700 socket dir
+ * with the user's filesystem uid/gid (setfsuid/setfsgid, `--socket-owner`), so nothing there
+ * is widened to other local users (DESIGN.md §7).
+ */
+export const SOCKET_OWNER_CAPS = ["SETUID", "SETGID"] as const;
 
 /** Options for {@linkcode managerHostConfig}. */
 export interface ManagerHostConfigOptions {
@@ -21,6 +28,8 @@ export interface ManagerHostConfigOptions {
   networkMode?: string;
   /** Extra `host:container[:ro]` binds (the session's public and private dirs). @default [] */
   binds?: string[];
+  /** Add {@linkcode SOCKET_OWNER_CAPS} (a session owned by a non-root user). @default false */
+  socketOwner?: boolean;
 }
 
 /**
@@ -31,7 +40,7 @@ export function managerHostConfig(options: ManagerHostConfigOptions = {}): HostC
   return {
     NetworkMode: options.networkMode ?? "none",
     CgroupnsMode: "host",
-    CapAdd: [...MANAGER_CAPS],
+    CapAdd: [...MANAGER_CAPS, ...(options.socketOwner ? SOCKET_OWNER_CAPS : [])],
     CapDrop: ["ALL"],
     Binds: [
       "/sys/kernel/btf:/sys/kernel/btf:ro",
@@ -44,7 +53,7 @@ export function managerHostConfig(options: ManagerHostConfigOptions = {}): HostC
 
 /**
  * Creates a manager container; when the engine does not know CAP_BPF/CAP_PERFMON it retries
- * with CAP_SYS_ADMIN and CAP_NET_ADMIN only. Resolves to the container id.
+ * without them (CAP_SYS_ADMIN covers them). Resolves to the container id.
  */
 export async function createManagerContainer(
   client: DockerClient,
@@ -57,7 +66,8 @@ export async function createManagerContainer(
     const unknownCap = error instanceof DockerApiError && error.status === 400 &&
       /unknown capability/i.test(error.message);
     if (!unknownCap) throw error;
-    const hostConfig = { ...config.HostConfig, CapAdd: [...LEGACY_CAPS] };
+    const legacy = (config.HostConfig?.CapAdd ?? []).filter((cap) => !NEWER_CAPS.includes(cap));
+    const hostConfig = { ...config.HostConfig, CapAdd: legacy };
     return (await client.containers.create({ ...config, HostConfig: hostConfig }, options)).Id;
   }
 }

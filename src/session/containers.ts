@@ -118,10 +118,18 @@ export interface ManagerConfigOptions {
   target: string;
   /** The socket dir, mounted at /leash-sock. */
   socketDir: string;
+  /**
+   * Owner of the socket dir when not root: the manager connects as this uid/gid (DESIGN.md
+   * §7). @default {root: the manager's own ids}
+   */
+  socketOwner?: { uid: number; gid: number } | undefined;
 }
 
 /** The manager: the target's netns, host cgroupns, eBPF caps only, the socket dir. */
 export function managerConfig(o: ManagerConfigOptions): ContainerCreateConfig {
+  const owner = o.socketOwner && (o.socketOwner.uid !== 0 || o.socketOwner.gid !== 0)
+    ? o.socketOwner
+    : undefined;
   return {
     Image: o.image,
     Entrypoint: [
@@ -133,11 +141,13 @@ export function managerConfig(o: ManagerConfigOptions): ContainerCreateConfig {
       "/leash-sock/proxy.sock",
       "--dns",
       "/leash-sock/dns.sock",
+      ...(owner ? ["--socket-owner", `${owner.uid}:${owner.gid}`] : []),
     ],
     Labels: { [SESSION_LABEL]: o.sessionId, "leash.role": "manager" },
     HostConfig: managerHostConfig({
       networkMode: `container:${o.target}`,
       binds: [`${o.socketDir}:/leash-sock`],
+      socketOwner: owner !== undefined,
     }),
   };
 }

@@ -52,3 +52,27 @@ Deno.test("managerConfig() joins the target's netns and mounts only the socket d
   assert.equal(c.HostConfig!.Privileged, undefined);
   assert.equal(c.Labels![SESSION_LABEL], "s1");
 });
+
+Deno.test("managerConfig() connects as a non-root owner with CAP_SETUID/SETGID added, root unchanged", () => {
+  const options = { image: "m", sessionId: "s1", target: "abc", socketDir: "/run/l/s1" };
+  const user = managerConfig({ ...options, socketOwner: { uid: 1001, gid: 1002 } });
+  assert.deepEqual(user.Entrypoint!.slice(-2), ["--socket-owner", "1001:1002"]);
+  assert.deepEqual(user.HostConfig!.CapAdd, [
+    "BPF",
+    "PERFMON",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SETUID",
+    "SETGID",
+  ]);
+  assert.deepEqual(user.HostConfig!.CapDrop, ["ALL"]);
+  for (
+    const root of [
+      managerConfig(options),
+      managerConfig({ ...options, socketOwner: { uid: 0, gid: 0 } }),
+    ]
+  ) {
+    assert.ok(!root.Entrypoint!.includes("--socket-owner"));
+    assert.deepEqual(root.HostConfig!.CapAdd, ["BPF", "PERFMON", "SYS_ADMIN", "NET_ADMIN"]);
+  }
+});

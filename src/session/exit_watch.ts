@@ -10,8 +10,16 @@ export class ExitWatch {
   readonly exit: Promise<number>;
   #status: number | undefined;
 
-  constructor(docker: DockerClient, id: string) {
-    this.exit = docker.containers.wait(id, { condition: "next-exit" })
+  /**
+   * Watches from now: "next-exit" for a container not yet started, "not-running" for one
+   * started already (it may have exited before the request).
+   */
+  constructor(
+    docker: DockerClient,
+    id: string,
+    condition: "next-exit" | "not-running" = "next-exit",
+  ) {
+    this.exit = docker.containers.wait(id, { condition })
       .then((r) => (this.#status = r.StatusCode), () => (this.#status = -1));
   }
 

@@ -14,6 +14,8 @@ export interface ManagerCreateOptions {
   target: string;
   /** The session's socket dir (bind-mounted into the manager only). */
   socketDir: string;
+  /** The socket dir's owner, whose fsuid/fsgid the manager takes to connect. */
+  socketOwner?: { uid: number; gid: number } | undefined;
 }
 
 /** Creates the manager container; resolves to its id. */
@@ -21,10 +23,10 @@ export async function createManager(
   docker: DockerClient,
   options: ManagerCreateOptions,
 ): Promise<string> {
-  const { image, name, sessionId, target, socketDir } = options;
+  const { image, name, sessionId, target, socketDir, socketOwner } = options;
   return await createManagerContainer(
     docker,
-    managerConfig({ image, sessionId, target, socketDir }),
+    managerConfig({ image, sessionId, target, socketDir, socketOwner }),
     { name },
   );
 }
@@ -37,5 +39,7 @@ export async function startManager(
 ): Promise<{ capture: LogCapture; watch: ExitWatch }> {
   await docker.containers.start(id);
   const capture = captureLogs(docker, id, logPath);
-  return { capture, watch: new ExitWatch(docker, id) };
+  // "not-running", not "next-exit": a manager that failed at once (a socket it cannot reach)
+  // has exited before this request; "next-exit" would wait for an exit that never comes.
+  return { capture, watch: new ExitWatch(docker, id, "not-running") };
 }

@@ -55,6 +55,7 @@ import {
 import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 import { forwardSignal } from "./signals.ts";
 import { awaitCommand, type TargetStdio } from "./steady.ts";
+import { diagnoseSocketFailure } from "./socket_diagnosis.ts";
 import { pumpStdio } from "./stdio.ts";
 import { teardownSession } from "./teardown.ts";
 
@@ -110,6 +111,9 @@ class Session {
     try {
       return await this.#run();
     } catch (error) {
+      // The manager can die while leash-entry is still getting ready (a socket it cannot
+      // reach fails in milliseconds): its death is explained wherever the wait noticed it.
+      if (error instanceof ManagerExit) throw await this.#explain(error);
       if (this.#commandStarted || !this.#targetWatch || error instanceof BootError) throw error;
       // A Docker call failed because the target died (e.g. the manager cannot join its
       // network namespace): the target's exit is the real story.
@@ -344,8 +348,16 @@ class Session {
     }
   }
 
-  /** Adds the exit code and log excerpt to a container's death. */
+  /**
+   * Adds the exit code and log excerpt to a container's death; a manager that could not reach
+   * its sockets gets the sockets' modes, owners and the fix instead.
+   */
   async #explain(error: unknown): Promise<unknown> {
+    if (error instanceof ManagerExit) {
+      const log = await this.#settledTail("manager.log");
+      const diagnosed = await diagnoseSocketFailure(log, this.#paths.sockets);
+      if (diagnosed) return diagnosed;
+    }
     return await explainExit(error, this.#phase, (name) => this.#settledTail(name));
   }
 
@@ -367,14 +379,22 @@ class Session {
     if (this.#target) forwardSignal(this.#docker, this.#target, signal);
   }
 
-  /** Creates the manager container (to run in the target's netns). */
+  /**
+   * Creates the manager container (to run in the target's netns); it connects to the sockets
+   * as the socket dir's owner.
+   */
   async #createManager(image: string, name: string): Promise<void> {
+    const dir = await Deno.stat(this.#paths.sockets);
+    const socketOwner = dir.uid === null || dir.gid === null
+      ? undefined
+      : { uid: dir.uid, gid: dir.gid };
     this.#manager = await createManager(this.#docker, {
       image,
       name,
       sessionId: this.#paths.id,
       target: this.#target!,
       socketDir: this.#paths.sockets,
+      socketOwner,
     });
   }
 

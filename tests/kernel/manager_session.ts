@@ -5,7 +5,7 @@
  * Shared by the manager control tests and scripts/bench/relay.ts.
  */
 import assert from "node:assert/strict";
-import type { DockerClient } from "../../src/docker/mod.ts";
+import { collectOutput, type DockerClient } from "../../src/docker/mod.ts";
 import { ensureManagerImage } from "../../src/manager/image.ts";
 import { createManagerContainer } from "../../src/manager/container.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
@@ -69,10 +69,19 @@ export interface Session {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Options of {@linkcode startSession}. */
+export interface SessionOptions extends FakeHostOptions {
+  /**
+   * Chown the socket dir (0700) and sockets (0600) to this uid/gid and start the manager with
+   * `--socket-owner` (a non-root user's session). @default {root's}
+   */
+  socketOwner?: { uid: number; gid: number };
+}
+
 /** Starts the target and the manager; resolves once the manager said hello. */
 export async function startSession(
   docker: DockerClient,
-  options: FakeHostOptions = {},
+  options: SessionOptions = {},
 ): Promise<Session> {
   const busybox = await ensureBusyboxImage(docker);
   const image = await ensureManagerImage(docker);
@@ -90,6 +99,15 @@ export async function startSession(
   };
   try {
     await buildRelayprobe(`${dir}/relayprobe`);
+    const owner = options.socketOwner;
+    if (owner) {
+      for (const name of ["control.sock", "proxy.sock", "dns.sock"]) {
+        await Deno.chmod(`${dir}/${name}`, 0o600);
+        await Deno.chown(`${dir}/${name}`, owner.uid, owner.gid);
+      }
+      await Deno.chmod(dir, 0o700);
+      await Deno.chown(dir, owner.uid, owner.gid);
+    }
     const target = (await docker.containers.create({
       Image: busybox,
       Cmd: ["sleep", "600"],
@@ -108,12 +126,28 @@ export async function startSession(
     );
     const cgroup = await cgroupPath((await docker.containers.inspect(target)).State.Pid);
     const manager = await createManagerContainer(docker, {
-      ...managerConfig({ image: image.tag, sessionId: id, target, socketDir: dir }),
+      ...managerConfig({
+        image: image.tag,
+        sessionId: id,
+        target,
+        socketDir: dir,
+        socketOwner: options.socketOwner,
+      }),
       Labels: TEST_LABELS,
     }, { name: `leash-test-${id}-manager` });
     containers.push(manager);
     await docker.containers.start(manager);
-    await host.acceptControl();
+    // A manager that cannot connect exits: fail with its output instead of waiting forever.
+    const exited = docker.containers.wait(manager, { condition: "not-running" }).then(
+      async ({ StatusCode }) => {
+        const { stderr } = await collectOutput(await docker.containers.logs(manager));
+        throw new Error(
+          `The manager exited with status ${StatusCode} before connecting: ${stderr}`,
+        );
+      },
+    );
+    exited.catch(() => {});
+    await Promise.race([host.acceptControl(), exited]);
     const hello = await host.next((m) => m.type === "hello");
     return { docker, host, dir, target, manager, cgroup, hello, [Symbol.asyncDispose]: dispose };
   } catch (error) {
