@@ -369,7 +369,7 @@ echo '<<udp'; netprobe udp-send 198.51.100.1 9999; echo 'udp>>'`,
   await assertNoContainers(docker, required.session);
 });
 
-Deno.test("egress: a secret is withheld when Host and TLS server name disagree; an upstream with an untrusted certificate is refused", async () => {
+Deno.test("egress: a request whose Host and TLS server name disagree is refused (421) and no secret leaves; an upstream with an untrusted certificate is refused", async () => {
   await using w = await world();
   const value = `lk-${crypto.randomUUID()}`;
   const status = (label: string, curlArgs: string) =>
@@ -407,22 +407,18 @@ curl -sS -i --noproxy '*' https://untrusted.test:$PU/transparent 2>&1; echo; ech
     section(r.stdout, "statuses"),
     [
       "match=200",
-      "host-mismatch-h1=200",
-      "host-mismatch-h2=200",
-      "sni-mismatch=200",
-      "transparent-mismatch=200",
+      "host-mismatch-h1=421",
+      "host-mismatch-h2=421",
+      "sni-mismatch=421",
+      "transparent-mismatch=421",
     ].join("\n"),
   );
   const keys = (name: string) =>
     w.https.get(name)!.seen.map((s) => [s.path, s.headers["x-api-key"] ?? "none"]);
-  // Only the request whose TLS server name, Host header and rule agree carries the secret.
-  assert.deepEqual(keys("secret.test"), [
-    ["/match", value],
-    ["/host-h1", "none"],
-    ["/host-h2", "none"],
-    ["/transparent", "none"],
-  ]);
-  assert.deepEqual(keys("allowed.test"), [["/sni", "none"]]);
+  // Only the request whose TLS server name and Host agree is forwarded (with the secret): the
+  // others are misdirected (domain fronting) and reach no upstream.
+  assert.deepEqual(keys("secret.test"), [["/match", value]]);
+  assert.deepEqual(keys("allowed.test"), []);
   for (const part of ["untrusted", "untrusted-transparent"]) {
     const text = section(r.stdout, part);
     // (curl -i also prints the proxy's answer to CONNECT on the explicit path.)
@@ -432,10 +428,11 @@ curl -sS -i --noproxy '*' https://untrusted.test:$PU/transparent 2>&1; echo; ech
   assert.deepEqual(w.untrusted.seen, []);
   assert.ok(!r.stdout.includes(value) && !r.stderr.includes(value));
   const log = await sessionEvents(w.box, r.session);
-  const refused = log.filter((e) => e.event === "http.rewrite" && e.decision === "deny");
+  const refused = log.filter((e) => e.event === "http.request" && e.status === 421);
   assert.equal(refused.length, 4, JSON.stringify(refused));
   for (const e of refused) {
-    assert.match(String(e.message), /header not injected: the Host header .* does not match/);
+    assert.equal(e.decision, "deny");
+    assert.match(String(e.message), /misdirected request refused: the request names/);
   }
   assert.ok(
     hasEvent(log, { event: "http.request", host: "untrusted.test", status: 502 }),
