@@ -26,6 +26,7 @@
  */
 export { startEgress } from "./egress.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
+export type { HostAddressProvider } from "./host_addresses.ts";
 export {
   MAX_HEADER_BYTES,
   parseRelayHeader,

@@ -19,6 +19,7 @@ import { createSessionDirs } from "./dirs.ts";
 import { BootError } from "./errors.ts";
 import { findOrphans } from "./orphans.ts";
 import { writeOwner } from "./owner.ts";
+import { dockerGateways } from "./gateways.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";
 import type { SessionPaths } from "./paths.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
@@ -154,7 +155,7 @@ export interface SessionEgressOptions extends Pick<EgressOptions, "ir" | "ca" | 
 /** Resolves the secrets and starts the host proxy and DNS on the session's sockets. */
 export async function startSessionEgress(
   paths: SessionPaths,
-  io: Pick<RunIo, "upstream">,
+  io: Pick<RunIo, "upstream" | "docker">,
   options: SessionEgressOptions,
 ): Promise<Egress> {
   const secrets = await resolveSecrets(options.secrets, { redactor: options.redactor });
@@ -168,6 +169,7 @@ export async function startSessionEgress(
     events: options.events,
     mode: options.mode,
     reserved: options.reserved,
+    hostAddresses: dockerGateways(io.docker),
   });
 }
 
