@@ -30,6 +30,8 @@ export interface RequestChannel {
   authority?: Authority;
   /** Transparent plain HTTP before its first request: the original destination's port. */
   bindPort?: number;
+  /** Transparent plain HTTP: the original destination, for a first request without Host. */
+  destination?: Authority;
 }
 
 /** What the judge reads of one request. */
@@ -73,8 +75,9 @@ export function requestChannel(
   bindFromFirstRequest = false,
 ): RequestChannel {
   if (!target) return { scheme };
-  if (bindFromFirstRequest) return { scheme, bindPort: target.port };
-  return { scheme, authority: normaliseAuthority(hostPort(target.host, target.port), target.port) };
+  const authority = normaliseAuthority(hostPort(target.host, target.port), target.port);
+  if (bindFromFirstRequest) return { scheme, bindPort: target.port, destination: authority };
+  return { scheme, authority };
 }
 
 /**
@@ -141,14 +144,15 @@ export function judgeRequest(
       );
     }
   } else if (channel.bindPort !== undefined) {
-    if (!named) return bad("Cannot route a request without Host on this port");
-    if (named.port !== channel.bindPort) {
+    // HTTP/1.0 without Host: the address the client dialled is the authority.
+    if (!named && !channel.destination) return bad("Cannot route a request without Host");
+    if (named && named.port !== channel.bindPort) {
       return misdirected(
         `the request names port ${named.port} on a connection to port ${channel.bindPort}`,
       );
     }
-    authority = named;
-    channel.authority = named;
+    authority = named ?? channel.destination!;
+    channel.authority = authority;
     delete channel.bindPort;
   } else {
     if (!uri) return bad("Cannot proxy an origin-form request: use a URL");
