@@ -92,6 +92,8 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
     },
     updatePolicy(ir) {
       engine.ir = ir;
+      engine.generation++;
+      engine.pool.clear();
     },
     setMode(mode) {
       engine.mode = mode;

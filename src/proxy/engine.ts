@@ -37,6 +37,8 @@ export class EgressEngine {
   readonly sockets = new Set<Duplex>();
   readonly pool = new UpstreamPool();
   readonly h2 = new H2Pool();
+  /** Bumped by each policy update: upstreams dialled before are not reused ({@linkcode poolKey}). */
+  generation = 0;
   /** The host's own addresses (never dialled for the agent). */
   readonly hostAddresses: HostAddresses;
   readonly #extraCa: string[];
@@ -61,6 +63,15 @@ export class EgressEngine {
       socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
     }
     return socket;
+  }
+
+  /**
+   * The pool key of upstream `key` under the current policy: an upstream's addresses were
+   * judged with the policy of its dial, so after an update new requests dial afresh and the
+   * older connections idle out.
+   */
+  poolKey(key: string): string {
+    return `${key}#${this.generation}`;
   }
 
   /** Decides with the current policy and mode. */

@@ -42,7 +42,7 @@ export function h2Key(target: H2Target): string {
 /** An HTTP/2 session to `target`, or the connection the upstream gave instead. */
 export function connectH2(engine: EgressEngine, target: H2Target): Promise<H2Connection> {
   return engine.h2.connect(
-    h2Key(target),
+    engine.poolKey(h2Key(target)),
     () => engine.dialWith(target.host, target.port, ["h2", "http/1.1"]),
   );
 }

@@ -128,7 +128,7 @@ export async function serveHttp(
         { scheme: ctx.scheme, host: r.host, port: r.port, claimed: r.host },
         headers,
       );
-      const key = upstreamKey(ctx.scheme, r.host, r.port);
+      const key = engine.poolKey(upstreamKey(ctx.scheme, r.host, r.port));
       if (upstream && upstream.key !== key) dropUpstream();
       let reused = upstream !== undefined;
       if (!upstream) {

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { curl, portOf, startWorld, viaProxy } from "./_proxy_harness.ts";
 import { WireClient } from "./_raw_wire.ts";
+import { compilePolicy } from "../../src/policy/mod.ts";
 
 const NAMES_INTO_FORBIDDEN = `@id("names")
 permit (principal, action == Action::"NetworkConnect", resource in Host::"*.test");
@@ -180,5 +181,38 @@ permit (principal, action == Action::"NetworkConnect", resource);`,
   } finally {
     await w.close();
     await wit.close();
+  }
+});
+
+Deno.test("proxy address: a forbid added by a policy update applies to the next request of a kept-alive connection", async () => {
+  const w = await startWorld({
+    policy: `@id("names")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"*.test");`,
+    http: ["plain.test"],
+  });
+  try {
+    const p = portOf(w, "plain.test");
+    const c = await WireClient.connect(w.explicit.port);
+    const get = (path: string) =>
+      `GET http://plain.test:${p}${path} HTTP/1.1\r\nHost: plain.test:${p}\r\n\r\n`;
+    c.send(get("/before"));
+    assert.equal((await c.response()).status, 200);
+    w.egress.updatePolicy(
+      compilePolicy(`@id("names")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"*.test");
+@id("no-loopback-net")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.0/8");`).ir,
+    );
+    c.send(get("/after"));
+    const r = await c.response();
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.body, /denied by rule "no-loopback-net"/);
+    c.close();
+    // A new client connection does not get the pooled upstream dialled under the old policy.
+    const again = await curl([...viaProxy(w), "-i", `http://plain.test:${p}/again`]);
+    assert.match(again.stdout, /^HTTP\/1\.1 403 /);
+    assert.deepEqual(w.upstreams.get("plain.test")!.seen.map((s) => s.path), ["/before"]);
+  } finally {
+    await w.close();
   }
 });
