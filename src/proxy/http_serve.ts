@@ -96,10 +96,11 @@ export async function serveHttp(
       });
       if (!j.ok) {
         const text = refusalText(j);
+        const named = j.authority ?? channel.authority;
         engine.emit({
           event: "http.request",
           ...(j.verdict ? verdictFacts(j.verdict) : { decision: "deny", layer: "proxy" }),
-          ...(channel.authority ? { host: channel.authority.host } : {}),
+          ...(named ? { host: named.host } : {}),
           method: head.method,
           ...(j.url !== undefined ? { url: j.url } : {}),
           status: j.status,

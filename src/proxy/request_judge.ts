@@ -64,6 +64,8 @@ export interface RefusedRequest {
   ok: false;
   status: 400 | 403 | 421;
   reason: string;
+  /** The authority the request was judged for (a 403). */
+  authority?: Authority;
   url?: string;
   verdict?: Verdict;
 }
@@ -177,6 +179,7 @@ export function judgeRequest(
       ok: false,
       status: 403,
       reason: denyReason(verdict, `${input.method} ${url}`),
+      authority,
       url,
       verdict,
     };
