@@ -24,6 +24,8 @@ permit (principal, action == Action::"NetworkConnect", resource in Host::"front.
 permit (principal, action == Action::"NetworkConnect", resource in Host::"plain.test");
 @id("other")
 permit (principal, action == Action::"NetworkConnect", resource in Host::"other.test");
+@id("loopback")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"127.0.0.0/8");
 @id("h2")
 permit (principal, action == Action::"NetworkConnect", resource in Host::"h2.test");
 @id("no-admin")
@@ -134,6 +136,15 @@ Deno.test("proxy judge: plain HTTP refuses fronting through a CONNECT tunnel, th
   tunnel.send(get("/tunnel-fronted", `other.test:${p}`));
   assert.equal((await tunnel.response()).status, 421);
   tunnel.close();
+  // An IP-literal connection: another spelling of the same address is the same authority.
+  const literal = await WireClient.connect(w.explicit.port);
+  literal.send(`CONNECT 127.0.0.1:${p} HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\n\r\n`);
+  assert.equal((await literal.response()).status, 200);
+  literal.send(get("/literal-ok", `[::FFFF:127.0.0.1]:${p}`));
+  assert.equal((await literal.response()).status, 200);
+  literal.send(get("/literal-fronted", `127.0.0.2:${p}`));
+  assert.equal((await literal.response()).status, 421);
+  literal.close();
   // Transparent: the first request's Host binds the connection; a second one may not switch.
   const bridge = w.transparent(`127.0.0.1:${p}`);
   const t = await WireClient.connect(bridge.port);
@@ -158,6 +169,7 @@ Deno.test("proxy judge: plain HTTP refuses fronting through a CONNECT tunnel, th
   e2.close();
   assert.deepEqual(plain.seen.map((s) => [s.line, s.host]), [
     ["GET /tunnel-ok HTTP/1.1", [`plain.test:${p}`]],
+    ["GET /literal-ok HTTP/1.1", [`127.0.0.1:${p}`]],
     ["GET /transparent-ok HTTP/1.1", [`plain.test:${p}`]],
     ["GET /explicit-ok HTTP/1.1", [`plain.test:${p}`]],
   ]);
