@@ -149,11 +149,8 @@ async function proxyStream(
   const j = method === "CONNECT"
     ? { ok: false as const, status: 400 as const, reason: "Cannot proxy CONNECT over HTTP/2" }
     : judgeRequest(engine, channel, { method, target: rawPath, authorities, protocol: "h2" });
-  const url = j.ok || j.url === undefined
-    ? (j.ok
-      ? j.url
-      : `https://${hostPort(target.host, target.port).replace(/:443$/, "")}${rawPath}`)
-    : j.url;
+  const url = j.url ??
+    `https://${hostPort(target.host, target.port).replace(/:443$/, "")}${rawPath}`;
   const base = { event: "http.request" as const, host: target.host, method, url, protocol: "h2" };
   if (!j.ok) {
     const text = refusalText(j);
