@@ -23,6 +23,13 @@ export interface DnsStreamOptions {
   events: EventSink;
   /** Resolves a name on the host. @default Deno.resolveDns */
   resolve?: (name: string, type: "A" | "AAAA") => Promise<string[]>;
+  /**
+   * Why an answer address for `name` must not be handed out (a forbid covers it, or it is the
+   * host's own), or undefined. Withheld addresses are left out of the answer; when none is left
+   * the target gets NOERROR with no address (NODATA), as for a name without that record type.
+   * @default every address is handed out
+   */
+  withhold?: (name: string, address: string) => Promise<string | undefined>;
 }
 
 async function resolveOnHost(name: string, type: "A" | "AAAA"): Promise<string[]> {
@@ -61,6 +68,7 @@ export async function answerQuery(
   const shadow = !verdict.allowed && mode === "shadow" ? { would_deny: true } : {};
   let rcode: number = RCODE.noError;
   const answers: DnsAnswer[] = [];
+  const withheld: string[] = [];
   if (query.class === 1 && (query.type === 1 || query.type === 28)) {
     try {
       const ips = await (options.resolve ?? resolveOnHost)(
@@ -68,6 +76,11 @@ export async function answerQuery(
         query.type === 1 ? "A" : "AAAA",
       );
       for (const ip of ips) {
+        const why = await options.withhold?.(query.name, ip);
+        if (why !== undefined) {
+          withheld.push(why);
+          continue;
+        }
         const data = addressData(ip);
         if (data && data.type === query.type) answers.push({ ...data, ttl: ANSWER_TTL });
       }
@@ -82,6 +95,9 @@ export async function answerQuery(
     rule: verdict.rule,
     rcode: rcode === RCODE.noError ? "NOERROR" : rcode === RCODE.nxDomain ? "NXDOMAIN" : "SERVFAIL",
     answers: answers.length,
+    ...(withheld.length > 0
+      ? { withheld: withheld.length, message: `answer withheld: ${withheld.join("; ")}` }
+      : {}),
   });
   return frame(buildResponse(query, rcode, answers));
 }

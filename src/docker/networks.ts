@@ -16,6 +16,11 @@ export class Networks {
     });
   }
 
+  /** Every network the engine has (`GET /networks`). */
+  async list(): Promise<NetworkInspect[]> {
+    return await this.#api.json<NetworkInspect[]>("GET", "/networks");
+  }
+
   /** The engine's view of a network; `DockerApiError` 404 when absent. */
   async inspect(id: string): Promise<NetworkInspect> {
     return await this.#api.json<NetworkInspect>("GET", `/networks/${pathPart(id)}`);

@@ -1,9 +1,19 @@
 /** Host names, `host:port` keys and authorities as the proxy and the control UI use them; host-local addresses. */
-import { cidrContains, type IpAddress, parseIpv4, parseIpv6 } from "./ip.ts";
+import { cidrContains, formatIp, type IpAddress, parseIpv4, parseIpv6 } from "./ip.ts";
 
 /** Whether `host` is an IP literal (v4 or v6, without brackets). */
 export function isIpLiteral(host: string): boolean {
   return /^[0-9.]+$/.test(host) || host.includes(":");
+}
+
+/**
+ * The canonical spelling of an IP literal (IPv6 compressed, IPv4-mapped IPv6 as IPv4, a zone
+ * dropped), or undefined when `text` is not one.
+ */
+export function canonicalIp(text: string): string | undefined {
+  const bare = text.replace(/%.*$/, "");
+  const ip = parseIpv4(bare) ?? parseIpv6(bare);
+  return ip ? formatIp(ip) : undefined;
 }
 
 /** `host:port`, bracketing IPv6. */

@@ -12,4 +12,4 @@ export {
   parseIpv4,
   parseIpv6,
 } from "./ip.ts";
-export { hostLocalKind, hostPort, isIpLiteral, parseAuthority } from "./address.ts";
+export { canonicalIp, hostLocalKind, hostPort, isIpLiteral, parseAuthority } from "./address.ts";

@@ -46,6 +46,7 @@ async function handleDns(engine: EgressEngine, socket: net.Socket): Promise<void
       mode: () => engine.mode,
       events: engine.options.events,
       ...(engine.options.resolveDns ? { resolve: engine.options.resolveDns } : {}),
+      withhold: (name, address) => engine.withholdAnswer(name, address),
     });
   } catch (error) {
     engine.emit({
@@ -91,6 +92,8 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
     },
     updatePolicy(ir) {
       engine.ir = ir;
+      engine.generation++;
+      engine.pool.clear();
     },
     setMode(mode) {
       engine.mode = mode;

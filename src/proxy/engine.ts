@@ -4,12 +4,14 @@ import type { Duplex } from "node:stream";
 import type { LeafCache } from "../ca/mod.ts";
 import type { EventFacts } from "../events/mod.ts";
 import type { ActionName, PolicyIr } from "../policy/mod.ts";
-import { hostLocalKind, isIpLiteral } from "../net/mod.ts";
+import { isIpLiteral } from "../net/mod.ts";
+import { type AddressContext, type AddressDecision, judgeAddress } from "./address_judge.ts";
+import { HostAddresses } from "./host_addresses.ts";
 import { connectVerifiedTls, type VerifiedTls } from "./deno_conn.ts";
 import type { EgressMode, EgressOptions } from "./options.ts";
 import { H2Pool } from "./h2_pool.ts";
 import { UpstreamPool } from "./pool.ts";
-import { judge, type Verdict } from "./verdict.ts";
+import { judge, type Verdict, verdictFacts } from "./verdict.ts";
 
 /** Sockets idle this long are closed. */
 export const IDLE_TIMEOUT_MS = 5 * 60 * 1000;
@@ -35,6 +37,10 @@ export class EgressEngine {
   readonly sockets = new Set<Duplex>();
   readonly pool = new UpstreamPool();
   readonly h2 = new H2Pool();
+  /** Bumped by each policy update: upstreams dialled before are not reused ({@linkcode poolKey}). */
+  generation = 0;
+  /** The host's own addresses (never dialled for the agent). */
+  readonly hostAddresses: HostAddresses;
   readonly #extraCa: string[];
 
   /** Creates the engine state. */
@@ -45,6 +51,7 @@ export class EgressEngine {
     this.leaves = leaves;
     this.passthrough = new Set((options.passthrough ?? []).map((h) => h.toLowerCase()));
     this.#extraCa = options.upstreamCa ?? [];
+    this.hostAddresses = new HostAddresses(options.hostAddresses);
   }
 
   /** Tracks a socket until it closes, with the idle timeout; errors close it. */
@@ -56,6 +63,15 @@ export class EgressEngine {
       socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
     }
     return socket;
+  }
+
+  /**
+   * The pool key of upstream `key` under the current policy: an upstream's addresses were
+   * judged with the policy of its dial, so after an update new requests dial afresh and the
+   * older connections idle out.
+   */
+  poolKey(key: string): string {
+    return `${key}#${this.generation}`;
   }
 
   /** Decides with the current policy and mode. */
@@ -89,23 +105,29 @@ export class EgressEngine {
     const what = secure
       ? `Cannot connect with TLS to "${host}:${port}"`
       : `Cannot connect to "${host}:${port}"`;
-    const { address, pinned } = await this.#resolve(host);
-    this.#refuseHostLocal(what, address, port, pinned);
-    const connecting: Promise<VerifiedTls> = secure
-      ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa, alpn })
-      : connectTcp(address, port).then((socket) => ({ socket, protocol: null }));
+    const addresses = await this.#admitted(host, port, what);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new UpstreamError(`${what}: timed out`)), CONNECT_TIMEOUT_MS);
     });
-    let dialled: VerifiedTls;
+    let dialled: VerifiedTls | undefined;
     try {
-      dialled = await Promise.race([connecting, timeout]);
-    } catch (error) {
-      connecting.then((late) => late.socket.destroy(), () => {});
-      if (error instanceof UpstreamError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new UpstreamError(`${what}: ${reason}`, { cause: error });
+      // Every admitted address in turn (as a resolver's client would); never one not judged.
+      for (let i = 0; !dialled; i++) {
+        const address = addresses[i]!;
+        const connecting: Promise<VerifiedTls> = secure
+          ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa, alpn })
+          : connectTcp(address, port).then((socket) => ({ socket, protocol: null }));
+        try {
+          dialled = await Promise.race([connecting, timeout]);
+        } catch (error) {
+          connecting.then((late) => late.socket.destroy(), () => {});
+          if (error instanceof UpstreamError) throw error;
+          if (i + 1 < addresses.length) continue;
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new UpstreamError(`${what}: ${reason}`, { cause: error });
+        }
+      }
     } finally {
       clearTimeout(timer);
     }
@@ -114,41 +136,84 @@ export class EgressEngine {
   }
 
   /**
-   * The address to dial for `host`: an IP literal as is, a pinned name's address, else the
-   * system resolver's first answer (resolved here, so the address checked is the one dialled).
+   * The addresses `host` may be dialled at, each judged by {@linkcode judgeAddress}: an IP
+   * literal as is, a pinned name's address, else every address the system resolver gives
+   * (resolved here, so the addresses judged are the ones dialled). Refused ones are reported
+   * and skipped; none left rejects with {@linkcode AddressRefusedError}.
    */
-  async #resolve(host: string): Promise<{ address: string; pinned: boolean }> {
-    if (isIpLiteral(host)) return { address: host, pinned: false };
-    try {
-      const pin = await this.options.lookup?.(host);
-      if (pin !== undefined) return { address: pin, pinned: true };
-      return { address: (await dns.lookup(host, { verbatim: true })).address, pinned: false };
-    } catch (error) {
-      throw new UpstreamError(`Cannot resolve "${host}"`, { cause: error });
+  async #admitted(host: string, port: number, what: string): Promise<string[]> {
+    let addresses: string[];
+    let pinned = false;
+    if (isIpLiteral(host)) addresses = [host];
+    else {
+      try {
+        const pin = await this.options.lookup?.(host);
+        pinned = pin !== undefined;
+        addresses = pin !== undefined
+          ? [pin]
+          : (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      } catch (error) {
+        throw new UpstreamError(`Cannot resolve "${host}"`, { cause: error });
+      }
     }
+    const ctx = await this.addressContext(pinned);
+    const admitted: string[] = [];
+    let refusal: AddressDecision | undefined;
+    for (const address of addresses) {
+      const d = judgeAddress(address, port, ctx);
+      if (d.verdict) {
+        this.emit({
+          event: "net.connect",
+          ...verdictFacts(d.verdict),
+          host,
+          addr: d.address,
+          port,
+          message: d.ok ? `would refuse: ${d.address} (${host})` : `${what}: ${d.reason}`,
+        });
+      }
+      if (d.ok) admitted.push(d.address);
+      else refusal ??= d;
+    }
+    if (admitted.length === 0) {
+      const reason = refusal && !refusal.ok ? refusal.reason : "no address";
+      throw new AddressRefusedError(`${what}: ${reason}`, refusal?.verdict !== undefined);
+    }
+    return admitted;
   }
 
-  /** Refuses the host's own addresses (unless pinned or allowed) and reserved ones (the UI). */
-  #refuseHostLocal(what: string, address: string, port: number, pinned: boolean): void {
-    const reserved = (this.options.reserved ?? []).some((r) =>
-      r.port === port &&
-      (r.hostname === address ||
-        (r.hostname === "localhost" && hostLocalKind(address) === "loopback") ||
-        // Bound to every address: any address of this host reaches it, remote ones do not.
-        (hostLocalKind(r.hostname) === "unspecified" &&
-          (hostLocalKind(address) !== undefined || hostAddresses().has(address))))
-    );
-    if (reserved) {
-      throw new UpstreamError(
-        `${what}: ${address}:${port} is leash's control UI, never the agent's`,
-      );
-    }
-    const kind = hostLocalKind(address);
-    if (kind && !pinned && !this.options.allowHostLocal) {
-      throw new UpstreamError(
-        `${what}: ${address} is a ${kind} address of the host leash runs on; the agent never reaches the host's own services (pin a name with LEASH_UPSTREAM_HOSTS=NAME=${address} to allow one)`,
-      );
-    }
+  /**
+   * Why leash's DNS must not hand `address` to the target as an answer for `name`, or undefined:
+   * the judge of a dial, without a port (only a forbid on every port counts); a pinned name's
+   * answer may be a host address.
+   */
+  async withholdAnswer(name: string, address: string): Promise<string | undefined> {
+    const pinned = (await this.options.lookup?.(name).catch(() => undefined)) !== undefined;
+    const d = judgeAddress(address, undefined, await this.addressContext(pinned));
+    return d.ok ? undefined : d.reason;
+  }
+
+  /** What {@linkcode judgeAddress} needs now: policy, mode, the host's addresses, the pins. */
+  async addressContext(pinned: boolean): Promise<AddressContext> {
+    return {
+      ir: this.ir,
+      mode: this.mode,
+      hostAddresses: await this.hostAddresses.current(),
+      pinned,
+      allowHostLocal: this.options.allowHostLocal ?? false,
+      reserved: this.options.reserved ?? [],
+    };
+  }
+}
+
+/** A dial refused because of the address it would reach (the host's own, a forbidden one). */
+export class AddressRefusedError extends UpstreamError {
+  /** Whether a policy rule refused it (403) rather than the host protection (502). */
+  readonly byRule: boolean;
+  /** Creates the error. */
+  constructor(message: string, byRule: boolean) {
+    super(message);
+    this.name = "AddressRefusedError";
+    this.byRule = byRule;
   }
 }
 
@@ -165,9 +230,4 @@ function connectTcp(host: string, port: number): Promise<Duplex> {
       reject(error);
     });
   });
-}
-
-/** The addresses of this host's interfaces (as the kernel reports them now). */
-function hostAddresses(): Set<string> {
-  return new Set(Deno.networkInterfaces().map((i) => i.address));
 }

@@ -100,7 +100,7 @@ export class H2Pool {
   async #dial(key: string, dial: () => Promise<VerifiedTls>): Promise<H2Connection> {
     const { socket, protocol } = await dial();
     if (protocol !== "h2") return { kind: "other", socket, protocol };
-    const session = http2.connect(key, {
+    const session = http2.connect(key.replace(/#.*$/, ""), {
       createConnection: () => socket,
       settings: { initialWindowSize: H2_STREAM_WINDOW },
     });

@@ -1,14 +1,15 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { hostPort, parseAuthority } from "../net/mod.ts";
+import { hostPort } from "../net/mod.ts";
 import { relayDuplex } from "./deno_conn.ts";
 import { forward } from "./h2_forward.ts";
-import type { EgressEngine } from "./engine.ts";
+import { AddressRefusedError, type EgressEngine } from "./engine.ts";
 import { H2_SESSION_WINDOW, H2_STREAM_WINDOW, type H2Connection } from "./h2_pool.ts";
 import type { HeaderField } from "./http_head.ts";
 import { upstreamKey } from "./pool.ts";
+import { judgeRequest, refusalText, requestChannel } from "./request_judge.ts";
 import { applyRewrites } from "./rewrite.ts";
-import { denyReason, verdictFacts } from "./verdict.ts";
+import { verdictFacts } from "./verdict.ts";
 
 const {
   NGHTTP2_CANCEL,
@@ -41,7 +42,7 @@ export function h2Key(target: H2Target): string {
 /** An HTTP/2 session to `target`, or the connection the upstream gave instead. */
 export function connectH2(engine: EgressEngine, target: H2Target): Promise<H2Connection> {
   return engine.h2.connect(
-    h2Key(target),
+    engine.poolKey(h2Key(target)),
     () => engine.dialWith(target.host, target.port, ["h2", "http/1.1"]),
   );
 }
@@ -143,34 +144,33 @@ async function proxyStream(
   stream.once("trailers", (t) => requestTrailers = t);
   const method = one(headers[":method"]) ?? "";
   const rawPath = one(headers[":path"]) ?? "";
-  const authority = one(headers[":authority"]) ?? one(headers.host);
-  const url = `https://${hostPort(target.host, target.port).replace(/:443$/, "")}${rawPath}`;
+  const authorities = [headers[":authority"], headers.host].flat().filter((a) => a !== undefined);
+  const channel = requestChannel("https", target);
+  const j = method === "CONNECT"
+    ? { ok: false as const, status: 400 as const, reason: "Cannot proxy CONNECT over HTTP/2" }
+    : judgeRequest(engine, channel, { method, target: rawPath, authorities, protocol: "h2" });
+  const url = j.url ??
+    `https://${hostPort(target.host, target.port).replace(/:443$/, "")}${rawPath}`;
   const base = { event: "http.request" as const, host: target.host, method, url, protocol: "h2" };
-  let claimed: string;
-  try {
-    if (method === "CONNECT") throw new SyntaxError("Cannot proxy CONNECT over HTTP/2");
-    if (!rawPath.startsWith("/")) {
-      throw new SyntaxError(`Cannot accept path "${rawPath.slice(0, 80)}"`);
-    }
-    claimed = authority === undefined ? target.host : parseAuthority(authority, target.port).host;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    engine.emit({ ...base, decision: "deny", layer: "proxy", status: 400, message });
-    respondText(stream, 400, `leash: bad request: ${message}`);
+  if (!j.ok) {
+    const text = refusalText(j);
+    engine.emit({
+      ...base,
+      ...(j.verdict ? verdictFacts(j.verdict) : { decision: "deny", layer: "proxy" }),
+      status: j.status,
+      message: text,
+    });
+    respondText(stream, j.status, text);
     return;
   }
-  const verdict = engine.judge("HttpRequest", hostPort(target.host, target.port), {
-    method,
-    path: rawPath.split("?")[0]!,
-  });
-  if (!verdict.allowed) {
-    const reason = denyReason(verdict, `${method} ${url}`);
-    engine.emit({ ...base, ...verdictFacts(verdict), status: 403, message: reason });
-    respondText(stream, 403, reason);
-    return;
-  }
+  const verdict = j.verdict;
   const fields = fieldsOf(headers);
-  applyRewrites(engine, { scheme: "https", host: target.host, port: target.port, claimed }, fields);
+  applyRewrites(engine, {
+    scheme: "https",
+    host: target.host,
+    port: target.port,
+    claimed: j.authority.host,
+  }, fields);
   // A request whose HEADERS frame ended the stream has no body and no trailers to wait for.
   const requestEnded = stream.endAfterHeaders === true || stream.readableEnded;
   let sent = 0;
@@ -203,16 +203,17 @@ async function proxyStream(
     upstream = connection.session.request(
       blockOf(fields, {
         ":method": method,
-        ":path": rawPath,
+        ":path": j.path,
         ":scheme": "https",
-        ":authority": authority ?? hostPort(target.host, target.port),
+        ":authority": j.hostField,
       }),
       requestEnded ? { endStream: true } : { endStream: false, waitForTrailers: true },
     );
     engine.h2.open(connection.session, upstream);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
-    respondText(stream, 502, `leash: ${failure}`);
+    status = error instanceof AddressRefusedError && error.byRule ? 403 : undefined;
+    respondText(stream, status ?? 502, `leash: ${failure}`);
     stream.once("close", report);
     return;
   }

@@ -1,15 +1,14 @@
 import type { Duplex } from "node:stream";
-import { hostPort, parseAuthority } from "../net/mod.ts";
 import { copyBody } from "./body.ts";
-import { type EgressEngine, UpstreamError } from "./engine.ts";
+import { AddressRefusedError, type EgressEngine, UpstreamError } from "./engine.ts";
 import {
   type BodyFraming,
   formatRequestHead,
   formatResponseHead,
   forwardHeaders,
+  type HeaderField,
   headerTokens,
   headerValues,
-  HttpSyntaxError,
   keepsAlive,
   MAX_HEAD_BYTES,
   parseRequestHead,
@@ -18,11 +17,12 @@ import {
   type RequestHead,
   responseFraming,
 } from "./http_head.ts";
+import { judgeRequest, refusalText, requestChannel } from "./request_judge.ts";
 import { respond } from "./respond.ts";
 import { applyRewrites } from "./rewrite.ts";
 import { type Upstream, upstreamKey } from "./pool.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
-import { denyReason, verdictFacts } from "./verdict.ts";
+import { verdictFacts } from "./verdict.ts";
 
 const HEAD_END = [13, 10, 13, 10];
 
@@ -36,42 +36,6 @@ export interface HttpContext {
   target?: { host: string; port: number };
   /** Plain HTTP on the transparent port: the Host header names the destination. */
   hostFromHeader?: boolean;
-}
-
-interface Route {
-  host: string;
-  port: number;
-  /** Origin-form target sent upstream. */
-  path: string;
-  /** Host named by the Host header (or the absolute URL). */
-  claimed: string;
-}
-
-function route(head: RequestHead, ctx: HttpContext): Route {
-  const hosts = headerValues(head.headers, "host");
-  if (hosts.length > 1) throw new HttpSyntaxError("Cannot accept several Host headers");
-  if (/^https?:\/\//i.test(head.target)) {
-    if (ctx.target || !/^http:/i.test(head.target)) {
-      throw new HttpSyntaxError(`Cannot proxy "${head.target.slice(0, 80)}" here: use CONNECT`);
-    }
-    const url = new URL(head.target);
-    if (url.username || url.password) throw new HttpSyntaxError("Cannot send credentials in URL");
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    const port = url.port === "" ? 80 : Number(url.port);
-    return { host, port, path: url.pathname + url.search, claimed: host };
-  }
-  if (!head.target.startsWith("/")) {
-    throw new HttpSyntaxError(`Cannot accept request target "${head.target.slice(0, 80)}"`);
-  }
-  if (!ctx.target) throw new HttpSyntaxError("Cannot proxy an origin-form request: use a URL");
-  if (hosts.length === 0 && head.version === "HTTP/1.1") {
-    throw new HttpSyntaxError("Cannot accept an HTTP/1.1 request without Host");
-  }
-  const claimed = hosts[0] === undefined
-    ? ctx.target.host
-    : parseAuthority(hosts[0], ctx.target.port).host;
-  const host = ctx.hostFromHeader ? claimed : ctx.target.host;
-  return { host, port: ctx.target.port, path: head.target, claimed };
 }
 
 /**
@@ -93,20 +57,19 @@ export async function serveHttp(
     upstream = undefined;
     reusable = false;
   };
-  const dial = async (key: string, r: Route): Promise<Upstream> => {
+  const dial = async (key: string, r: { host: string; port: number }): Promise<Upstream> => {
     const socket = await engine.dial(r.host, r.port, ctx.scheme === "https");
     return { key, socket, reader: new StreamReader(socket) };
   };
+  const channel = requestChannel(ctx.scheme, ctx.target, ctx.hostFromHeader);
   try {
     for (;;) {
       let head: RequestHead;
-      let r: Route;
       let framing: BodyFraming;
       try {
         const bytes = await reader.readUntil(HEAD_END, MAX_HEAD_BYTES);
         if (bytes === null) return;
         head = parseRequestHead(bytes);
-        r = route(head, ctx);
         framing = requestFraming(head);
       } catch (error) {
         if (error instanceof HeadTooLargeError) {
@@ -124,37 +87,49 @@ export async function serveHttp(
         return;
       }
       const started = performance.now();
-      const url = `${ctx.scheme}://${
-        hostPort(r.host, r.port).replace(/:(80|443)$/, (m) =>
-          (ctx.scheme === "http" && m === ":80") || (ctx.scheme === "https" && m === ":443")
-            ? ""
-            : m)
-      }${r.path}`;
-      const path = r.path.split("?")[0]!;
-      const verdict = engine.judge("HttpRequest", hostPort(r.host, r.port), {
+      const j = judgeRequest(engine, channel, {
         method: head.method,
-        path,
+        target: head.target,
+        authorities: headerValues(head.headers, "host"),
+        protocol: "h1",
+        version: head.version,
       });
-      const base = { event: "http.request" as const, host: r.host, method: head.method, url };
-      if (!verdict.allowed) {
-        const reason = denyReason(verdict, `${head.method} ${url}`);
-        engine.emit({ ...base, ...verdictFacts(verdict), status: 403, message: reason });
-        await respond(client, 403, reason, framing.kind !== "none");
-        if (framing.kind !== "none") return;
+      if (!j.ok) {
+        const text = refusalText(j);
+        const named = j.authority ?? channel.authority;
+        engine.emit({
+          event: "http.request",
+          ...(j.verdict ? verdictFacts(j.verdict) : { decision: "deny", layer: "proxy" }),
+          ...(named ? { host: named.host } : {}),
+          method: head.method,
+          ...(j.url !== undefined ? { url: j.url } : {}),
+          status: j.status,
+          message: text,
+        });
+        // Only a policy 403 of a bodiless request keeps the connection: a malformed or
+        // misdirected one is not answered twice.
+        const close = j.status !== 403 || framing.kind !== "none";
+        await respond(client, j.status, text, close);
+        if (close) return;
         continue;
       }
+      const verdict = j.verdict;
+      const r = { host: j.authority.host, port: j.authority.port, path: j.path };
+      const url = j.url;
+      const base = { event: "http.request" as const, host: r.host, method: head.method, url };
       const upgrade = headerTokens(head.headers, "connection").includes("upgrade") &&
         headerValues(head.headers, "upgrade").length > 0;
-      const headers = forwardHeaders(head.headers, upgrade);
-      if (headerValues(headers, "host").length === 0) {
-        headers.unshift(["Host", hostPort(r.host, r.port)]);
-      }
+      // The Host forwarded is the authority judged, in its normalised spelling.
+      const headers: HeaderField[] = [
+        ["Host", j.hostField],
+        ...forwardHeaders(head.headers, upgrade).filter(([n]) => n.toLowerCase() !== "host"),
+      ];
       applyRewrites(
         engine,
-        { scheme: ctx.scheme, host: r.host, port: r.port, claimed: r.claimed },
+        { scheme: ctx.scheme, host: r.host, port: r.port, claimed: r.host },
         headers,
       );
-      const key = upstreamKey(ctx.scheme, r.host, r.port);
+      const key = engine.poolKey(upstreamKey(ctx.scheme, r.host, r.port));
       if (upstream && upstream.key !== key) dropUpstream();
       let reused = upstream !== undefined;
       if (!upstream) {
@@ -196,8 +171,9 @@ export async function serveHttp(
             continue;
           }
           const message = error instanceof Error ? error.message : String(error);
-          engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message });
-          await respond(client, 502, `leash: ${message}`, true);
+          const status = error instanceof AddressRefusedError && error.byRule ? 403 : 502;
+          engine.emit({ ...base, ...verdictFacts(verdict), status, message });
+          await respond(client, status, `leash: ${message}`, true);
           return;
         }
       }

@@ -3,6 +3,11 @@
  * header injection) and DNS, serving the relay's proxy.sock and dns.sock streams
  * (docs/protocol.md).
  *
+ * Every request goes through the same stages whatever its protocol (DESIGN.md §5):
+ * normalise and judge (request_judge.ts, normalise.ts: the request's authority must be the
+ * connection's, else 421; the normalised path is judged and forwarded), then the dial judges
+ * each address it would reach (address_judge.ts: the host's own addresses, IP/CIDR forbids).
+ *
  * Choices worth knowing:
  * - A forbidden CONNECT gets `403` with a one-line reason naming the rule before any tunnel;
  *   a forbidden transparent TLS connection (decided by SNI) is closed without a handshake;
@@ -26,6 +31,7 @@
  */
 export { startEgress } from "./egress.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
+export type { HostAddressProvider } from "./host_addresses.ts";
 export {
   MAX_HEADER_BYTES,
   parseRelayHeader,

@@ -2,6 +2,7 @@ import type { CertificateAuthority } from "../ca/mod.ts";
 import type { EventSink } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import type { SecretStore } from "../secrets/mod.ts";
+import type { HostAddressProvider } from "./host_addresses.ts";
 
 /** How decisions apply: log only, log what would be denied, or deny. */
 export type EgressMode = "record" | "shadow" | "enforce";
@@ -39,6 +40,11 @@ export interface EgressOptions {
   allowHostLocal?: boolean;
   /** Host addresses never dialled for the agent, pinned or not (the control UI). @default none */
   reserved?: { hostname: string; port: number }[];
+  /**
+   * Addresses of the host beside its interfaces (Docker network gateways), never dialled for the
+   * agent nor handed out by DNS unless pinned; asked at most every 5 s. @default none
+   */
+  hostAddresses?: HostAddressProvider;
   /** Answers DNS queries for allowed names (tests). @default Deno.resolveDns */
   resolveDns?: (name: string, type: "A" | "AAAA") => Promise<string[]>;
 }

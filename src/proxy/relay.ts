@@ -270,7 +270,11 @@ async function upstreamProtocol(engine: EgressEngine, target: H2Target): Promise
   if (connection.kind === "h2") return "h2";
   const { socket } = connection;
   if (connection.protocol === "http/1.1" || connection.protocol === null) {
-    engine.pool.put({ key: h2Key(target), socket, reader: new StreamReader(socket) });
+    engine.pool.put({
+      key: engine.poolKey(h2Key(target)),
+      socket,
+      reader: new StreamReader(socket),
+    });
   } else socket.destroy();
   return "http/1.1";
 }

@@ -4,6 +4,7 @@ import { writeAll } from "./stream.ts";
 const REASONS: Record<number, string> = {
   400: "Bad Request",
   403: "Forbidden",
+  421: "Misdirected Request",
   431: "Request Header Fields Too Large",
   502: "Bad Gateway",
 };

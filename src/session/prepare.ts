@@ -24,6 +24,7 @@ import { SessionControl } from "./control.ts";
 import { createSessionDirs } from "./dirs.ts";
 import { findOrphans } from "./orphans.ts";
 import { writeOwner } from "./owner.ts";
+import { dockerGateways } from "./gateways.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";
 import type { SessionPaths } from "./paths.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
@@ -156,7 +157,7 @@ export interface SessionEgressOptions extends Pick<EgressOptions, "ir" | "ca" | 
 /** Resolves the secrets and starts the host proxy and DNS on the session's sockets. */
 export async function startSessionEgress(
   paths: SessionPaths,
-  io: Pick<RunIo, "upstream">,
+  io: Pick<RunIo, "upstream" | "docker">,
   options: SessionEgressOptions,
 ): Promise<Egress> {
   const secrets = await resolveSecrets(options.secrets, { redactor: options.redactor });
@@ -170,6 +171,7 @@ export async function startSessionEgress(
     events: options.events,
     mode: options.mode,
     reserved: options.reserved,
+    hostAddresses: dockerGateways(io.docker),
   });
 }
 

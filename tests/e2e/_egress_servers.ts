@@ -4,6 +4,7 @@
  * and TCP servers that speak first, like SSH) for the IP-literal rules.
  */
 import { type CertificateAuthority, createLeafMinter } from "../../src/ca/mod.ts";
+import type { DockerClient } from "../../src/docker/mod.ts";
 
 const encoder = new TextEncoder();
 
@@ -129,4 +130,72 @@ export function startHostIpServers(ip: string): HostIpServers {
       await server.finished;
     },
   };
+}
+
+/** {@linkcode HostIpServers} in a container: the counts are read with `stats()`. */
+export interface ContainerIpServers {
+  /** The container's address on Docker's default bridge (not an address of this host). */
+  ip: string;
+  http: number;
+  banner: number;
+  bannerDenied: number;
+  /** The paths the HTTP server got and the connections each banner server accepted. */
+  stats(): Promise<{ httpPaths: string[]; accepted: Record<string, number> }>;
+  close(): Promise<void>;
+}
+
+const CONTAINER_SERVERS = `
+const net = require("net"), http = require("http");
+const ip = process.argv[1], paths = [], accepted = { 2222: 0, 2223: 0 };
+http.createServer((q, s) => { paths.push(q.url); s.end("hello from " + ip + " " + q.url + "\\n"); })
+  .listen(8080);
+for (const port of [2222, 2223]) net.createServer((c) => {
+  accepted[port]++;
+  c.on("error", () => {});
+  c.write("SSH-2.0-leash-e2e\\r\\n");
+  c.once("data", (d) => c.end("got " + String(d).trim() + "\\r\\n"));
+}).listen(port);
+http.createServer((q, s) => s.end(JSON.stringify({ httpPaths: paths, accepted }))).listen(9999);
+console.log("listening");
+`;
+
+/**
+ * Starts the IP-rule servers (HTTP 8080, banners 2222 permitted and 2223 not) in a container
+ * of `image` (node) on Docker's default bridge: the proxy never dials an address of its own
+ * host, so servers for IP rules must live at an address that is not one.
+ */
+export async function startContainerIpServers(
+  docker: DockerClient,
+  image: string,
+): Promise<ContainerIpServers> {
+  const { Id: id } = await docker.containers.create({
+    Image: image,
+    Entrypoint: ["sh", "-c", 'ip=$(hostname -i | cut -d" " -f1); exec node -e "$0" "$ip"'],
+    Cmd: [CONTAINER_SERVERS],
+    Labels: { "leash.e2e": "ip-servers" },
+    HostConfig: { NetworkMode: "bridge", AutoRemove: false },
+  });
+  const remove = () => docker.containers.remove(id, { force: true }).catch(() => {});
+  try {
+    await docker.containers.start(id);
+    const info = await docker.containers.inspect(id);
+    const ip = String(info.NetworkSettings.Networks?.bridge?.IPAddress ?? "");
+    if (ip === "") throw new Error("the IP servers' container has no bridge address");
+    const stats = async () => {
+      for (let i = 0;; i++) {
+        try {
+          const r = await fetch(`http://${ip}:9999/`);
+          return await r.json();
+        } catch (error) {
+          if (i >= 100) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
+    await stats(); // up and listening
+    return { ip, http: 8080, banner: 2222, bannerDenied: 2223, stats, close: remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
 }

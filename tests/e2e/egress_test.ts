@@ -15,12 +15,11 @@ import { createCa } from "../../src/ca/mod.ts";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { startH2Upstream, type TestUpstream } from "../integration/_h2_upstream.ts";
 import { patternDigest, startUpstream, type Upstream } from "../integration/_proxy_harness.ts";
-import { note } from "../kernel/note.ts";
 import { buildNetprobe } from "../kernel/vm_harness.ts";
 import {
-  type HostIpServers,
+  type ContainerIpServers,
   type SlowUpstream,
-  startHostIpServers,
+  startContainerIpServers,
   startSlowUpstream,
 } from "./_egress_servers.ts";
 import { type DebianSandbox, debianSandbox, leashSh, TEST_NET_RULES } from "./_debian.ts";
@@ -44,17 +43,11 @@ const NETPROBE = join(probeDir, "netprobe");
 await buildNetprobe(NETPROBE);
 globalThis.addEventListener("unload", () => Deno.removeSync(probeDir, { recursive: true }));
 
-/** A non-loopback IPv4 address of this host: the IP-literal servers listen there. */
-const HOST_IP = Deno.networkInterfaces().find((i) =>
-  i.family === "IPv4" && !i.address.startsWith("127.")
-)?.address;
-if (!HOST_IP) note("skip (egress IP rules): this host has no non-loopback IPv4 address");
-
 const HTTPS_NAMES = ["allowed.test", "secret.test", "forbidden.test"];
 const ALL_NAMES = [...HTTPS_NAMES, "plain.test", "h2.test", "slow.test", "untrusted.test"];
 
 /** The network part of the policy; the file rules come from the built-in policy. */
-function netRules(ip?: HostIpServers & { ip: string }): string {
+function netRules(ip?: ContainerIpServers): string {
   return `${TEST_NET_RULES}@id("e2e-forbid-net")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"203.0.113.0/24");
 @id("e2e-forbid-net6")
@@ -77,14 +70,15 @@ interface World extends DebianSandbox {
   h2: TestUpstream;
   slow: SlowUpstream;
   untrusted: Upstream;
-  ip: (HostIpServers & { ip: string }) | undefined;
+  /** The IP-rule servers, in a container on Docker's bridge (not an address of this host). */
+  ip: ContainerIpServers;
   /** Shell variables naming every port, for the scripts. */
   vars: string;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 async function world(): Promise<World> {
-  const ip = HOST_IP ? { ip: HOST_IP, ...startHostIpServers(HOST_IP) } : undefined;
+  const ip = await startContainerIpServers(docker, image);
   const base = await debianSandbox({ image, names: ALL_NAMES, netRules: netRules(ip) });
   const { box, upstreamCa } = base;
   const stranger = await createCa({ commonName: "a CA the proxy does not trust" });
@@ -102,7 +96,10 @@ async function world(): Promise<World> {
     `PH=${h2.port}`,
     `PSLOW=${slow.port}`,
     `PU=${untrusted.port}`,
-    ...(ip ? [`IP=${ip.ip}`, `PI=${ip.http}`, `PB=${ip.banner}`, `PD=${ip.bannerDenied}`] : []),
+    `IP=${ip.ip}`,
+    `PI=${ip.http}`,
+    `PB=${ip.banner}`,
+    `PD=${ip.bannerDenied}`,
   ].join("; ");
   return {
     ...base,
@@ -119,7 +116,7 @@ async function world(): Promise<World> {
       await h2.close();
       await slow.close();
       await untrusted.close();
-      await ip?.close();
+      await ip.close();
       await box[Symbol.asyncDispose]();
     },
   };
@@ -260,10 +257,9 @@ rm -f /tmp/up; echo 'upload>>'`,
 Deno.test({
   name:
     "egress: IP literal and CIDR rules, non-HTTP TCP, direct UDP and raw sockets in the kernel and the proxy",
-  ignore: HOST_IP === undefined,
 }, async () => {
   await using w = await world();
-  const ip = w.ip!;
+  const ip = w.ip;
   const r = await runSh(
     w,
     `echo '<<ip-explicit'; curl -sS http://$IP:$PI/explicit; echo "exit=$?"; echo 'ip-explicit>>'
@@ -288,7 +284,8 @@ echo '<<raw'; netprobe raw; netprobe packet; echo 'raw>>'`,
   assert.equal(r.code, 0, r.stderr);
   assert.equal(section(r.stdout, "ip-explicit"), `hello from ${ip.ip} /explicit\nexit=0`);
   assert.equal(section(r.stdout, "ip-transparent"), `hello from ${ip.ip} /transparent\nexit=0`);
-  assert.deepEqual(ip.httpPaths, ["/explicit", "/transparent"]);
+  const stats = await ip.stats();
+  assert.deepEqual(stats.httpPaths, ["/explicit", "/transparent"]);
   const other = section(r.stdout, "ip-other-port");
   assert.match(other, /^HTTP\/1\.1 403 /);
   assert.match(other, /denied: no rule permits/);
@@ -305,8 +302,8 @@ echo '<<raw'; netprobe raw; netprobe packet; echo 'raw>>'`,
       `^banner ${ip.bannerDenied}: (error (ECONNRESET|EPERM|ECONNREFUSED)|closed, nothing received)$`,
     ),
   );
-  assert.equal(ip.accepted.get(ip.bannerDenied), 0);
-  assert.equal(ip.accepted.get(ip.banner), 1);
+  assert.equal(stats.accepted[ip.bannerDenied], 0);
+  assert.equal(stats.accepted[ip.banner], 1);
   // A forbidden network is refused by the kernel at connect (IPv4 and IPv6 alike).
   assert.match(tcp[2]!, /^error EPERM/);
   assert.match(tcp[3]!, /^error EPERM/);
@@ -369,7 +366,7 @@ echo '<<udp'; netprobe udp-send 198.51.100.1 9999; echo 'udp>>'`,
   await assertNoContainers(docker, required.session);
 });
 
-Deno.test("egress: a secret is withheld when Host and TLS server name disagree; an upstream with an untrusted certificate is refused", async () => {
+Deno.test("egress: a request whose Host and TLS server name disagree is refused (421) and no secret leaves; an upstream with an untrusted certificate is refused", async () => {
   await using w = await world();
   const value = `lk-${crypto.randomUUID()}`;
   const status = (label: string, curlArgs: string) =>
@@ -407,22 +404,18 @@ curl -sS -i --noproxy '*' https://untrusted.test:$PU/transparent 2>&1; echo; ech
     section(r.stdout, "statuses"),
     [
       "match=200",
-      "host-mismatch-h1=200",
-      "host-mismatch-h2=200",
-      "sni-mismatch=200",
-      "transparent-mismatch=200",
+      "host-mismatch-h1=421",
+      "host-mismatch-h2=421",
+      "sni-mismatch=421",
+      "transparent-mismatch=421",
     ].join("\n"),
   );
   const keys = (name: string) =>
     w.https.get(name)!.seen.map((s) => [s.path, s.headers["x-api-key"] ?? "none"]);
-  // Only the request whose TLS server name, Host header and rule agree carries the secret.
-  assert.deepEqual(keys("secret.test"), [
-    ["/match", value],
-    ["/host-h1", "none"],
-    ["/host-h2", "none"],
-    ["/transparent", "none"],
-  ]);
-  assert.deepEqual(keys("allowed.test"), [["/sni", "none"]]);
+  // Only the request whose TLS server name and Host agree is forwarded (with the secret): the
+  // others are misdirected (domain fronting) and reach no upstream.
+  assert.deepEqual(keys("secret.test"), [["/match", value]]);
+  assert.deepEqual(keys("allowed.test"), []);
   for (const part of ["untrusted", "untrusted-transparent"]) {
     const text = section(r.stdout, part);
     // (curl -i also prints the proxy's answer to CONNECT on the explicit path.)
@@ -432,10 +425,11 @@ curl -sS -i --noproxy '*' https://untrusted.test:$PU/transparent 2>&1; echo; ech
   assert.deepEqual(w.untrusted.seen, []);
   assert.ok(!r.stdout.includes(value) && !r.stderr.includes(value));
   const log = await sessionEvents(w.box, r.session);
-  const refused = log.filter((e) => e.event === "http.rewrite" && e.decision === "deny");
+  const refused = log.filter((e) => e.event === "http.request" && e.status === 421);
   assert.equal(refused.length, 4, JSON.stringify(refused));
   for (const e of refused) {
-    assert.match(String(e.message), /header not injected: the Host header .* does not match/);
+    assert.equal(e.decision, "deny");
+    assert.match(String(e.message), /misdirected request refused: the request names/);
   }
   assert.ok(
     hasEvent(log, { event: "http.request", host: "untrusted.test", status: 502 }),

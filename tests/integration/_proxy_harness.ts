@@ -234,6 +234,12 @@ export interface WorldOptions {
   reserved?: { hostname: string; port: number }[];
   /** Pins of `.test` names to 127.0.0.1. @default true */
   pinTestNames?: boolean;
+  /** More pins (name → address), before the `.test` ones. @default none */
+  pins?: Record<string, string>;
+  /** DNS answers of leash's DNS for these names (A and AAAA by family). @default none */
+  dnsAnswers?: Record<string, string[]>;
+  /** The engine's provider of extra host addresses (Docker gateways). @default none */
+  hostAddresses?: () => Promise<string[]>;
 }
 
 /** Starts upstreams, the engine on fresh sockets and an explicit bridge. */
@@ -274,6 +280,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     upstreamCa: [upstreamCa.certPem],
     passthrough: options.passthrough ?? [],
     lookup: (host) => {
+      const pin = options.pins?.[host];
+      if (pin !== undefined) return Promise.resolve(pin);
       if (options.pinTestNames === false) return Promise.resolve(undefined);
       if (host.endsWith(".test")) return Promise.resolve("127.0.0.1");
       if (host === "localhost") return Promise.resolve(undefined); // the host's own resolver
@@ -281,7 +289,12 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     },
     allowHostLocal: options.allowHostLocal ?? true,
     reserved: options.reserved ?? [],
+    ...(options.hostAddresses ? { hostAddresses: options.hostAddresses } : {}),
     resolveDns: (name, type) => {
+      const answers = options.dnsAnswers?.[name];
+      if (answers) {
+        return Promise.resolve(answers.filter((a) => a.includes(":") === (type === "AAAA")));
+      }
       if (name === "allowed.test" && type === "A") return Promise.resolve(["127.0.0.7"]);
       if (name === "allowed.test") return Promise.resolve(["::1"]);
       return Promise.reject(new Deno.errors.NotFound(name));

@@ -110,3 +110,89 @@ Deno.test("dns: a proxy.sock header kind on dns.sock is refused with an event", 
     await w.close();
   }
 });
+
+/** The addresses in an answer message (A and AAAA records, in order). */
+function answerAddresses(msg: Uint8Array): string[] {
+  const count = (msg[6]! << 8) | msg[7]!;
+  let at = 12;
+  while (msg[at] !== 0) at += msg[at]! + 1;
+  at += 5;
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = (msg[at + 10]! << 8) | msg[at + 11]!;
+    const data = msg.subarray(at + 12, at + 12 + length);
+    out.push(
+      length === 4
+        ? [...data].join(".")
+        : [...Array(8)].map((_, g) => ((data[g * 2]! << 8) | data[g * 2 + 1]!).toString(16)).join(
+          ":",
+        ),
+    );
+    at += 12 + length;
+  }
+  return out;
+}
+
+Deno.test("dns: answers a forbid covers or that are the host's own addresses are withheld (NOERROR without them)", async () => {
+  const eth =
+    Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+      ?.address ?? "127.0.0.1";
+  const w = await startWorld({
+    policy: `@id("all")
+permit (principal, action == Action::"NetworkConnect", resource);
+@id("no-private")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"172.16.0.0/12");
+@id("no-doc6")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"2001:db8:bad::/48");
+@id("no-ssh-only")
+forbid (principal, action == Action::"NetworkConnect", resource in Host::"198.51.100.0/24:22");`,
+    allowHostLocal: false,
+    pinTestNames: false,
+    pins: { "pinned.test": eth },
+    hostAddresses: () => Promise.resolve(["198.51.100.200"]),
+    dnsAnswers: {
+      "mixed.test": ["198.51.100.5", "172.16.0.5", "172.31.9.9", "2001:db8:bad::1", "2001:db8::5"],
+      "private.test": ["172.20.0.1"],
+      "mapped.test": ["::ffff:172.16.1.1"],
+      "loop.test": ["127.0.0.1", "::1"],
+      "eth.test": [eth],
+      "gateway.test": ["198.51.100.200"],
+      "pinned.test": [eth],
+      "oneport.test": ["198.51.100.22"],
+    },
+  });
+  try {
+    const sock = join(w.dir, "dns.sock");
+    const addresses = async (name: string, type: number) => {
+      const answer = await ask(sock, query(7, name, type));
+      assert.equal(answer[3]! & 0xf, 0, `${name}: NOERROR`);
+      return answerAddresses(answer);
+    };
+    assert.deepEqual(await addresses("mixed.test", 1), ["198.51.100.5"]);
+    assert.deepEqual(await addresses("mixed.test", 28), ["2001:db8:0:0:0:0:0:5"]);
+    assert.deepEqual(await addresses("private.test", 1), [], "NODATA: every answer withheld");
+    assert.deepEqual(await addresses("mapped.test", 28), []);
+    assert.deepEqual(await addresses("loop.test", 1), []);
+    assert.deepEqual(await addresses("loop.test", 28), []);
+    assert.deepEqual(await addresses("eth.test", 1), []);
+    assert.deepEqual(await addresses("gateway.test", 1), [], "a Docker gateway is the host");
+    // A pinned name may point at the host; a forbid on one port leaves the address resolvable.
+    assert.deepEqual(await addresses("pinned.test", 1), [eth]);
+    assert.deepEqual(await addresses("oneport.test", 1), ["198.51.100.22"]);
+    const withheld = w.events.filter((e) => e.event === "dns.query" && e.withheld);
+    assert.deepEqual(withheld.map((e) => [e.host, e.withheld]), [
+      ["mixed.test", 2],
+      ["mixed.test", 1],
+      ["private.test", 1],
+      ["mapped.test", 1],
+      ["loop.test", 1],
+      ["loop.test", 1],
+      ["eth.test", 1],
+      ["gateway.test", 1],
+    ]);
+    assert.match(String(withheld[0]!.message), /172\.16\.0\.5 is denied by rule "no-private"/);
+    assert.match(String(withheld[6]!.message), /is an address of the host leash runs on/);
+  } finally {
+    await w.close();
+  }
+});
