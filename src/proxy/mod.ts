@@ -25,6 +25,7 @@
  *   carries the streams of every client connection to it.
  */
 export { startEgress } from "./egress.ts";
+export { markerPatterns, type MaskPattern, StreamMasker, wirePatterns } from "./mask.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
 export {
   MAX_HEADER_BYTES,

@@ -212,7 +212,7 @@ class Session {
     // long before enforcement.active lets the command run.
     if (this.#o.tty) await this.#resize();
     this.#captures.push(
-      captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log")),
+      captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log"), this.#redactor),
     );
 
     // The manager starts while leash-entry gets ready: it only needs the target's netns.
@@ -447,7 +447,7 @@ class Session {
     const manager = this.#manager!;
     await this.#docker.containers.start(manager);
     this.#captures.push(
-      captureLogs(this.#docker, manager, join(this.#paths.logs, "manager.log")),
+      captureLogs(this.#docker, manager, join(this.#paths.logs, "manager.log"), this.#redactor),
     );
     this.#managerExit = this.#docker.containers.wait(manager, { condition: "next-exit" })
       .then((r) => (this.#managerExited = r.StatusCode), () => (this.#managerExited = -1));
