@@ -54,14 +54,71 @@ export function markerPatterns(secrets: Iterable<readonly [string, string]>): Ma
   return patterns;
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 interface Match {
   start: number;
   end: number;
   pattern: MaskPattern;
+}
+
+/**
+ * A multi-pattern Horspool search over the patterns' first `m` bytes (m = the shortest value's
+ * length): one pass over a chunk that skips up to m bytes at a time, so scanning every response
+ * costs little (node's Buffer.indexOf under Deno is a JS loop per pattern, much slower).
+ */
+class Searcher {
+  readonly #m: number;
+  readonly #shift = new Uint8Array(256);
+  /** Patterns by the byte at index m-1 of their value. */
+  readonly #byLast = new Map<number, MaskPattern[]>();
+
+  constructor(patterns: readonly MaskPattern[]) {
+    const m = Math.min(255, ...patterns.map((p) => p.value.length));
+    this.#m = m;
+    this.#shift.fill(m);
+    for (const p of patterns) {
+      for (let j = 0; j < m - 1; j++) {
+        this.#shift[p.value[j]!] = Math.min(this.#shift[p.value[j]!]!, m - 1 - j);
+      }
+      const last = p.value[m - 1]!;
+      const list = this.#byLast.get(last) ?? [];
+      list.push(p);
+      this.#byLast.set(last, list);
+    }
+  }
+
+  /** Every occurrence (overlapping ones too) that starts before `cut`. */
+  find(bytes: Uint8Array, cut: number): Match[] {
+    const found: Match[] = [];
+    const m = this.#m;
+    const n = bytes.length;
+    const shift = this.#shift;
+    for (let pos = 0; pos < cut && pos + m <= n;) {
+      const c = bytes[pos + m - 1]!;
+      const candidates = this.#byLast.get(c);
+      if (candidates) {
+        for (const p of candidates) {
+          const v = p.value;
+          if (pos + v.length > n) continue;
+          let j = 0;
+          while (j < v.length && bytes[pos + j] === v[j]) j++;
+          if (j === v.length) found.push({ start: pos, end: pos + v.length, pattern: p });
+        }
+      }
+      pos += shift[c]!;
+    }
+    return found;
+  }
+}
+
+const searchers = new WeakMap<readonly MaskPattern[], Searcher>();
+
+function searcherFor(patterns: readonly MaskPattern[]): Searcher {
+  let s = searchers.get(patterns);
+  if (!s) {
+    s = new Searcher(patterns);
+    searchers.set(patterns, s);
+  }
+  return s;
 }
 
 /**
@@ -75,18 +132,11 @@ function maskUpTo(
   patterns: readonly MaskPattern[],
   onHit: (name: string) => void,
 ): { out: Uint8Array; end: number } {
-  const buf = asBuffer(bytes);
+  const candidates = searcherFor(patterns).find(bytes, cut);
   const matches: Match[] = [];
-  for (const pattern of patterns) {
-    const needle = asBuffer(pattern.value);
-    let at = buf.indexOf(needle, 0);
-    while (at >= 0 && at < cut) {
-      const end = at + needle.length;
-      if (!matches.some((m) => at < m.end && end > m.start)) {
-        matches.push({ start: at, end, pattern });
-        at = buf.indexOf(needle, end);
-      } else at = buf.indexOf(needle, at + 1);
-    }
+  candidates.sort((a, b) => (b.end - b.start) - (a.end - a.start) || a.start - b.start);
+  for (const c of candidates) {
+    if (!matches.some((m) => c.start < m.end && c.end > m.start)) matches.push(c);
   }
   const end = matches.reduce((e, m) => Math.max(e, m.end), cut);
   if (matches.length === 0) return { out: bytes.subarray(0, end), end };
@@ -139,13 +189,13 @@ function heldSuffix(bytes: Uint8Array, patterns: readonly MaskPattern[]): number
  * stream keeps its length when every replacement is as long as its value.
  */
 export class StreamMasker {
-  readonly #patterns: MaskPattern[];
+  readonly #patterns: readonly MaskPattern[];
   readonly #onHit: (name: string) => void;
   #held: Uint8Array = new Uint8Array(0);
 
   /** Creates a masker for `patterns`; `onHit` hears the name of each occurrence masked. */
   constructor(patterns: readonly MaskPattern[], onHit: (name: string) => void = () => {}) {
-    this.#patterns = [...patterns].sort((a, b) => b.value.length - a.value.length);
+    this.#patterns = patterns;
     this.#onHit = onHit;
   }
 
@@ -187,20 +237,20 @@ export function maskText(
   onHit: (name: string) => void = () => {},
 ): string {
   if (patterns.length === 0) return text;
-  // Header values are latin1 on the wire (node's parsers and ours keep one byte per char).
-  const bytes = Buffer.from(text, "latin1");
-  const sorted = [...patterns].sort((a, b) => b.value.length - a.value.length);
-  const { out } = maskUpTo(bytes, bytes.length, sorted, onHit);
-  if (out.buffer === bytes.buffer) {
-    // Values with non-latin1 characters appear in a JS string as themselves.
+  if ([...text].some((c) => c.charCodeAt(0) > 0xff)) {
+    // A value decoded as UTF-8 (node:http2 may): match the values as text.
     let result = text;
-    for (const p of sorted) {
+    const longestFirst = [...patterns].sort((a, b) => b.value.length - a.value.length);
+    for (const p of longestFirst) {
       const value = new TextDecoder().decode(p.value);
-      if (!/[^\x00-\xff]/.test(value) || !result.includes(value)) continue;
+      if (!result.includes(value)) continue;
       result = result.split(value).join(new TextDecoder().decode(p.replacement));
       onHit(p.name);
     }
     return result;
   }
-  return Buffer.from(out).toString("latin1");
+  // Header values are latin1 on the wire (one char per byte): match the values' bytes.
+  const bytes = Buffer.from(text, "latin1");
+  const { out } = maskUpTo(bytes, bytes.length, patterns, onHit);
+  return out.buffer === bytes.buffer ? text : Buffer.from(out).toString("latin1");
 }
