@@ -79,6 +79,19 @@ export class ResponseMask {
     };
   }
 
+  /** Reports a response (or the rest of a connection) refused because it cannot be masked. */
+  refused(where: MaskWhere, reason: string, status?: number): void {
+    this.#engine.emit({
+      event: "http.mask",
+      decision: "deny",
+      layer: "proxy",
+      ...this.#facts,
+      where,
+      ...(status !== undefined ? { status } : {}),
+      message: reason,
+    });
+  }
+
   /** `text` (a header value, an error message) with every secret value masked. */
   text(text: string, where: MaskWhere): string {
     return maskText(text, this.#patterns, this.hit(where));
@@ -117,15 +130,7 @@ export class ResponseMask {
     if (decoding.kind === "unknown") {
       const reason =
         `response refused: leash cannot decode Content-Encoding "${decoding.coding}" to mask secrets in it`;
-      this.#engine.emit({
-        event: "http.mask",
-        decision: "deny",
-        layer: "proxy",
-        ...this.#facts,
-        where: "body",
-        status: 502,
-        message: reason,
-      });
+      this.refused("body", reason, 502);
       return { kind: "refuse", reason };
     }
     if (decoding.kind === "identity") return { kind: "forward", fields: masked, codings: [] };

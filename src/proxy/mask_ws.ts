@@ -63,14 +63,30 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * Copies the server's WebSocket frames from `from` to `to` with secret values masked, until
- * the stream ends; then half-closes `to`. Throws WebSocketFrameError for a frame it cannot
- * mask (an RSV bit, a masked server frame).
+ * the stream ends; then half-closes `to`. A frame it cannot mask (an RSV bit, a masked server
+ * frame) is not forwarded: the client gets a close frame (1008) and the end, and an event.
  */
 export async function pumpMaskedFrames(
   from: StreamReader,
   to: Writable,
   mask: ResponseMask,
 ): Promise<void> {
+  try {
+    await maskFrames(from, to, mask);
+  } catch (error) {
+    if (!(error instanceof WebSocketFrameError)) throw error;
+    mask.refused("frame", `WebSocket connection closed: ${error.message}`);
+    // The client gets what was masked so far and a close frame (1008, policy violation).
+    const reason = new TextEncoder().encode("leash: frame cannot be masked");
+    const payload = new Uint8Array(2 + reason.length);
+    payload.set([0x03, 0xf0]);
+    payload.set(reason, 2);
+    await writeFrame(to, true, 8, payload);
+    if (!to.destroyed && !to.writableEnded) to.end();
+  }
+}
+
+async function maskFrames(from: StreamReader, to: Writable, mask: ResponseMask): Promise<void> {
   let message: { masker: StreamMasker; opcode: number } | undefined;
   for (;;) {
     const first = await from.read(1);

@@ -345,7 +345,8 @@ async function startWsEcho(w: World): Promise<Echo & { offers: string[] }> {
       socket.write(frame(9, enc.encode(auth)));
       socket.write(frame(0, text.subarray(at, at + 9), false));
       socket.write(frame(0, text.subarray(at + 9), true));
-      if (deflate) {
+      // /ws-rsv: a server that compresses although nothing was negotiated.
+      if (deflate || buffered.startsWith("GET /ws-rsv ")) {
         const z = zlib.deflateRawSync(enc.encode(`compressed=${auth}`));
         socket.write(frame(1, z.subarray(0, z.length - 4), true, true));
       } else socket.write(frame(2, enc.encode(`binary=${auth}`)));
@@ -384,7 +385,12 @@ function parseFrames(bytes: Buffer): [number, boolean, Buffer][] {
  * Through the proxy: CONNECT, TLS, the upgrade (offering `extensions` when given); every
  * byte received after the request, until the server closes.
  */
-async function wsThroughProxy(m: MaskWorld, port: number, extensions?: string): Promise<Buffer> {
+async function wsThroughProxy(
+  m: MaskWorld,
+  port: number,
+  extensions?: string,
+  path = "/ws",
+): Promise<Buffer> {
   const raw = net.connect({ host: "127.0.0.1", port: m.w.explicit.port });
   await new Promise<void>((resolve, reject) => {
     raw.once("connect", resolve);
@@ -420,7 +426,7 @@ async function wsThroughProxy(m: MaskWorld, port: number, extensions?: string): 
     secure.once("error", () => resolve());
   });
   secure.write(
-    `GET /ws HTTP/1.1\r\nHost: ${authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: ${authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
       "Authorization: Bearer the-agent-placeholder\r\n" +
       (extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : "") + "\r\n",
@@ -463,6 +469,32 @@ Deno.test("proxy mask: WebSocket fragments, control frames and a compression off
     assert.deepEqual(ws.offers, ["", ""]);
     const frameEvents = maskEvents(m).filter((e) => e.where === "frame");
     assert.ok(frameEvents.length >= 2);
+  } finally {
+    await ws.close();
+    await m.close();
+  }
+});
+
+Deno.test("proxy mask: a WebSocket frame compressed without negotiation ends the connection", async () => {
+  const m = await maskWorld();
+  const ws = await startWsEcho(m.w);
+  try {
+    const bytes = await wsThroughProxy(m, ws.port, undefined, "/ws-rsv");
+    const text = bytes.toString("latin1");
+    assert.ok(!text.includes(TOKEN), "the client received the secret");
+    const frames = parseFrames(bytes.subarray(text.indexOf("\r\n\r\n") + 4));
+    // The text message before it arrived masked; the compressed frame and the rest did not.
+    const data = frames.filter(([op]) => op < 8);
+    assert.equal(Buffer.concat(data.map(([, , p]) => p)).toString(), `auth=${MASK};`);
+    assert.equal(data[data.length - 1]?.[1], true);
+    // leash's close frame (1008) instead of the server's (1000).
+    const closes = frames.filter(([op]) => op === 8);
+    assert.equal(closes.length, 1);
+    assert.equal(closes[0]![2].readUInt16BE(0), 1008);
+    const refused = maskEvents(m).filter((e) => e.decision === "deny");
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0]?.where, "frame");
+    assert.match(String(refused[0]?.message), /RSV bits/);
   } finally {
     await ws.close();
     await m.close();
