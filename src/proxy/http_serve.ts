@@ -209,6 +209,7 @@ export async function serveHttp(
         }
       }
       const up = upstream!;
+      if (mask) response.reason = mask.text(response.reason, "header");
       if (response.status === 101 && upgrade) {
         const fields = forwardHeaders(response.headers, true);
         await writeAll(client, formatResponseHead(response, mask?.fields(fields) ?? fields));

@@ -538,7 +538,10 @@ Deno.test("proxy mask: a WebSocket frame compressed without negotiation ends the
 
 // ---- Trailers ----
 
-/** echo.test by a hand-written TLS server: a chunked body, the value split across chunks and in a trailer. */
+/**
+ * echo.test by a hand-written TLS server: a chunked body, the value split across chunks and in
+ * a trailer; for /reason, the value in the status line's reason phrase.
+ */
 async function startTrailerEcho(w: World): Promise<Echo> {
   const leaf = await (await createLeafMinter(w.upstreamCa)).mint("echo.test");
   const server = tls.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (socket) => {
@@ -549,6 +552,12 @@ async function startTrailerEcho(w: World): Promise<Echo> {
       if (!head.includes("\r\n\r\n")) return;
       const value = /^authorization: *(.*)$/im.exec(head)?.[1]?.trim() ?? "none";
       const body = `a=${value};`;
+      if (head.startsWith("GET /reason ")) {
+        socket.end(
+          `HTTP/1.1 401 Bad key ${value}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        );
+        return;
+      }
       socket.end(
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Echo\r\n" +
           "Connection: close\r\n\r\n" +
@@ -567,7 +576,7 @@ async function startTrailerEcho(w: World): Promise<Echo> {
 // HTTP/2 trailers go through the same field masker, but no test here: Deno's node:http2 server
 // sent no trailers to a GET in every shape tried (the gRPC test in proxy_h2_test.ts checks
 // that trailers still pass through the mask stage).
-Deno.test("proxy mask: a secret echoed in a chunked body's trailer reaches the client masked", async () => {
+Deno.test("proxy mask: a secret echoed in a chunked body's trailer or a reason phrase reaches the client masked", async () => {
   const m = await maskWorld();
   try {
     {
@@ -591,6 +600,23 @@ Deno.test("proxy mask: a secret echoed in a chunked body's trailer reaches the c
       } finally {
         await echo.close();
       }
+    }
+    // A reason phrase quoting the key (HTTP/1.1 only: HTTP/2 has none).
+    const echo = await startTrailerEcho(m.w);
+    try {
+      const r = await curl([
+        ...viaProxy(m.w),
+        "--http1.1",
+        "-D",
+        "-",
+        "-H",
+        "Authorization: Bearer the-agent-placeholder",
+        `https://echo.test:${echo.port}/reason`,
+      ]);
+      assertNoSecret(m, r.stdout, "reason phrase");
+      assert.match(r.stdout, /^HTTP\/1\.1 401 Bad key \[secret:TOKEN\]\*+\r\n/m);
+    } finally {
+      await echo.close();
     }
     const wheres = new Set(maskEvents(m).map((e) => `${e.protocol} ${e.where}`));
     assert.ok(wheres.has("http/1.1 trailer"), [...wheres].join(","));
