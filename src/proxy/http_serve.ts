@@ -201,10 +201,11 @@ export async function serveHttp(
             reused = false;
             continue;
           }
-          const message = error instanceof Error ? error.message : String(error);
-          engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message });
           // An upstream's malformed head may quote a header that holds a secret.
-          await respond(client, 502, `leash: ${mask?.text(message, "error") ?? message}`, true);
+          const raw = error instanceof Error ? error.message : String(error);
+          const message = mask?.text(raw, "error") ?? raw;
+          engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message });
+          await respond(client, 502, `leash: ${message}`, true);
           return;
         }
       }

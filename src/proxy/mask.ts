@@ -254,3 +254,31 @@ export function maskText(
   const { out } = maskUpTo(bytes, bytes.length, patterns, onHit);
   return out.buffer === bytes.buffer ? text : Buffer.from(out).toString("latin1");
 }
+
+/** Shortest start of a value that {@linkcode maskCutValues} masks. */
+export const CUT_PREFIX_MIN = 8;
+
+/**
+ * Masks `text` like {@linkcode maskText}, and also the start of a value cut short where a
+ * message truncated what it quotes (`Cannot parse header line "X-Echo: sk-li…"`): any run of
+ * at least {@linkcode CUT_PREFIX_MIN} characters that begins a value becomes `*`. For error
+ * messages only; ordinary data would lose too much.
+ */
+export function maskCutValues(
+  text: string,
+  patterns: readonly MaskPattern[],
+  onHit: (name: string) => void = () => {},
+): string {
+  let out = maskText(text, patterns, onHit);
+  for (const p of patterns) {
+    const value = new TextDecoder().decode(p.value);
+    for (let k = value.length - 1; k >= Math.min(CUT_PREFIX_MIN, value.length - 1); k--) {
+      const start = value.slice(0, k);
+      if (k < 1 || !out.includes(start)) continue;
+      out = out.split(start).join("*".repeat(k));
+      onHit(p.name);
+      break;
+    }
+  }
+  return out;
+}

@@ -15,7 +15,7 @@ import type { SecretStore } from "../secrets/mod.ts";
 import { contentDecoding, decodeBody } from "./decode.ts";
 import type { EgressEngine } from "./engine.ts";
 import type { HeaderField } from "./http_head.ts";
-import { type MaskPattern, maskText, StreamMasker, wirePatterns } from "./mask.ts";
+import { maskCutValues, type MaskPattern, maskText, StreamMasker, wirePatterns } from "./mask.ts";
 
 /** Where in a response a reflected value was found. */
 export type MaskWhere = "header" | "trailer" | "body" | "frame" | "error";
@@ -98,6 +98,8 @@ export class ResponseMask {
 
   /** `text` (a header value, an error message) with every secret value masked. */
   text(text: string, where: MaskWhere): string {
+    // Error messages quote upstream bytes cut to a length: the start of a value may remain.
+    if (where === "error") return maskCutValues(text, this.#patterns, this.hit(where));
     return maskText(text, this.#patterns, this.hit(where));
   }
 

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { markerPatterns, maskText, sameLengthMark, StreamMasker, wirePatterns } from "./mask.ts";
+import {
+  markerPatterns,
+  maskCutValues,
+  maskText,
+  sameLengthMark,
+  StreamMasker,
+  wirePatterns,
+} from "./mask.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -167,4 +174,18 @@ Deno.test("maskText() masks header values, latin1 and UTF-8 alike", () => {
   assert.ok(!maskText(`v=${latin1}`, patterns).includes(latin1));
   assert.ok(!maskText("v=p\u00e4ss-\u4e2d\u6587", patterns).includes("p\u00e4ss-\u4e2d\u6587"));
   assert.deepEqual(hits, ["K"]);
+});
+
+Deno.test("maskCutValues() masks whole values and starts of values cut by truncation", () => {
+  const patterns = wirePatterns([["K", SECRET]]);
+  const hits: string[] = [];
+  const cut = `Cannot parse header line "X-Echo: ${SECRET.slice(0, 12)}"`;
+  assert.equal(
+    maskCutValues(cut, patterns, (n) => hits.push(n)),
+    `Cannot parse header line "X-Echo: ${"*".repeat(12)}"`,
+  );
+  assert.deepEqual(hits, ["K"]);
+  assert.equal(maskCutValues(`a ${SECRET} b`, patterns), "a [secret:K]************** b");
+  // Fewer than 8 characters of a value's start stay (they are common text).
+  assert.equal(maskCutValues(`x "sk-live"`, patterns), `x "sk-live"`);
 });

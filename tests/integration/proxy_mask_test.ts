@@ -552,6 +552,11 @@ async function startTrailerEcho(w: World): Promise<Echo> {
       if (!head.includes("\r\n\r\n")) return;
       const value = /^authorization: *(.*)$/im.exec(head)?.[1]?.trim() ?? "none";
       const body = `a=${value};`;
+      if (head.startsWith("GET /badhead ")) {
+        // A malformed line: leash's 502 quotes its first 60 characters, cutting the value.
+        socket.end(`HTTP/1.1 200 OK\r\nBad header line holding the key ${value}\r\n\r\n`);
+        return;
+      }
       if (head.startsWith("GET /reason ")) {
         socket.end(
           `HTTP/1.1 401 Bad key ${value}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
@@ -615,6 +620,19 @@ Deno.test("proxy mask: a secret echoed in a chunked body's trailer or a reason p
       ]);
       assertNoSecret(m, r.stdout, "reason phrase");
       assert.match(r.stdout, /^HTTP\/1\.1 401 Bad key \[secret:TOKEN\]\*+\r\n/m);
+      // A 502 quoting a malformed line cut inside the value: not even its start comes back.
+      const bad = await curl([
+        ...viaProxy(m.w),
+        "--http1.1",
+        "-D",
+        "-",
+        `https://echo.test:${echo.port}/badhead`,
+      ]);
+      assert.match(bad.stdout, /^HTTP\/1\.1 502 /m);
+      assert.match(bad.stdout, /Cannot parse header line "Bad header line holding the key \*{8,}"/);
+      const start = TOKEN.slice(0, 8);
+      assert.ok(!bad.stdout.includes(start), bad.stdout);
+      for (const line of m.w.lines) assert.ok(!line.includes(start), line);
     } finally {
       await echo.close();
     }
