@@ -16,10 +16,14 @@
  * size) and requests/s at 64 concurrent connections. Prints the numbers, ratios to direct and
  * leash/mitmproxy. Without mitmproxy it says why and prints the leash-vs-direct part.
  *
+ * A fourth path, leash+mask, is the same engine with three secrets: every response body goes
+ * through the mask stage (mask_stage.ts); mask/leash is its cost.
+ *
  * Usage: deno run -A scripts/bench/proxy.ts [MEGABYTES] [--profile] [--deno-upstream]
  *   --profile        also samples leash's JS thread (V8 profiler; the engine runs in this
  *                    process, the bridge and the upstream do not) while it serves a download and
  *                    new connections, and prints where the time went
+ *   --no-mitmproxy   measure direct, leash and leash+mask only
  *   --deno-upstream  serve with Deno.serve instead of python3 asyncio (see upstream.py for why
  *                    the default sets TCP_NODELAY)
  *   PROXY_BENCH_ROUNDS=N  rounds per path (default 3; each number is the median of the rounds)
@@ -417,19 +421,23 @@ function table(results: Map<string, Results>, mitmNote: string | undefined): voi
   const direct = results.get("direct")!;
   const leash = results.get("leash")!;
   const mitm = results.get("mitmproxy");
+  const masked = results.get("leash+mask");
   const cell = (v: number | undefined, width = 10) =>
     (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(2)).padStart(width);
   const ratio = (a: number | undefined, b: number | undefined) =>
     cell(a === undefined || b === undefined ? undefined : a / b, 11);
   print(
     "measure".padEnd(28) + ["direct", "leash", "mitmproxy"].map((h) => h.padStart(10)).join("") +
-      ["leash/dir", "mitm/dir", "leash/mitm"].map((h) => h.padStart(11)).join(""),
+      ["leash/dir", "mitm/dir", "leash/mitm"].map((h) => h.padStart(11)).join("") +
+      (masked ? "leash+mask".padStart(11) + "mask/leash".padStart(11) : ""),
   );
   for (const [key, l] of leash) {
     const d = direct.get(key);
     const m = mitm?.get(key);
+    const k = masked?.get(key);
     print(
-      key.padEnd(28) + cell(d) + cell(l) + cell(m) + ratio(l, d) + ratio(m, d) + ratio(l, m),
+      key.padEnd(28) + cell(d) + cell(l) + cell(m) + ratio(l, d) + ratio(m, d) + ratio(l, m) +
+        (masked ? cell(k, 11) + ratio(k, l) : ""),
     );
   }
   if (mitmNote) print(`mitmproxy: not measured: ${mitmNote}`);
@@ -438,13 +446,14 @@ function table(results: Map<string, Results>, mitmNote: string | undefined): voi
 async function main(): Promise<void> {
   const flags = Deno.args.filter((a) => a.startsWith("--"));
   const positional = Deno.args.filter((a) => !a.startsWith("--"));
-  const unknown = flags.filter((f) => f !== "--profile" && f !== "--deno-upstream");
+  const known = ["--profile", "--deno-upstream", "--no-mitmproxy"];
+  const unknown = flags.filter((f) => !known.includes(f));
   const megabytes = Number(positional[0] ?? 1024);
   if (unknown.length > 0 || !(megabytes > 0) || positional.length > 1) {
     throw new UsageError(
       `Cannot parse arguments "${
         Deno.args.join(" ")
-      }": usage: proxy.ts [MEGABYTES] [--profile] [--deno-upstream]`,
+      }": usage: proxy.ts [MEGABYTES] [--profile] [--deno-upstream] [--no-mitmproxy]`,
     );
   }
   const bytes = Math.round(megabytes * 1024 * 1024);
@@ -506,27 +515,66 @@ async function main(): Promise<void> {
         pid: Deno.pid,
       },
     ];
-    const mitmNote = await ensurePackage("mitmproxy").then(async (why) => {
-      if (why) return why;
-      try {
-        const mitm = await startMitmdump(dir, upstreamCaPath);
-        closers.unshift(mitm.close);
-        ways.push({
-          name: "mitmproxy",
-          args: () => ["-x", `http://127.0.0.1:${mitm.port}`, "--cacert", mitm.caPath],
-          pid: mitm.process.pid,
-        });
-        return undefined;
-      } catch (error) {
-        return error instanceof Error ? error.message : String(error);
-      }
+    // The same engine with secrets: every response goes through the mask stage (issue 9).
+    const maskedDir = join(dir, "masked");
+    await Deno.mkdir(maskedDir);
+    const secretEnv: Record<string, string> = {
+      BENCH_KEY_A: "sk-bench-0123456789abcdefghijklmnopqrstuv",
+      BENCH_KEY_B: "ghp_benchBENCHbench0123456789",
+      BENCH_KEY_C: "xoxb-bench-9876543210",
+    };
+    const maskedEgress = await startEgress({
+      proxySocket: join(maskedDir, "proxy.sock"),
+      dnsSocket: join(maskedDir, "dns.sock"),
+      ir: compilePolicy(POLICY).ir,
+      ca: leashCa,
+      secrets: await resolveSecrets(Object.keys(secretEnv).map((n) => `${n}=env:${n}`), {
+        env: (name) => secretEnv[name],
+        redactor,
+      }),
+      events: { emit: (facts) => void log.emit(facts) },
+      mode: "enforce",
+      upstreamCa: [upstreamCa.certPem],
+      lookup: (host) =>
+        host.endsWith(".bench.test")
+          ? Promise.resolve("127.0.0.1")
+          : Promise.reject(new Error(`no bench host "${host}"`)),
+      resolveDns: (name) => Promise.reject(new Deno.errors.NotFound(name)),
     });
+    closers.push(() => maskedEgress.close());
+    const maskedBridge = await startRelay(join(maskedDir, "proxy.sock"));
+    closers.unshift(maskedBridge.close);
+    ways.push({
+      name: "leash+mask",
+      args: () => ["-x", `http://127.0.0.1:${maskedBridge.port}`, "--cacert", leashCaPath],
+      pid: Deno.pid,
+    });
+    const mitmNote = flags.includes("--no-mitmproxy")
+      ? "--no-mitmproxy"
+      : await ensurePackage("mitmproxy").then(async (why) => {
+        if (why) return why;
+        try {
+          const mitm = await startMitmdump(dir, upstreamCaPath);
+          closers.unshift(mitm.close);
+          ways.push({
+            name: "mitmproxy",
+            args: () => ["-x", `http://127.0.0.1:${mitm.port}`, "--cacert", mitm.caPath],
+            pid: mitm.process.pid,
+          });
+          return undefined;
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error);
+        }
+      });
 
     // Rounds alternate the paths so that load from elsewhere on the host hits them alike.
     const rounds = new Map<string, Results[]>(ways.map((w) => [w.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const way of ways) {
-        rounds.get(way.name)!.push(await measure(way, upstream, bytes, round));
+        const results = await measure(way, upstream, bytes, round).catch((error) => {
+          throw new Error(`Cannot measure "${way.name}": ${error.message}`, { cause: error });
+        });
+        rounds.get(way.name)!.push(results);
       }
     }
     const results = new Map<string, Results>();

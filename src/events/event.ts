@@ -8,6 +8,8 @@ export type EventKind =
   | "dns.query"
   | "http.request"
   | "http.rewrite"
+  /** A secret value an upstream sent back was masked in the response (or it was refused). */
+  | "http.mask"
   | "mcp.call"
   | `boot.${string}`
   | `policy.${string}`

@@ -16,6 +16,11 @@ export class Redactor {
     this.#secrets.sort((a, b) => b.value.length - a.value.length);
   }
 
+  /** The registered secrets as name → value pairs (to build a streaming masker for logs). */
+  entries(): [name: string, value: string][] {
+    return this.#secrets.map(({ name, value }) => [name, value]);
+  }
+
   /** The text with every registered secret value masked. */
   text(input: string): string {
     let output = input;
@@ -36,7 +41,7 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((item) => this.#walk(item));
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[key] = this.#walk(item);
+      for (const [key, item] of Object.entries(value)) out[this.text(key)] = this.#walk(item);
       return out;
     }
     return value;

@@ -6,6 +6,7 @@ import { forward } from "./h2_forward.ts";
 import { AddressRefusedError, type EgressEngine } from "./engine.ts";
 import { H2_SESSION_WINDOW, H2_STREAM_WINDOW, type H2Connection } from "./h2_pool.ts";
 import type { HeaderField } from "./http_head.ts";
+import { maskStage } from "./mask_stage.ts";
 import { upstreamKey } from "./pool.ts";
 import { judgeRequest, refusalText, requestChannel } from "./request_judge.ts";
 import { applyRewrites } from "./rewrite.ts";
@@ -164,6 +165,7 @@ async function proxyStream(
     return;
   }
   const verdict = j.verdict;
+  const mask = maskStage(engine, base);
   const fields = fieldsOf(headers);
   applyRewrites(engine, {
     scheme: "https",
@@ -213,7 +215,7 @@ async function proxyStream(
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
     status = error instanceof AddressRefusedError && error.byRule ? 403 : undefined;
-    respondText(stream, status ?? 502, `leash: ${failure}`);
+    respondText(stream, status ?? 502, `leash: ${mask?.text(failure, "error") ?? failure}`);
     stream.once("close", report);
     return;
   }
@@ -231,7 +233,7 @@ async function proxyStream(
     const code = upstream.rstCode ?? NGHTTP2_NO_ERROR;
     if (status === undefined) {
       failure ??= `upstream closed the stream (code ${code})`;
-      respondText(stream, 502, `leash: ${failure}`);
+      respondText(stream, 502, `leash: ${mask?.text(failure, "error") ?? failure}`);
     } else if (code !== NGHTTP2_NO_ERROR && !stream.closed) {
       failure ??= `upstream reset the stream (code ${code})`;
       stream.close(code);
@@ -251,17 +253,34 @@ async function proxyStream(
   upstream.on("trailers", (t) => responseTrailers = t);
   upstream.once("response", (head) => {
     if (stream.closed || stream.destroyed) return;
-    status = Number(head[":status"]);
     const ended = upstream.endAfterHeaders === true;
+    const plan = mask?.plan(fieldsOf(head), !ended);
+    if (plan?.kind === "refuse") {
+      status = 502;
+      failure = plan.reason;
+      respondText(stream, 502, `leash: ${plan.reason}`);
+      upstream.resume(); // discarded; the stream's close cancels the rest
+      return;
+    }
+    status = Number(head[":status"]);
     stream.respond(
-      blockOf(fieldsOf(head), { ":status": status }),
+      blockOf(plan?.fields ?? fieldsOf(head), { ":status": status }),
       ended ? { endStream: true } : { endStream: false, waitForTrailers: true },
     );
     if (ended) return;
     stream.on("wantTrailers", () => {
-      stream.sendTrailers(responseTrailers ? blockOf(fieldsOf(responseTrailers), {}) : {});
+      const trailers = responseTrailers ? fieldsOf(responseTrailers) : [];
+      stream.sendTrailers(blockOf(mask?.fields(trailers, "trailer") ?? trailers, {}));
     });
     // Reading starts here: Deno may deliver body bytes before 'response' runs.
-    forward(upstream, stream, clientSocket, (n) => received += n);
+    const count = (n: number) => received += n;
+    if (mask && plan) {
+      const body = mask.readable(upstream, plan.codings, count);
+      body.on("error", (error: Error) => {
+        failure ??= `Cannot decode or mask the response body: ${error.message}`;
+        if (!stream.closed) stream.close(NGHTTP2_INTERNAL_ERROR);
+      });
+      forward(body, stream, clientSocket, () => {});
+    } else forward(upstream, stream, clientSocket, count);
   });
 }

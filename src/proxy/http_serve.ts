@@ -18,6 +18,9 @@ import {
   responseFraming,
 } from "./http_head.ts";
 import { judgeRequest, refusalText, requestChannel } from "./request_judge.ts";
+import { maskStage } from "./mask_stage.ts";
+import { maskHttp1Response } from "./mask_http1.ts";
+import { isWebSocket, pumpMasked, pumpMaskedFrames, withoutExtensionOffer } from "./mask_ws.ts";
 import { respond } from "./respond.ts";
 import { applyRewrites } from "./rewrite.ts";
 import { type Upstream, upstreamKey } from "./pool.ts";
@@ -119,11 +122,14 @@ export async function serveHttp(
       const base = { event: "http.request" as const, host: r.host, method: head.method, url };
       const upgrade = headerTokens(head.headers, "connection").includes("upgrade") &&
         headerValues(head.headers, "upgrade").length > 0;
+      const mask = maskStage(engine, { ...base, protocol: "http/1.1" });
       // The Host forwarded is the authority judged, in its normalised spelling.
-      const headers: HeaderField[] = [
+      let headers: HeaderField[] = [
         ["Host", j.hostField],
         ...forwardHeaders(head.headers, upgrade).filter(([n]) => n.toLowerCase() !== "host"),
       ];
+      // Compressed WebSocket frames could hide a secret from the mask stage.
+      if (mask && upgrade) headers = withoutExtensionOffer(headers);
       applyRewrites(
         engine,
         { scheme: ctx.scheme, host: r.host, port: r.port, claimed: r.host },
@@ -156,7 +162,7 @@ export async function serveHttp(
             }
             response = parseResponseHead(bytes);
             if (response.status >= 100 && response.status < 200 && response.status !== 101) {
-              await writeAll(client, bytes);
+              await writeAll(client, mask ? mask.block(bytes, "header") : bytes);
               continue;
             }
             break;
@@ -170,7 +176,9 @@ export async function serveHttp(
             reused = false;
             continue;
           }
-          const message = error instanceof Error ? error.message : String(error);
+          // An upstream's malformed head may quote a header that holds a secret.
+          const raw = error instanceof Error ? error.message : String(error);
+          const message = mask?.text(raw, "error") ?? raw;
           const status = error instanceof AddressRefusedError && error.byRule ? 403 : 502;
           engine.emit({ ...base, ...verdictFacts(verdict), status, message });
           await respond(client, status, `leash: ${message}`, true);
@@ -178,14 +186,18 @@ export async function serveHttp(
         }
       }
       const up = upstream!;
+      if (mask) response.reason = mask.text(response.reason, "header");
       if (response.status === 101 && upgrade) {
-        await writeAll(
-          client,
-          formatResponseHead(response, forwardHeaders(response.headers, true)),
-        );
+        const fields = forwardHeaders(response.headers, true);
+        await writeAll(client, formatResponseHead(response, mask?.fields(fields) ?? fields));
         engine.emit({ ...base, ...verdictFacts(verdict), status: 101 });
         await bodyDone;
-        await Promise.all([pump(reader, up.socket), pump(up.reader, client)]);
+        const down = !mask
+          ? pump(up.reader, client)
+          : isWebSocket(response.headers)
+          ? pumpMaskedFrames(up.reader, client, mask)
+          : pumpMasked(up.reader, client, mask);
+        await Promise.all([pump(reader, up.socket), down]);
         dropUpstream();
         return;
       }
@@ -193,11 +205,23 @@ export async function serveHttp(
       const clientAlive = keepsAlive(head.version, head.headers);
       const upstreamAlive = rFraming.kind !== "close" &&
         keepsAlive(response.version, response.headers);
-      const alive = clientAlive && upstreamAlive;
-      const outHeaders = forwardHeaders(response.headers, false);
+      let outHeaders = forwardHeaders(response.headers, false);
+      let copy = () => copyBody(up.reader, client, rFraming);
+      let alive = clientAlive && upstreamAlive;
+      const masked = mask && maskHttp1Response(mask, outHeaders, rFraming, head.version);
+      if (typeof masked === "string") {
+        engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message: masked });
+        await respond(client, 502, `leash: ${masked}`, true);
+        return;
+      }
+      if (masked) {
+        outHeaders = masked.fields;
+        copy = () => masked.copy(up.reader, client);
+        alive &&= !masked.close;
+      }
       if (!alive) outHeaders.push(["Connection", "close"]);
       await writeAll(client, formatResponseHead(response, outHeaders));
-      const received = await copyBody(up.reader, client, rFraming);
+      const received = await copy();
       await bodyDone;
       engine.emit({
         ...base,

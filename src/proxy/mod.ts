@@ -25,11 +25,19 @@
  *   stream windows), and a socket-level gate holds streams while Deno's http2 session has
  *   more than 256 KiB unsent (it does not wait for `drain`). Not proxied: h2c (cleartext
  *   HTTP/2), extended CONNECT (WebSocket over HTTP/2), server push.
+ * - Reflected secrets (mask_stage.ts): in a session with secrets, every response is scanned
+ *   and each secret value in it is replaced by `[secret:NAME]***` of the same length (headers,
+ *   trailers, bodies across chunk boundaries, HTTP/2 DATA, WebSocket frames, 502 messages), with
+ *   an `http.mask` event. gzip/deflate/br bodies are decoded and sent decoded; other content
+ *   codings get 502. WebSocket upgrades lose their extension offer (no compression). Not
+ *   masked: passthrough hosts and raw TCP tunnels (not inspected at all), and values an
+ *   upstream transforms (base64, reversed, split across WebSocket messages).
  * - Keep-alive: HTTP/1.1 upstream connections return to a pool shared by every client
  *   connection (per scheme, host and port); one upstream HTTP/2 session per host and port
  *   carries the streams of every client connection to it.
  */
 export { startEgress } from "./egress.ts";
+export { markerPatterns, type MaskPattern, StreamMasker, wirePatterns } from "./mask.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
 export type { HostAddressProvider } from "./host_addresses.ts";
 export {

@@ -1,5 +1,6 @@
 /** The session's manager container: created to join the target's netns, then started and watched. */
 import type { DockerClient } from "../docker/mod.ts";
+import type { Redactor } from "../events/mod.ts";
 import { createManagerContainer } from "../manager/mod.ts";
 import { managerConfig } from "./containers.ts";
 import { ExitWatch } from "./exit_watch.ts";
@@ -31,14 +32,15 @@ export async function createManager(
   );
 }
 
-/** Starts the manager container, its logs copied to `logPath` and its exit watched. */
+/** Starts the manager container, its logs copied (secrets masked) to `logPath` and its exit watched. */
 export async function startManager(
   docker: DockerClient,
   id: string,
   logPath: string,
+  redactor: Redactor,
 ): Promise<{ capture: LogCapture; watch: ExitWatch }> {
   await docker.containers.start(id);
-  const capture = captureLogs(docker, id, logPath);
+  const capture = captureLogs(docker, id, logPath, redactor);
   // "not-running", not "next-exit": a manager that failed at once (a socket it cannot reach)
   // has exited before this request; "next-exit" would wait for an exit that never comes.
   return { capture, watch: new ExitWatch(docker, id, "not-running") };

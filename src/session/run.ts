@@ -205,7 +205,7 @@ class Session {
     // long before enforcement.active lets the command run.
     if (this.#o.tty) await this.#resize();
     this.#captures.push(
-      captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log")),
+      captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log"), this.#redactor),
     );
 
     // The manager starts while leash-entry gets ready: it only needs the target's netns.
@@ -404,6 +404,7 @@ class Session {
       this.#docker,
       this.#manager!,
       join(this.#paths.logs, "manager.log"),
+      this.#redactor,
     );
     this.#captures.push(capture);
     this.#managerWatch = watch;

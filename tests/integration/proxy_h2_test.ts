@@ -303,7 +303,11 @@ Deno.test("proxy h2: a secret is injected only when :authority, SNI and the rule
     const { w, up } = world;
     const session = await proxiedH2Session(world, "secret.test");
     const agreed = await exchange(session, { ":path": "/headers" });
-    assert.equal(JSON.parse(agreed.body.toString()).authorization, TOKEN);
+    // The upstream got the secret; its echo reaches the client masked (same length).
+    assert.equal(up.seen[0]?.headers.authorization, TOKEN);
+    const echoed = JSON.parse(agreed.body.toString()).authorization;
+    assert.equal(echoed, "[secret:TOKEN]************");
+    assert.equal(echoed.length, TOKEN.length);
     // Another :authority on the secret host's connection is misdirected: refused, never sent.
     const other = await exchange(session, {
       ":path": "/headers",
