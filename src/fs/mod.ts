@@ -8,3 +8,4 @@ export * from "./exists.ts";
 export * from "./private.ts";
 export * from "./adapter.ts";
 export * from "./memory_fs.ts";
+export * from "./untrusted.ts";

@@ -1,9 +1,11 @@
+import { join } from "node:path";
 import { denoFs, ensurePrivateDir, type FsAdapter } from "../fs/mod.ts";
 import type { SessionPaths } from "./paths.ts";
 
 /**
  * Creates a session's directories with the modes of DESIGN.md §1: the session root, private
- * dir, socket dir and logs 0700; public (and public/bin) 0755 so the containers can read it.
+ * dir, socket dir and logs 0700; public (and public/bin) and drop 0755 so the target can read
+ * them (and write drop as root).
  * An existing private dir (`LEASH_PRIVATE_DIR`) looser than 0700 is refused, never loosened.
  */
 export async function createSessionDirs(
@@ -15,7 +17,9 @@ export async function createSessionDirs(
   await ensurePrivateDir(paths.private, fix);
   await ensurePrivateDir(paths.sockets, fix);
   await ensurePrivateDir(paths.logs, fix);
-  for (const dir of [paths.public, paths.publicBin]) {
+  // public/drop is only the mount point of the drop dir inside the read-only /leash.
+  const dirs = [paths.public, paths.publicBin, join(paths.public, "drop"), paths.drop];
+  for (const dir of dirs) {
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o755 });
       await fs.chmod(dir, 0o755);

@@ -21,6 +21,8 @@ Deno.test("createSessionDirs() makes private dirs 0700 and the public dir 0755",
     }
     assert.equal(await mode(paths.public), 0o755);
     assert.equal(await mode(paths.publicBin), 0o755);
+    assert.equal(await mode(paths.drop), 0o755);
+    assert.ok((await Deno.stat(`${paths.public}/drop`)).isDirectory, "mount point of /leash/drop");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

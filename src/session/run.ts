@@ -214,9 +214,9 @@ class Session {
   /** leash-entry.ready; resolves to the target's cgroup path (null: leash-entry found none). */
   async #entryReady(deadline: number): Promise<string | null> {
     const check = () => this.#check();
-    const version = await waitEntryReady(this.#paths.public, { deadline, check });
+    const version = await waitEntryReady(this.#paths.drop, { deadline, check });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
-    const path = await readCgroupPath(this.#paths.public);
+    const path = await readCgroupPath(this.#paths.drop);
     return path === null ? null : requireContainerCgroup(path, this.#target!);
   }
 
@@ -237,7 +237,7 @@ class Session {
   /** bootstrap.ready: the CA is installed in the target. */
   async #bootstrap(deadline: number): Promise<void> {
     this.#phase = "bootstrap";
-    const pid = await waitBootstrapReady(this.#paths.public, this.#nonce, {
+    const pid = await waitBootstrapReady(this.#paths.drop, this.#nonce, {
       deadline,
       check: () => this.#check(),
       timeoutS: this.#o.bootstrapTimeoutS,
