@@ -43,6 +43,7 @@ import { captureLogs, type LogCapture, logTail } from "./logs.ts";
 import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
+import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
 import {
   buildManagerImage,
   createSession,
@@ -271,6 +272,8 @@ class Session {
     });
     const missing = missingRequired(layers, this.#o.require);
     if (missing.length > 0) throw requiredMissing(missing);
+    const unenforced = unenforcedFileExec(layers, this.#o.mode);
+    if (unenforced.length > 0 && !this.#o.allowDegraded) throw degradedRefused(unenforced);
     const on = layers.filter((l) => l.status !== "off").map((l) => l.name);
     this.#live?.attachManager({
       channel,
