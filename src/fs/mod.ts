@@ -9,3 +9,5 @@ export * from "./private.ts";
 export * from "./adapter.ts";
 export * from "./memory_fs.ts";
 export * from "./untrusted.ts";
+export * from "./exclusive.ts";
+export * from "./safe_path.ts";

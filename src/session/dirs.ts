@@ -1,5 +1,5 @@
-import { join } from "node:path";
-import { denoFs, ensurePrivateDir, type FsAdapter } from "../fs/mod.ts";
+import { dirname, join } from "node:path";
+import { assertSafeAncestors, denoFs, ensurePrivateDir, type FsAdapter } from "../fs/mod.ts";
 import type { SessionPaths } from "./paths.ts";
 
 /**
@@ -15,6 +15,13 @@ export async function createSessionDirs(
   const fix = "make it mode 0700 and owned by you, or choose another LEASH_PRIVATE_DIR";
   await ensurePrivateDir(paths.root, fix);
   await ensurePrivateDir(paths.private, fix);
+  // The socket dir's parents (the /tmp/leash-<uid> fallback without XDG_RUNTIME_DIR) must
+  // not be swappable by another user: every component is checked, not only the leaf.
+  const runtime = dirname(paths.sockets);
+  const runtimeFix =
+    `remove it if it is not yours, or set XDG_RUNTIME_DIR to a directory only you control`;
+  await assertSafeAncestors(runtime, { fix: runtimeFix });
+  await ensurePrivateDir(runtime, runtimeFix);
   await ensurePrivateDir(paths.sockets, fix);
   await ensurePrivateDir(paths.logs, fix);
   // public/drop is only the mount point of the drop dir inside the read-only /leash.

@@ -49,3 +49,29 @@ Deno.test("createSessionDirs() refuses a LEASH_PRIVATE_DIR open to others", asyn
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("createSessionDirs() refuses a socket dir under a parent others may write or swap", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    // /tmp/leash-<uid> made by someone else, world-writable: they could rename ours away.
+    const planted = `${tmp}/leash-1000`;
+    await Deno.mkdir(planted);
+    await Deno.chmod(planted, 0o777);
+    const paths = sessionPaths(
+      { state: `${tmp}/state`, data: `${tmp}/data`, runtime: planted },
+      "s1",
+    );
+    await assert.rejects(
+      createSessionDirs(paths),
+      /Refusing to keep leash's sockets under ".*leash-1000": ".*leash-1000" is writable by everyone without the sticky bit; .*XDG_RUNTIME_DIR/,
+    );
+    assert.equal(await Deno.stat(paths.sockets).then(() => true, () => false), false);
+    // A symlink in its place is refused too.
+    await Deno.remove(planted);
+    await Deno.mkdir(`${tmp}/elsewhere`, { mode: 0o700 });
+    await Deno.symlink(`${tmp}/elsewhere`, planted);
+    await assert.rejects(createSessionDirs(paths), /is a symbolic link/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
