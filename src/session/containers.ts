@@ -31,6 +31,8 @@ export interface TargetConfigOptions {
   dropDir: string;
   /** `-v SRC:DST[:ro]` mounts. */
   volumes: string[];
+  /** Read-only binds over files leash trusts (masks.ts), after the mounts they mask. */
+  masks?: string[] | undefined;
   /** `-e KEY=VAL` (resolved). */
   env: string[];
   nonce: string;
@@ -108,6 +110,7 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
         `${o.publicBin}:/leash/bin:ro`,
         `${o.dropDir}:/leash/drop`,
         ...o.volumes,
+        ...(o.masks ?? []),
       ],
       // Docker turns IPv6 off in a --network none namespace; the relay serves ::1 too.
       Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" },

@@ -44,6 +44,7 @@ import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
 import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
+import { trustedFileMasks } from "./masks.ts";
 import {
   buildManagerImage,
   createSession,
@@ -77,6 +78,8 @@ class Session {
   #docker: DockerClient;
   #paths!: SessionPaths;
   #nonce = crypto.randomUUID();
+  /** The policy file in effect, masked read-only in the target (undefined: built-in). */
+  #policyPath: string | undefined;
   #lifeline = newLifelineName();
   #events!: EventLog;
   /** Masks secret values in events; the secrets register here as they are read. */
@@ -138,7 +141,8 @@ class Session {
   /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
     const image = await inspectImage(this.#docker, this.#o.image);
-    const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd);
+    const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
+    this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
     const log = await createSession(this.#paths, this.#redactor);
     this.#eventsFile = log.file;
@@ -179,7 +183,10 @@ class Session {
   async #startTarget(imageUser: string, managerImage: string): Promise<TargetStdio> {
     this.#phase = "create";
     const names = containerNames(this.#paths.id);
-    const targetInput = targetOptions(this.#o, this.#io, this.#paths, this.#nonce);
+    const targetInput = {
+      ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
+      masks: await trustedFileMasks(this.#policyPath, this.#io, this.#o.volumes),
+    };
     const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
     this.#target = (await this.#docker.containers.create(
       targetConfig({ ...targetInput, user }),
