@@ -4,6 +4,7 @@
  * exposes them. Each is bind-mounted read-only over itself in the target; a read-only bind
  * holds against root there (no CAP_SYS_ADMIN to remount) and cannot be renamed or replaced.
  */
+import { ensurePrivateDir } from "../fs/mod.ts";
 import type { LeashDirs } from "./paths.ts";
 import { trustStoreDir } from "./policy_trust.ts";
 
@@ -55,14 +56,17 @@ export async function existingRealPaths(paths: readonly (string | undefined)[]):
 }
 
 /**
- * The masks of one session: the policy file in effect and the trust store, wherever the
- * workspace or a `-v` mount shows them writable.
+ * The masks of one session: the policy file in effect and leash's data dir (the trust store,
+ * the CA), wherever the workspace or a `-v` mount shows them writable. The trust store is
+ * created first: one made from inside while it did not exist could forge trust.
  */
 export async function trustedFileMasks(
   policyPath: string | undefined,
   io: { cwd: string; dirs: Pick<LeashDirs, "data"> },
   volumes: readonly string[],
 ): Promise<string[]> {
-  const paths = await existingRealPaths([policyPath, trustStoreDir(io.dirs)]);
+  const store = trustStoreDir(io.dirs);
+  await ensurePrivateDir(store, `run chmod 700 "${store}"`);
+  const paths = await existingRealPaths([policyPath, io.dirs.data]);
   return readOnlyMasks(paths, [`${io.cwd}:${io.cwd}`, ...volumes]);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readOnlyMasks } from "./masks.ts";
+import { readOnlyMasks, trustedFileMasks } from "./masks.ts";
 
 Deno.test("readOnlyMasks() masks the policy in the workspace at the same path, read-only", () => {
   assert.deepEqual(
@@ -20,4 +20,16 @@ Deno.test("readOnlyMasks() follows a -v mount to its target and skips read-only 
 
 Deno.test("readOnlyMasks() leaves files no mount shows alone, and never matches a name prefix", () => {
   assert.deepEqual(readOnlyMasks(["/home/u/project2/leash.cedar"], ["/home/u/project:/w"]), []);
+});
+
+Deno.test("trustedFileMasks() creates the trust store and masks leash's data dir in a workspace holding it", async () => {
+  const home = await Deno.realPath(await Deno.makeTempDir({ prefix: "leash-home-" }));
+  try {
+    const data = `${home}/.local/share/leash`;
+    const masks = await trustedFileMasks(undefined, { cwd: home, dirs: { data } }, []);
+    assert.deepEqual(masks, [`${data}:${data}:ro`]);
+    assert.ok((await Deno.stat(`${data}/trusted-policies`)).isDirectory);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });

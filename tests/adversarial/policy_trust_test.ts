@@ -86,3 +86,33 @@ Deno.test("policy trust: a trusted ./leash.cedar runs, is read-only inside, and 
   assert.equal(changed.code, 1, changed.stderr);
   assert.match(changed.stderr, /it is new or changed since you last trusted it/);
 });
+
+Deno.test("policy trust: an agent whose workspace holds leash's data dir cannot forge trust", async () => {
+  await using box = await sandbox();
+  // The user's data dir inside the workspace (e.g. leash run in $HOME).
+  const env = { XDG_DATA_HOME: join(box.workspace, ".data") };
+  const forge = await leash(box, [
+    "run",
+    "--image",
+    image,
+    "--",
+    "sh",
+    "-c",
+    `printf '%s' '${PERMIT_ALL}' > leash.cedar && echo planted
+     h=$(sha256sum leash.cedar | cut -d' ' -f1)
+     e=$(printf '%s\\0%s' "$PWD/leash.cedar" "$h" | sha256sum | cut -d' ' -f1)
+     store=.data/leash/trusted-policies
+     echo '{}' > "$store/$e" && echo forged
+     mv "$store" "$store.old" && mkdir "$store" && echo '{}' > "$store/$e" && echo swapped
+     ls -d "$store"`,
+  ], env);
+  assert.equal(forge.code, 0, forge.stderr);
+  assert.match(forge.stdout, /^planted$/m);
+  assert.doesNotMatch(forge.stdout, /^(forged|swapped)$/m, forge.stdout);
+
+  const witness = join(box.workspace, "ran-under-planted-policy");
+  const next = await leash(box, ["run", "--image", image, "--", "touch", witness], env);
+  assert.equal(next.code, 1, next.stderr);
+  assert.match(next.stderr, /Refusing to use policy ".*leash.cedar": it is new or changed/);
+  assert.equal(await exists(witness), false);
+});
