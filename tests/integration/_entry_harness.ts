@@ -81,6 +81,8 @@ export interface EntryRunOptions {
   files?: Record<string, string>;
   /** Give the container a terminal, as `leash run` does when stdin is one. @default {false} */
   tty?: boolean;
+  /** Run Docker's init as PID 1, so leash-entry is not PID 1. @default {false} */
+  init?: boolean;
 }
 
 /** Files the host writes into /leash; every other name lives in /leash/drop. */
@@ -133,6 +135,7 @@ export class EntryRun implements AsyncDisposable {
         ],
         NetworkMode: "none",
         CgroupnsMode: "host",
+        ...(options.init ? { Init: true } : {}),
       },
     });
     const run = new EntryRun(docker, Id, dir, nonce, options.tty ?? false);
