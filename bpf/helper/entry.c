@@ -1,8 +1,10 @@
 /* leash-entry: the target container's entrypoint, the target half of BOOT
  * (DESIGN.md §3). Usage: leash-entry [--] COMMAND [ARGS...]
  *
- * Steps: write /leash/cgroup-path and /leash/leash-entry.ready; read the
- * environment; install the CA; write /leash/bootstrap.ready; wait for
+ * Steps: write /leash/drop/cgroup-path and /leash/drop/leash-entry.ready; read the
+ * environment (the nonce is taken out of it); install the CA (the distro's tool runs without
+ * the nonce, in its own session, and every process it leaves is killed and reaped); write
+ * /leash/drop/bootstrap.ready; wait for
  * /leash/enforcement.active carrying this session's nonce; apply Landlock when its
  * "layers" list "landlock", and with it the memfd guard (entry_memfd.h); when it names a "lifeline", connect to the manager's abstract
  * socket of that name and wait for its acknowledgement; drop to LEASH_USER; exec COMMAND
@@ -11,7 +13,7 @@
  *
  * Environment (removed before exec, except the CA variables it sets):
  *   LEASH_SESSION_NONCE      required; echoed in bootstrap.ready, expected in
- *                            enforcement.active
+ *                            enforcement.active; removed before any image code runs
  *   LEASH_BOOTSTRAP_TIMEOUT  seconds from start until enforcement.active (default 30)
  *   LEASH_USER               uid[:gid] or name[:group] to run as (default: stay root)
  *
@@ -57,6 +59,7 @@
 #include "entry_ca.h"
 #include "entry_lifeline.h"
 #include "entry_memfd.h"
+#include "entry_reap.h"
 #include "entry_user.h"
 #include "entry_util.h"
 #include "landlock.h"
@@ -218,7 +221,6 @@ static int supervise(const struct plan *plan)
 /* Removes the variables meant for leash-entry alone before the command sees them. */
 static void scrub_env(void)
 {
-	unsetenv("LEASH_SESSION_NONCE");
 	unsetenv("LEASH_BOOTSTRAP_TIMEOUT");
 	unsetenv("LEASH_USER");
 }
@@ -239,6 +241,8 @@ int entry_main(int argc, char **argv)
 	signal(SIGINT, on_stop);
 	signal(SIGHUP, on_stop);
 
+	if (entry_guard_self() != 0)
+		return ENTRY_EXIT_INTERNAL;
 	int rc = entry_boot_announce();
 	if (rc)
 		return rc;
@@ -247,13 +251,16 @@ int entry_main(int argc, char **argv)
 	if (parse_timeout(&timeout_s) != 0)
 		return ENTRY_EXIT_ENV;
 	double deadline = start + timeout_s;
-	const char *nonce = getenv("LEASH_SESSION_NONCE");
-	if (!nonce || !*nonce) {
+	/* Taken out of the environment (and blanked where /proc shows it) before any image
+	 * code runs: the CA tool must not be able to write a bootstrap.ready of its own. */
+	static char nonce[NONCE_MAX + 1];
+	rc = entry_take_env("LEASH_SESSION_NONCE", nonce, sizeof(nonce));
+	if (rc == 1) {
 		entry_log("Cannot start: LEASH_SESSION_NONCE is not set: leash-entry runs only "
 			  "under leash run, which sets it");
 		return ENTRY_EXIT_ENV;
 	}
-	if (strlen(nonce) > NONCE_MAX) {
+	if (rc < 0) {
 		entry_log("Cannot start: LEASH_SESSION_NONCE is longer than %d bytes", NONCE_MAX);
 		return ENTRY_EXIT_ENV;
 	}
@@ -268,6 +275,9 @@ int entry_main(int argc, char **argv)
 	rc = entry_ca_install(deadline, timeout_s);
 	if (rc)
 		return rc;
+	/* Whatever the CA tool started dies here, before bootstrap.ready. */
+	if (entry_kill_leftovers(deadline) != 0)
+		return ENTRY_EXIT_CA;
 	entry_memfd_probe(&plan.memfd);
 	rc = entry_boot_bootstrap_ready(nonce, entry_memfd_describe(&plan.memfd));
 	if (rc)

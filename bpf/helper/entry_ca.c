@@ -4,6 +4,7 @@
  * bundle through the variables tools read. */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,7 +104,11 @@ static int run_tool(char *const argv[], double deadline)
 		return 1;
 	}
 	if (pid == 0) {
-		setpgid(0, 0);
+		/* Its own session, no terminal, no stdin: image code gets nothing of ours. */
+		setsid();
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
 		if (out >= 0) {
 			dup2(out, STDOUT_FILENO);
 			dup2(out, STDERR_FILENO);
@@ -114,7 +119,6 @@ static int run_tool(char *const argv[], double deadline)
 		fprintf(stderr, "cannot run \"%s\": %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	setpgid(pid, pid);
 	int status, rc = 1;
 	for (;;) {
 		pid_t done = waitpid(pid, &status, WNOHANG);

@@ -11,10 +11,13 @@
 #endif
 #define ENTRY_PROTOCOL 1
 
+/* What the host writes for us (read-only in the target: CA, enforcement.active, rules, bin). */
 #define ENTRY_DIR "/leash"
-#define ENTRY_CGROUP_PATH ENTRY_DIR "/cgroup-path"
-#define ENTRY_READY ENTRY_DIR "/leash-entry.ready"
-#define ENTRY_BOOTSTRAP_READY ENTRY_DIR "/bootstrap.ready"
+/* What we write for the host (untrusted there): the BOOT markers of the target half. */
+#define ENTRY_DROP_DIR ENTRY_DIR "/drop"
+#define ENTRY_CGROUP_PATH ENTRY_DROP_DIR "/cgroup-path"
+#define ENTRY_READY ENTRY_DROP_DIR "/leash-entry.ready"
+#define ENTRY_BOOTSTRAP_READY ENTRY_DROP_DIR "/bootstrap.ready"
 #define ENTRY_ACTIVE_NAME "enforcement.active"
 #define ENTRY_ACTIVE ENTRY_DIR "/" ENTRY_ACTIVE_NAME
 #define ENTRY_CA_CERT ENTRY_DIR "/ca-cert.pem"

@@ -1,12 +1,13 @@
 /**
- * The host's waits for leash-entry's BOOT markers in the session's public dir (DESIGN.md §3),
- * each ending in the phase's `BootError` when the marker does not come.
+ * The host's waits for leash-entry's BOOT markers in the session's drop dir (DESIGN.md §3),
+ * each ending in the phase's `BootError` when the marker does not come. The drop dir is
+ * writable by the target: every read is bounded, regular files only (`readMarkerFile()`).
  */
 import { join } from "node:path";
 import { MARKER_NAMES, parseBootstrapReady, parseCgroupPath, parseEntryReady } from "./markers.ts";
 import { MarkerVersionError } from "./errors.ts";
 import { bootstrapTimeout, entryNotReady, entryVersionMismatch } from "./host_errors.ts";
-import { waitForMarker } from "./wait_marker.ts";
+import { readMarkerFile, waitForMarker } from "./wait_marker.ts";
 
 /** How long leash-entry has to say `leash-entry.ready` before the image counts as too old. */
 export const ENTRY_GRACE_MS = 5000;
@@ -22,10 +23,10 @@ export interface BootWaitOptions {
  * Waits for `leash-entry.ready` within {@linkcode ENTRY_GRACE_MS} (else the entry is not
  * ours: version mismatch); resolves to leash-entry's version.
  */
-export async function waitEntryReady(publicDir: string, options: BootWaitOptions): Promise<string> {
+export async function waitEntryReady(dropDir: string, options: BootWaitOptions): Promise<string> {
   let ready;
   try {
-    ready = await waitForMarker(join(publicDir, MARKER_NAMES.entryReady), {
+    ready = await waitForMarker(join(dropDir, MARKER_NAMES.entryReady), {
       parse: parseEntryReady,
       deadline: Math.min(options.deadline, performance.now() + ENTRY_GRACE_MS),
       check: options.check,
@@ -39,9 +40,9 @@ export async function waitEntryReady(publicDir: string, options: BootWaitOptions
 }
 
 /** The target's cgroup v2 path as leash-entry wrote it; null when it found none. */
-export async function readCgroupPath(publicDir: string): Promise<string | null> {
-  const text = await Deno.readTextFile(join(publicDir, MARKER_NAMES.cgroupPath)).catch(() => "");
-  return parseCgroupPath(text);
+export async function readCgroupPath(dropDir: string): Promise<string | null> {
+  const text = await readMarkerFile(join(dropDir, MARKER_NAMES.cgroupPath));
+  return parseCgroupPath(text ?? "");
 }
 
 /**
@@ -50,11 +51,11 @@ export async function readCgroupPath(publicDir: string): Promise<string | null> 
  * the target's log file.
  */
 export async function waitBootstrapReady(
-  publicDir: string,
+  dropDir: string,
   nonce: string,
   options: BootWaitOptions & { timeoutS: number; targetLog: string },
 ): Promise<number> {
-  const ready = await waitForMarker(join(publicDir, MARKER_NAMES.bootstrapReady), {
+  const ready = await waitForMarker(join(dropDir, MARKER_NAMES.bootstrapReady), {
     parse: (text) => parseBootstrapReady(text, nonce),
     deadline: options.deadline,
     check: options.check,

@@ -1,13 +1,14 @@
 /**
- * The BOOT markers of DESIGN.md §3 as the host sees them: names in the session's public
- * dir (`/leash` in the target), their JSON shapes, and strict parsers for the ones
- * leash-entry writes. The C side is bpf/helper/entry_boot.c; both must agree.
+ * The BOOT markers of DESIGN.md §3 as the host sees them: their names, their JSON shapes, and
+ * strict parsers for the ones leash-entry writes. The host's markers go in the session's
+ * public dir (`/leash`, read-only in the target); leash-entry's in its drop dir (`/leash/drop`,
+ * the one place the target writes for the host). The C side is bpf/helper/entry_boot.c.
  */
 import { BOOT_PROTOCOL } from "../version.ts";
 import { MarkerNonceError, MarkerVersionError } from "./errors.ts";
 import { isLifelineName } from "./lifeline.ts";
 
-/** File names in the public dir, in BOOT order. */
+/** Marker file names, in BOOT order (leash-entry's in the drop dir, the host's in public). */
 export const MARKER_NAMES = {
   /** Written by leash-entry: the target's cgroup v2 path, one line ("" when none). */
   cgroupPath: "cgroup-path",
@@ -23,6 +24,9 @@ export const MARKER_NAMES = {
 
 /** Every marker a previous run may have left; the host deletes them before starting. */
 export const STALE_MARKERS: readonly string[] = Object.values(MARKER_NAMES);
+
+/** Where the target sees the host's dir (read-only) and its own drop dir (writable). */
+export const TARGET_DIRS = { public: "/leash", drop: "/leash/drop" } as const;
 
 /** `leash-entry.ready`. */
 export interface EntryReady {

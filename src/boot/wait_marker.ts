@@ -1,4 +1,5 @@
 /** Polls the session's public dir for a BOOT marker until it parses, a check fails or time is up. */
+import { readUntrustedFile } from "../fs/mod.ts";
 import { MarkerNonceError } from "./errors.ts";
 
 /** Reads a marker: its text, or undefined when it does not exist yet. */
@@ -17,14 +18,16 @@ export const REAL_CLOCK: PollClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** Reads a file from the real fs; undefined when it is missing. */
+/** Largest BOOT marker the host reads (leash-entry's are under 2 KiB). */
+export const MARKER_MAX_BYTES = 64 * 1024;
+
+/**
+ * Reads a marker the target wrote (untrusted): undefined when it is missing; throws
+ * `UntrustedFileError` for a symlink, FIFO, device, directory or a file over
+ * {@linkcode MARKER_MAX_BYTES}, without following, blocking or reading past the limit.
+ */
 export async function readMarkerFile(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  return await readUntrustedFile(path, { maxBytes: MARKER_MAX_BYTES });
 }
 
 /** Options for {@linkcode waitForMarker}. */

@@ -8,7 +8,8 @@ import {
   ensurePrivateDir,
   type FsAdapter,
   lstatOrUndefined,
-  writeFileAtomic,
+  withFileLock,
+  writeFileExclusive,
 } from "../fs/mod.ts";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -17,6 +18,8 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 export const CA_CERT_FILE = "ca-cert.pem";
 /** The private key file; mode 0600 in a 0700 directory. */
 export const CA_KEY_FILE = "ca-key.pem";
+/** Held (flock) while the CA is loaded or created, so two first runs make one CA. */
+export const CA_LOCK_FILE = ".lock";
 
 /** The user's leash CA. The key PEM never leaves the host's private directories. */
 export interface CertificateAuthority {
@@ -40,13 +43,22 @@ export interface LoadOrCreateCaOptions {
 
 /**
  * Loads the CA from `dir`, creating it (dir 0700, key 0600, cert 0644) when absent.
- * Refuses a directory or key readable by others: the key may have leaked.
+ * Refuses a directory or key readable by others: the key may have leaked. Concurrent first
+ * runs (other processes too) agree on one CA: creation holds a lock, writes the key first and
+ * never replaces an existing file.
  */
 export async function loadOrCreateCa(
   dir: string,
   options: LoadOrCreateCaOptions = {},
 ): Promise<CertificateAuthority> {
   await ensurePrivateDir(dir, `run chmod 700 "${dir}" after checking nobody copied the key`);
+  return await withFileLock(join(dir, CA_LOCK_FILE), () => loadOrCreateLocked(dir, options));
+}
+
+async function loadOrCreateLocked(
+  dir: string,
+  options: LoadOrCreateCaOptions,
+): Promise<CertificateAuthority> {
   const keyPath = join(dir, CA_KEY_FILE);
   const certPath = join(dir, CA_CERT_FILE);
   const keyStat = await lstatOrUndefined(keyPath);
@@ -70,8 +82,9 @@ export async function loadOrCreateCa(
     return { certPem, keyPem, dir };
   }
   const created = await createCa(options);
-  await writeFileAtomic(certPath, created.certPem, { mode: 0o644 });
-  await writeFileAtomic(keyPath, created.keyPem, { mode: 0o600 });
+  // The key first: a certificate on disk always has its key beside it.
+  await writeFileExclusive(keyPath, created.keyPem, 0o600);
+  await writeFileExclusive(certPath, created.certPem, 0o644);
   return { ...created, dir };
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { LoosePermissionsError } from "../fs/mod.ts";
 import { CA_CERT_FILE, CA_KEY_FILE, createCa, loadOrCreateCa } from "./ca.ts";
 
@@ -75,6 +75,25 @@ Deno.test("loadOrCreateCa() names the fix when the certificate beside an existin
       new RegExp(
         `Cannot read CA certificate "${dir}/${CA_CERT_FILE}": delete ".*${CA_KEY_FILE}" too`,
       ),
+    );
+  });
+});
+
+Deno.test("loadOrCreateCa() run by several first runs at once makes one CA whose cert matches its key", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/ca`;
+    const runs = await Promise.all([1, 2, 3, 4].map(() => loadOrCreateCa(dir)));
+    const onDisk = await loadOrCreateCa(dir);
+    for (const run of runs) {
+      assert.equal(run.certPem, onDisk.certPem);
+      assert.equal(run.keyPem, onDisk.keyPem);
+    }
+    const cert = new X509Certificate(onDisk.certPem);
+    const key = createPrivateKey(onDisk.keyPem);
+    assert.equal(
+      createPublicKey(key).export({ type: "spki", format: "pem" }),
+      cert.publicKey.export({ type: "spki", format: "pem" }),
+      "the certificate is the key's",
     );
   });
 });

@@ -18,6 +18,7 @@ import {
   type PolicyIr,
   readPolicyFile,
 } from "../policy/mod.ts";
+import { leashDirs, trustPolicy } from "../session/mod.ts";
 
 interface Subcommand {
   name: string;
@@ -249,7 +250,36 @@ const fmt: Subcommand = {
   },
 };
 
-const SUBCOMMANDS: Subcommand[] = [check, explain, evaluate, fmt];
+const trust: Subcommand = {
+  name: "trust",
+  summary: "Let leash run use this ./leash.cedar as it is now",
+  usage: "leash policy trust [FILE]",
+  help: [
+    "leash run uses a ./leash.cedar only when you trusted it in its current content: the agent",
+    "may write the workspace, so a new or changed one could widen its own policy. Review the",
+    "file, then trust it (FILE defaults to ./leash.cedar). The record (its real path and SHA-256)",
+    "is kept in $XDG_DATA_HOME/leash/trusted-policies, outside the workspace; any change to the",
+    "file needs trusting again. A policy given with --policy needs no trust.",
+    "",
+  ].join("\n"),
+  async run(args, ctx) {
+    const flags = parseFlags("policy trust", args, {});
+    if (flags.values.help) return await showSub(this, ctx);
+    if (flags.positionals.length > 1) {
+      throw new UsageError(`Unexpected argument "${flags.positionals[1]}"`, "policy trust");
+    }
+    const file = flags.positionals[0] ?? "leash.cedar";
+    // Compiles first: trusting a file that does not even parse helps nobody.
+    const compiled = await compileFile(file, ctx);
+    if (!compiled) return 1;
+    const dirs = leashDirs((name) => ctx.env(name), Deno.uid());
+    const trusted = await trustPolicy(dirs, file, compiled.text);
+    await ctx.out(`trusted "${trusted.path}" (sha256 ${trusted.sha256.slice(0, 16)}…)\n`);
+    return 0;
+  },
+};
+
+const SUBCOMMANDS: Subcommand[] = [check, explain, evaluate, fmt, trust];
 
 async function showSub(sub: Subcommand, ctx: CliContext): Promise<number> {
   await ctx.out(commandHelp({ ...sub, name: `policy ${sub.name}`, run: sub.run }));
@@ -260,7 +290,7 @@ async function showSub(sub: Subcommand, ctx: CliContext): Promise<number> {
 export const policyCommand: Command = {
   name: "policy",
   summary: "Check, explain, evaluate and format Cedar policies",
-  usage: "leash policy check|explain|eval|fmt FILE [ARGS]",
+  usage: "leash policy check|explain|eval|fmt|trust FILE [ARGS]",
   help: [
     "Subcommands:",
     ...SUBCOMMANDS.map((s) => `  ${s.usage.replace("leash policy ", "").padEnd(58)}  ${s.summary}`),

@@ -8,3 +8,6 @@ export * from "./exists.ts";
 export * from "./private.ts";
 export * from "./adapter.ts";
 export * from "./memory_fs.ts";
+export * from "./untrusted.ts";
+export * from "./exclusive.ts";
+export * from "./safe_path.ts";

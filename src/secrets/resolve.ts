@@ -1,4 +1,11 @@
 import { describeSource, parseSecretSpec, type SecretSource } from "./spec.ts";
+import {
+  type CommandResult,
+  DEFAULT_CMD_TIMEOUT_MS,
+  redactedDetail,
+  runSecretCommand,
+} from "./command.ts";
+import { ANY_MODE_ENV, LooseSecretFileError, readSecretFile } from "./file.ts";
 import { SecretStore } from "./store.ts";
 import type { Redactor } from "../events/mod.ts";
 
@@ -11,21 +18,24 @@ export class SecretError extends Error {
   }
 }
 
-/** What a `cmd:` source's process produced. */
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CommandResult } from "./command.ts";
 
 /** Options for {@linkcode resolveSecrets}; the host side effects, replaceable in tests. */
 export interface ResolveSecretsOptions {
   /** Reads an environment variable. @default Deno.env.get */
   env?: (name: string) => string | undefined;
-  /** Reads a file as text. @default Deno.readTextFile */
+  /**
+   * Reads a secret file as text. @default readSecretFile (refuses files group or others may
+   * read unless `LEASH_SECRET_FILE_ANY_MODE=1`)
+   */
   readFile?: (path: string) => Promise<string>;
-  /** Runs a command with `sh -c` on the host. @default a Deno.Command runner */
-  run?: (command: string) => Promise<CommandResult>;
+  /**
+   * Runs a command with `sh -c` on the host, killed after `timeoutMs`.
+   * @default runSecretCommand
+   */
+  run?: (command: string, timeoutMs: number) => Promise<CommandResult>;
+  /** How long a `cmd:` source may run. @default `LEASH_SECRET_CMD_TIMEOUT` seconds, else 30 s */
+  cmdTimeoutMs?: number;
   /** Every value is registered here as soon as it is read. @default none */
   redactor?: Redactor;
 }
@@ -33,36 +43,35 @@ export interface ResolveSecretsOptions {
 /** Shortest value accepted: shorter ones could not be masked reliably. */
 export const MIN_SECRET_LENGTH = 4;
 
-async function runSh(command: string): Promise<CommandResult> {
-  const out = await new Deno.Command("sh", {
-    args: ["-c", command],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
-
 function stripNewline(text: string): string {
   return text.replace(/\r?\n$/, "");
 }
 
-function lastLine(text: string): string {
-  const lines = text.trim().split("\n");
-  const line = (lines[lines.length - 1] ?? "").trim();
-  return line.length > 200 ? line.slice(0, 200) + "…" : line;
+/** `LEASH_SECRET_CMD_TIMEOUT` (seconds) in ms; throws `RangeError` for a bad value. */
+function cmdTimeout(options: ResolveSecretsOptions, env: (name: string) => string | undefined) {
+  if (options.cmdTimeoutMs !== undefined) return options.cmdTimeoutMs;
+  const text = env("LEASH_SECRET_CMD_TIMEOUT");
+  if (text === undefined || text === "") return DEFAULT_CMD_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!(seconds > 0 && seconds <= 3600)) {
+    throw new RangeError(
+      `Invalid LEASH_SECRET_CMD_TIMEOUT "${text}": give seconds between 0 and 3600`,
+    );
+  }
+  return seconds * 1000;
 }
 
 async function readSource(
   name: string,
   source: SecretSource,
   options: ResolveSecretsOptions,
+  known: readonly string[],
 ): Promise<string> {
   const where = `secret "${name}" from "${describeSource(source)}"`;
+  const env = options.env ?? ((v) => Deno.env.get(v));
   switch (source.kind) {
     case "env": {
-      const value = (options.env ?? ((v) => Deno.env.get(v)))(source.variable);
+      const value = env(source.variable);
       if (value === undefined) {
         throw new SecretError(`Cannot read ${where}: the variable is not set`);
       }
@@ -70,21 +79,35 @@ async function readSource(
     }
     case "file": {
       try {
-        return stripNewline(await (options.readFile ?? Deno.readTextFile)(source.path));
+        const anyMode = env(ANY_MODE_ENV) === "1";
+        const read = options.readFile ?? ((path) => readSecretFile(path, anyMode));
+        return stripNewline(await read(source.path));
       } catch (error) {
-        const reason = error instanceof Error ? error.name : "read failed";
+        const reason = error instanceof LooseSecretFileError
+          ? error.message
+          : error instanceof Error
+          ? error.name
+          : "read failed";
         throw new SecretError(`Cannot read ${where}: ${reason}`, { cause: error });
       }
     }
     case "cmd": {
       let result: CommandResult;
+      const timeoutMs = cmdTimeout(options, env);
       try {
-        result = await (options.run ?? runSh)(source.command);
+        result = await (options.run ?? runSecretCommand)(source.command, timeoutMs);
       } catch (error) {
         throw new SecretError(`Cannot run the command of ${where}`, { cause: error });
       }
+      if (result.timedOut) {
+        throw new SecretError(
+          `Cannot read ${where}: the command did not finish within ${
+            timeoutMs / 1000
+          } s and was killed; fix it, or raise LEASH_SECRET_CMD_TIMEOUT (seconds)`,
+        );
+      }
       if (result.code !== 0) {
-        const detail = lastLine(result.stderr);
+        const detail = redactedDetail(result.stderr, [...known, result.stdout.trim()]);
         throw new SecretError(
           `Cannot read ${where}: the command exited with ${result.code}` +
             (detail === "" ? "" : ` (${detail})`),
@@ -110,7 +133,7 @@ export async function resolveSecrets(
     if (values.has(spec.name)) {
       throw new TypeError(`Cannot use secret "${spec.name}": it is given twice`);
     }
-    const value = await readSource(spec.name, spec.source, options);
+    const value = await readSource(spec.name, spec.source, options, [...values.values()]);
     const where = `secret "${spec.name}" from "${describeSource(spec.source)}"`;
     if (value === "") throw new SecretError(`Cannot use ${where}: the value is empty`);
     if (value.length < MIN_SECRET_LENGTH) {

@@ -7,7 +7,8 @@ const VALUE = "tok-9f8e7d6c5b4a";
 Deno.test("resolveSecrets() reads env, file and cmd sources on the host", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/token`, `${VALUE}-file\n`);
+    await Deno.writeTextFile(`${dir}/token`, `${VALUE}-file\n`, { mode: 0o600 });
+    await Deno.chmod(`${dir}/token`, 0o600);
     const redactor = new Redactor();
     const store = await resolveSecrets([
       "A=env:LEASH_TEST_A",
@@ -76,4 +77,77 @@ Deno.test("parseSecretSpec() refuses bad names and sources", () => {
   assert.throws(() => parseSecretSpec("1BAD=env:X"), /a name is letters/);
   assert.throws(() => parseSecretSpec("A=vault:x"), /must be env:VAR, file:PATH or cmd:COMMAND/);
   assert.throws(() => parseSecretSpec("A=env:"), TypeError);
+});
+
+Deno.test("resolveSecrets() refuses a secret file group or others may read, unless told", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/token`;
+    await Deno.writeTextFile(path, `${VALUE}\n`);
+    for (const mode of [0o644, 0o640, 0o604]) {
+      await Deno.chmod(path, mode);
+      const error = await failure([`API=file:${path}`]);
+      assert.ok(error instanceof SecretError);
+      assert.match(
+        error.message,
+        /lets other users read it: run chmod 600 ".*token", or set LEASH_SECRET_FILE_ANY_MODE=1/,
+      );
+      assert.ok(!error.message.includes(VALUE));
+    }
+    const store = await resolveSecrets([`API=file:${path}`], {
+      env: (name) => name === "LEASH_SECRET_FILE_ANY_MODE" ? "1" : undefined,
+    });
+    assert.equal(store.reveal("API"), VALUE);
+    await Deno.chmod(path, 0o600);
+    assert.equal(
+      (await resolveSecrets([`API=file:${path}`], { env: () => undefined })).reveal("API"),
+      VALUE,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Whether `pid` is a live process (not gone, not a zombie). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  return stat !== "" && !/^\d+ \(.*\) Z/.test(stat);
+}
+
+Deno.test("resolveSecrets() kills a cmd: source past its timeout, children included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The command starts a child that outlives it unless its group is killed, and hangs.
+    const pidFile = `${dir}/child.pid`;
+    const error = await failure([
+      `API=cmd:sh -c 'echo $$ > ${pidFile}; exec sleep 600' & sleep 600`,
+    ], { LEASH_SECRET_CMD_TIMEOUT: "1" });
+    assert.ok(error instanceof SecretError);
+    assert.match(
+      error.message,
+      /did not finish within 1 s and was killed; .*LEASH_SECRET_CMD_TIMEOUT/,
+    );
+    const child = Number(await Deno.readTextFile(pidFile));
+    // SIGKILL was sent; wait for it to land (the guard only stops a hang).
+    for (let i = 0; i < 600 && await alive(child); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(await alive(child), false, `the command's child ${child} survived`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveSecrets() redacts what a failing cmd: source printed on stderr", async () => {
+  const token = "ghp_AbCdEf0123456789AbCdEf0123456789";
+  const error = await failure([
+    "FIRST=env:E",
+    `API=cmd:printf 'partial-${VALUE}'; echo "token ${token} expired for ${VALUE}-env and partial-${VALUE}" >&2; exit 2`,
+  ], { E: `${VALUE}-env` });
+  assert.match(
+    error.message,
+    /exited with 2 \(token «redacted» expired for «redacted» and «redacted»\)/,
+  );
+  assert.ok(!error.message.includes(token));
+  assert.ok(!error.message.includes(VALUE));
 });

@@ -59,14 +59,16 @@ export async function activePosture(
   active: ActiveMessage,
   options: PostureOptions,
 ): Promise<SessionLayer[]> {
-  const plan = await planLandlock({
-    ir: options.ir,
-    mode: options.mode,
-    kernelLsm: active.layers["kernel-lsm"] === "ok",
-    targetPid: options.targetPid,
-    binds: parseBinds([`${options.cwd}:${options.cwd}`, ...options.volumes]),
-    publicDir: options.publicDir,
-  });
+  const plan = options.disabled?.includes("landlock")
+    ? { applied: false, reason: "", warnings: [] }
+    : await planLandlock({
+      ir: options.ir,
+      mode: options.mode,
+      kernelLsm: active.layers["kernel-lsm"] === "ok",
+      targetPid: options.targetPid,
+      binds: parseBinds([`${options.cwd}:${options.cwd}`, ...options.volumes]),
+      publicDir: options.publicDir,
+    });
   for (const warning of plan.warnings) options.warn(warning);
   return sessionPosture({
     attached: active.layers,

@@ -25,11 +25,14 @@ export interface TargetConfigOptions {
   cwd: string;
   /** Working directory inside (`-w`). @default {cwd} */
   workdir?: string | undefined;
-  /** Session public dir → /leash; its bin → /leash/bin:ro. */
+  /** Session public dir → /leash:ro; its bin → /leash/bin:ro; the drop dir → /leash/drop. */
   publicDir: string;
   publicBin: string;
+  dropDir: string;
   /** `-v SRC:DST[:ro]` mounts. */
   volumes: string[];
+  /** Read-only binds over files leash trusts (masks.ts), after the mounts they mask. */
+  masks?: string[] | undefined;
   /** `-e KEY=VAL` (resolved). */
   env: string[];
   nonce: string;
@@ -55,6 +58,7 @@ export function targetOptions(
     workdir: o.workdir,
     publicDir: paths.public,
     publicBin: paths.publicBin,
+    dropDir: paths.drop,
     volumes: o.volumes,
     env: o.env,
     nonce,
@@ -100,9 +104,13 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
       CapDrop: ["NET_RAW"],
       Binds: [
         `${o.cwd}:${o.cwd}`,
-        `${o.publicDir}:/leash`,
+        // What the host writes for the target is read-only there, even for root (no
+        // CAP_SYS_ADMIN to remount); what the target writes for the host goes to drop.
+        `${o.publicDir}:/leash:ro`,
         `${o.publicBin}:/leash/bin:ro`,
+        `${o.dropDir}:/leash/drop`,
         ...o.volumes,
+        ...(o.masks ?? []),
       ],
       // Docker turns IPv6 off in a --network none namespace; the relay serves ::1 too.
       Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" },

@@ -8,6 +8,7 @@ const base = {
   cwd: "/home/u/proj",
   publicDir: "/state/s1/public",
   publicBin: "/state/s1/public/bin",
+  dropDir: "/state/s1/drop",
   volumes: ["/data:/data:ro"],
   env: ["FOO=bar"],
   nonce: "n0nce",
@@ -32,8 +33,9 @@ Deno.test("targetConfig() runs leash-entry as root with the command untouched", 
   assert.deepEqual(c.HostConfig!.CapDrop, ["NET_RAW"]);
   assert.deepEqual(c.HostConfig!.Binds, [
     "/home/u/proj:/home/u/proj",
-    "/state/s1/public:/leash",
+    "/state/s1/public:/leash:ro",
     "/state/s1/public/bin:/leash/bin:ro",
+    "/state/s1/drop:/leash/drop",
     "/data:/data:ro",
   ]);
 });

@@ -43,8 +43,10 @@ export function leashDirs(
 export interface SessionPaths {
   id: string;
   root: string;
-  /** Mounted at /leash in target and manager: CA cert, markers. */
+  /** Mounted read-only at /leash in the target: what the host writes for it (CA cert, markers). */
   public: string;
+  /** Mounted at /leash/drop in the target, the one dir it writes for the host: untrusted. */
+  drop: string;
   /** Mounted at /leash/bin read-only: leash-entry. */
   publicBin: string;
   /** Manager only: CA key. */
@@ -68,6 +70,7 @@ export function sessionPaths(dirs: LeashDirs, id: string, privateDir?: string): 
     id,
     root,
     public: join(root, "public"),
+    drop: join(root, "drop"),
     publicBin: join(root, "public", "bin"),
     private: privateDir ?? join(root, "private"),
     sockets,

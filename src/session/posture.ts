@@ -44,7 +44,9 @@ export function sessionPosture(input: SessionPostureInput): SessionLayer[] {
   const layers: Record<LayerName, SessionLayer> = {
     "kernel-lsm": attached("kernel-lsm"),
     "cgroup-net": attached("cgroup-net"),
-    landlock: input.landlock
+    landlock: input.disabled?.includes("landlock")
+      ? { name: "landlock", status: "off", reason: DISABLED_REASON }
+      : input.landlock
       ? {
         name: "landlock",
         status: input.landlockWarnings > 0 ? "degraded" : "active",
@@ -83,13 +85,14 @@ export function parseRequired(text: readonly string[]): LayerName[] {
 
 /**
  * Parses `LEASH_DISABLE_LAYERS` (a diagnostic setting: run a session without some of the
- * manager's kernel layers, e.g. to see what cgroup-net adds). Only layers of
- * {@linkcode MANAGER_LAYERS} may be named, and not all of them (the manager needs one
- * attached program). Throws `RangeError` naming the value and the fix.
+ * manager's kernel layers, e.g. to see what cgroup-net adds, or without Landlock, as on a
+ * kernel without it). Only layers of {@linkcode MANAGER_LAYERS} and "landlock" may be named,
+ * and not all of the manager's (it needs one attached program). Throws `RangeError` naming the
+ * value and the fix.
  */
 export function parseDisabledLayers(text: string): LayerName[] {
   const names = [...new Set(text.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
-  const allowed: readonly string[] = MANAGER_LAYERS;
+  const allowed: readonly string[] = [...MANAGER_LAYERS, "landlock"];
   for (const name of names) {
     if (allowed.includes(name)) continue;
     const why = (LAYER_NAMES as readonly string[]).includes(name)
@@ -99,10 +102,10 @@ export function parseDisabledLayers(text: string): LayerName[] {
       `Invalid LEASH_DISABLE_LAYERS "${text}": ${why}; it may name ${allowed.join(", ")}`,
     );
   }
-  if (names.length === allowed.length) {
+  if (MANAGER_LAYERS.every((l) => names.includes(l))) {
     throw new RangeError(
       `Invalid LEASH_DISABLE_LAYERS "${text}": keep at least one of ${
-        allowed.join(", ")
+        MANAGER_LAYERS.join(", ")
       } (the manager needs one attached program)`,
     );
   }

@@ -26,7 +26,8 @@ import { findOrphans } from "./orphans.ts";
 import { writeOwner } from "./owner.ts";
 import { dockerGateways } from "./gateways.ts";
 import { upstreamEgressOptions } from "./upstreams.ts";
-import type { SessionPaths } from "./paths.ts";
+import type { LeashDirs, SessionPaths } from "./paths.ts";
+import { requireTrustedPolicy } from "./policy_trust.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
 import { withWorkspace } from "./workspace_policy.ts";
 
@@ -35,19 +36,29 @@ export interface SessionPolicy {
   ir: PolicyIr;
   label: string;
   text: string;
+  /** The policy file in effect (undefined: built-in). */
+  path?: string | undefined;
 }
 
-/** Chooses and compiles the policy; the built-in one gets the working directory read-write. */
+/**
+ * Chooses and compiles the policy; the built-in one gets the working directory read-write.
+ * A `./leash.cedar` (found, not named by `--policy`) must be trusted in its current content
+ * (`leash policy trust`), else `UntrustedPolicyError`.
+ */
 export async function loadPolicy(
   policyFlag: string | undefined,
   cwd: string,
+  dirs: Pick<LeashDirs, "data">,
 ): Promise<SessionPolicy> {
   const choice = await choosePolicy(policyFileReader(), { flag: policyFlag, cwd });
+  if (policyFlag === undefined && choice.path !== undefined) {
+    await requireTrustedPolicy(dirs, choice.path, choice.text);
+  }
   const builtIn = choice.label === DEFAULT_POLICY_LABEL;
   const text = builtIn ? withWorkspace(choice.text, cwd) : choice.text;
   const { ir } = compilePolicy(text, { file: choice.path ?? "built-in.cedar" });
   const shown = builtIn ? `${choice.label} (+ ${cwd} read-write)` : choice.label;
-  return { ir, label: shown, text };
+  return { ir, label: shown, text, path: choice.path };
 }
 
 /**

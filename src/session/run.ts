@@ -43,6 +43,8 @@ import { captureLogs, type LogCapture, logTail } from "./logs.ts";
 import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
+import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
+import { trustedFileMasks } from "./masks.ts";
 import {
   buildManagerImage,
   createSession,
@@ -77,6 +79,8 @@ class Session {
   #docker: DockerClient;
   #paths!: SessionPaths;
   #nonce = crypto.randomUUID();
+  /** The policy file in effect, masked read-only in the target (undefined: built-in). */
+  #policyPath: string | undefined;
   #lifeline = newLifelineName();
   #events!: EventLog;
   /** Masks secret values in events; the secrets register here as they are read. */
@@ -141,7 +145,8 @@ class Session {
   /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
     const image = await inspectImage(this.#docker, this.#o.image);
-    const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd);
+    const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
+    this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
     const log = await createSession(this.#paths, this.#redactor);
     this.#eventsFile = log.file;
@@ -182,7 +187,10 @@ class Session {
   async #startTarget(imageUser: string, managerImage: string): Promise<TargetStdio> {
     this.#phase = "create";
     const names = containerNames(this.#paths.id);
-    const targetInput = targetOptions(this.#o, this.#io, this.#paths, this.#nonce);
+    const targetInput = {
+      ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
+      masks: await trustedFileMasks(this.#policyPath, this.#io, this.#o.volumes),
+    };
     const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
     this.#target = (await this.#docker.containers.create(
       targetConfig({ ...targetInput, user }),
@@ -218,9 +226,9 @@ class Session {
   /** leash-entry.ready; resolves to the target's cgroup path (null: leash-entry found none). */
   async #entryReady(deadline: number): Promise<string | null> {
     const check = () => this.#check();
-    const version = await waitEntryReady(this.#paths.public, { deadline, check });
+    const version = await waitEntryReady(this.#paths.drop, { deadline, check });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
-    const path = await readCgroupPath(this.#paths.public);
+    const path = await readCgroupPath(this.#paths.drop);
     return path === null ? null : requireContainerCgroup(path, this.#target!);
   }
 
@@ -241,7 +249,7 @@ class Session {
   /** bootstrap.ready: the CA is installed in the target. */
   async #bootstrap(deadline: number): Promise<void> {
     this.#phase = "bootstrap";
-    const pid = await waitBootstrapReady(this.#paths.public, this.#nonce, {
+    const pid = await waitBootstrapReady(this.#paths.drop, this.#nonce, {
       deadline,
       check: () => this.#check(),
       timeoutS: this.#o.bootstrapTimeoutS,
@@ -275,6 +283,8 @@ class Session {
     });
     const missing = missingRequired(layers, this.#o.require);
     if (missing.length > 0) throw requiredMissing(missing);
+    const unenforced = unenforcedFileExec(layers, this.#o.mode);
+    if (unenforced.length > 0 && !this.#o.allowDegraded) throw degradedRefused(unenforced);
     const on = layers.filter((l) => l.status !== "off").map((l) => l.name);
     this.#live?.attachManager({
       channel,

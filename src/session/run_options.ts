@@ -17,6 +17,8 @@ export interface RunOptions {
   workdir?: string | undefined;
   user?: string | undefined;
   require: string[];
+  /** `--allow-degraded`: start even when no layer enforces the file/exec rules. @default false */
+  allowDegraded?: boolean | undefined;
   bootstrapTimeoutS: number;
   secrets: string[];
   /** Allocate a TTY (stdin is a terminal and not `-I`). */

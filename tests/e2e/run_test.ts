@@ -157,7 +157,7 @@ Deno.test("leash run: an entrypoint without the BOOT protocol is a version misma
   await using box = await sandbox();
   const old = await box.script(
     "old-entry",
-    `echo '{"pid":1,"version":"0.0.1"}' > /leash/leash-entry.ready; exec sleep 600`,
+    `echo '{"pid":1,"version":"0.0.1"}' > /leash/drop/leash-entry.ready; exec sleep 600`,
   );
   const r = await leash(box, ["run", "--image", image, "--", "true"], { LEASH_ENTRY_BINARY: old });
   assert.equal(r.code, 1);
@@ -179,8 +179,8 @@ Deno.test("leash run: a bootstrap timeout names the phase and the likely cause",
   await using box = await sandbox();
   const stuck = await box.script(
     "stuck-entry",
-    `cat /proc/self/cgroup | sed -n 's/^0:://p' > /leash/cgroup-path
-echo '{"protocol":1,"pid":1,"version":"0.1.0"}' > /leash/leash-entry.ready
+    `cat /proc/self/cgroup | sed -n 's/^0:://p' > /leash/drop/cgroup-path
+echo '{"protocol":1,"pid":1,"version":"0.1.0"}' > /leash/drop/leash-entry.ready
 exec sleep 600`,
   );
   const r = await leash(box, ["run", "--image", image, "--bootstrap-timeout", "3", "--", "true"], {
@@ -196,7 +196,7 @@ Deno.test("leash run: an entry failure reports its exit code, meaning and last o
   await using box = await sandbox();
   const failing = await box.script(
     "failing-entry",
-    `echo '{"protocol":1,"pid":1,"version":"0.1.0"}' > /leash/leash-entry.ready
+    `echo '{"protocol":1,"pid":1,"version":"0.1.0"}' > /leash/drop/leash-entry.ready
 echo "leash-entry: update-ca-certificates: boom" >&2
 exit 113`,
   );
@@ -254,8 +254,8 @@ Deno.test("leash run: SIGINT during boot tears down and says where it stopped", 
   await using box = await sandbox();
   const stuck = await box.script(
     "stuck-entry",
-    `cat /proc/self/cgroup | sed -n 's/^0:://p' > /leash/cgroup-path
-echo '{"protocol":1,"pid":1,"version":"0.1.0"}' > /leash/leash-entry.ready
+    `cat /proc/self/cgroup | sed -n 's/^0:://p' > /leash/drop/cgroup-path
+echo '{"protocol":1,"pid":1,"version":"0.1.0"}' > /leash/drop/leash-entry.ready
 exec sleep 600`,
   );
   const child = spawnLeash(box, ["run", "--image", image, "--", "true"], {

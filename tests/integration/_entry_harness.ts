@@ -1,7 +1,8 @@
 /**
  * Runs leash-entry for real: a container FROM the busybox fixture (or an image derived from
- * it), the static helper bind-mounted read-only at /leash/bin/leash-entry and a temp dir as
- * /leash, exactly as a session mounts them. The test plays the host's half of BOOT.
+ * it), the static helper bind-mounted read-only at /leash/bin/leash-entry, a temp dir as
+ * /leash (read-only) and another as /leash/drop (leash-entry's markers), exactly as a session
+ * mounts them. The test plays the host's half of BOOT.
  */
 import { join } from "node:path";
 import { collectOutput, type DockerClient } from "../../src/docker/mod.ts";
@@ -76,15 +77,21 @@ export interface EntryRunOptions {
   cmd: string[];
   /** Container environment; LEASH_SESSION_NONCE defaults to the run's nonce (null: unset). */
   env?: Record<string, string | null>;
-  /** Files put into /leash before the container starts (name → content). */
+  /** Files put into /leash (read-only inside) before the container starts (name → content). */
   files?: Record<string, string>;
   /** Give the container a terminal, as `leash run` does when stdin is one. @default {false} */
   tty?: boolean;
+  /** Run Docker's init as PID 1, so leash-entry is not PID 1. @default {false} */
+  init?: boolean;
 }
+
+/** Files the host writes into /leash; every other name lives in /leash/drop. */
+const HOST_FILES = new Set(["enforcement.active", "landlock.rules", "ca-cert.pem"]);
 
 /** One leash-entry container and its /leash dir; dispose to remove both. */
 export class EntryRun implements AsyncDisposable {
   readonly nonce: string;
+  /** /leash on the host (read-only inside); the drop dir is its `drop/` subdir on the host. */
   readonly dir: string;
   readonly id: string;
   readonly tty: boolean;
@@ -104,10 +111,13 @@ export class EntryRun implements AsyncDisposable {
     const dir = await Deno.makeTempDir({ prefix: "leash-entry-test-" });
     await Deno.chmod(dir, 0o755);
     await Deno.mkdir(join(dir, "bin"));
+    await Deno.mkdir(join(dir, "public", "drop"), { recursive: true });
+    await Deno.mkdir(join(dir, "public", "bin"));
+    await Deno.mkdir(join(dir, "drop"));
     await Deno.copyFile(await entryHelper(), join(dir, "bin/leash-entry"));
     await Deno.chmod(join(dir, "bin/leash-entry"), 0o755);
     for (const [name, content] of Object.entries(options.files ?? {})) {
-      await Deno.writeTextFile(join(dir, name), content);
+      await Deno.writeTextFile(join(dir, "public", name), content);
     }
     const env: Record<string, string | null> = { LEASH_SESSION_NONCE: nonce, ...options.env };
     const { Id } = await docker.containers.create({
@@ -118,9 +128,14 @@ export class EntryRun implements AsyncDisposable {
       Labels: TEST_LABELS,
       Tty: options.tty ?? false,
       HostConfig: {
-        Binds: [`${dir}:/leash`, `${join(dir, "bin")}:/leash/bin:ro`],
+        Binds: [
+          `${join(dir, "public")}:/leash:ro`,
+          `${join(dir, "bin")}:/leash/bin:ro`,
+          `${join(dir, "drop")}:/leash/drop`,
+        ],
         NetworkMode: "none",
         CgroupnsMode: "host",
+        ...(options.init ? { Init: true } : {}),
       },
     });
     const run = new EntryRun(docker, Id, dir, nonce, options.tty ?? false);
@@ -133,12 +148,12 @@ export class EntryRun implements AsyncDisposable {
     return run;
   }
 
-  /** Path of a file in /leash, on the host. */
+  /** Path on the host of /leash/NAME (host files) or /leash/drop/NAME (everything else). */
   path(name: string): string {
-    return join(this.dir, name);
+    return HOST_FILES.has(name) ? join(this.dir, "public", name) : join(this.dir, "drop", name);
   }
 
-  /** Whether /leash/NAME exists now. */
+  /** Whether the file `path(name)` names exists now. */
   async exists(name: string): Promise<boolean> {
     return await Deno.stat(this.path(name)).then(() => true, () => false);
   }
@@ -186,7 +201,7 @@ export class EntryRun implements AsyncDisposable {
     nonce = this.nonce,
     options: EnforcementActiveOptions = {},
   ): Promise<void> {
-    await writeEnforcementActive(this.dir, nonce, layers, options);
+    await writeEnforcementActive(join(this.dir, "public"), nonce, layers, options);
   }
 
   /** The container's init pid on the host (for nsenter). */

@@ -22,7 +22,7 @@ Deno.test("leash-entry writes its markers atomically and starts the command only
   using _ = docker;
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["sh", "-c", "touch /leash/ran; echo out; echo err >&2; exit 7"],
+    cmd: ["sh", "-c", "touch /leash/drop/ran; echo out; echo err >&2; exit 7"],
   });
   const bootstrap = parseBootstrapReady(await run.waitForFile("bootstrap.ready"), run.nonce);
   assert.equal(bootstrap.pid, 1);
@@ -36,8 +36,8 @@ Deno.test("leash-entry writes its markers atomically and starts the command only
   // Bootstrapped but not activated: the command has not run, the entry waits.
   assert.equal(await run.exists("ran"), false);
   assert.equal(await run.running(), true);
-  const names = [...Deno.readDirSync(run.dir)].map((entry) => entry.name).sort();
-  assert.deepEqual(names, ["bin", "bootstrap.ready", "cgroup-path", "leash-entry.ready"]);
+  const names = [...Deno.readDirSync(run.path("."))].map((entry) => entry.name).sort();
+  assert.deepEqual(names, ["bootstrap.ready", "cgroup-path", "leash-entry.ready"]);
 
   await run.activate(["netns", "proxy"]);
   assert.equal(await run.exitCode(), 7);
@@ -53,7 +53,7 @@ Deno.test("leash-entry ignores enforcement.active with another nonce and times o
   using _ = docker;
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["touch", "/leash/ran"],
+    cmd: ["touch", "/leash/drop/ran"],
     env: { LEASH_BOOTSTRAP_TIMEOUT: "3" },
   });
   await run.waitForFile("bootstrap.ready");
@@ -71,7 +71,7 @@ Deno.test("leash-entry ignores enforcement.active with another nonce and times o
 Deno.test("leash-entry takes a fresh valid marker that replaces a stale one", async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/drop/ran"] });
   await run.waitForFile("bootstrap.ready");
   await run.activate(["netns"], "stale");
   await run.waitForStderr(/its nonce is not this session's/);
@@ -86,7 +86,7 @@ Deno.test("leash-entry names the activation phase when no marker comes", async (
   using _ = docker;
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["touch", "/leash/ran"],
+    cmd: ["touch", "/leash/drop/ran"],
     env: { LEASH_BOOTSTRAP_TIMEOUT: "1" },
   });
   assert.equal(await run.exitCode(), 114);
@@ -102,7 +102,7 @@ Deno.test("leash-entry refuses to start without LEASH_SESSION_NONCE", async () =
   using _ = docker;
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["touch", "/leash/ran"],
+    cmd: ["touch", "/leash/drop/ran"],
     env: { LEASH_SESSION_NONCE: null },
   });
   assert.equal(await run.exitCode(), 111);
@@ -118,7 +118,7 @@ Deno.test("leash-entry refuses to start without LEASH_SESSION_NONCE", async () =
 Deno.test("leash-entry stops at once on an enforcement.active of another protocol", async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/drop/ran"] });
   await run.waitForFile("bootstrap.ready");
   await Deno.writeTextFile(
     run.path("enforcement.active"),
@@ -215,7 +215,7 @@ Deno.test("leash-entry as PID 1 forwards SIGTERM to the command and returns 128+
 Deno.test("leash-entry stopped while waiting for activation exits without running the command", async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/drop/ran"] });
   await run.waitForFile("bootstrap.ready");
   await run.stop(30);
   assert.equal(await run.exitCode(), 128 + 15);
@@ -365,7 +365,7 @@ Deno.test("leash-entry names the bootstrap phase when the CA tool hangs", async 
   const { certPem } = await createCa();
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["touch", "/leash/ran"],
+    cmd: ["touch", "/leash/drop/ran"],
     env: { LEASH_BOOTSTRAP_TIMEOUT: "1" },
     files: { "ca-cert.pem": certPem },
   });
@@ -451,7 +451,7 @@ Deno.test("leash-entry refuses to start when Landlock is listed but its rules ar
   ) {
     await using run = await EntryRun.start(docker, {
       image,
-      cmd: ["touch", "/leash/ran"],
+      cmd: ["touch", "/leash/drop/ran"],
       files: { ...files },
     });
     await run.waitForFile("bootstrap.ready");
@@ -467,7 +467,7 @@ Deno.test("leash-entry refuses Landlock rules the marker does not list", async (
   using _ = docker;
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["touch", "/leash/ran"],
+    cmd: ["touch", "/leash/drop/ran"],
     files: { "landlock.rules": LANDLOCK_RULES },
   });
   await run.waitForFile("bootstrap.ready");
@@ -480,7 +480,7 @@ Deno.test("leash-entry refuses Landlock rules the marker does not list", async (
 Deno.test("leash-entry refuses to start the command when the lifeline it must hold is missing", async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/drop/ran"] });
   await run.waitForFile("bootstrap.ready");
   await run.activate(["netns"], run.nonce, { lifeline: "leash-lifeline-nobody-listens" });
   assert.equal(await run.exitCode(), 119);
@@ -544,7 +544,7 @@ Deno.test({
   // only killing every process of the container stops it.
   await using run = await EntryRun.start(docker, {
     image,
-    cmd: ["sh", "-c", "busybox setsid sleep 600 & touch /leash/ran; exec sleep 600"],
+    cmd: ["sh", "-c", "busybox setsid sleep 600 & touch /leash/drop/ran; exec sleep 600"],
   });
   await run.waitForFile("bootstrap.ready");
   const holder = await holdLifeline(run, "ack");
@@ -568,7 +568,7 @@ Deno.test({
 }, async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/drop/ran"] });
   await run.waitForFile("bootstrap.ready");
   const holder = await holdLifeline(run, "noack");
   // Closing without the acknowledgement: a listener that is not a leash manager.
@@ -587,7 +587,7 @@ Deno.test({
 }, async () => {
   const { docker, image } = await setup();
   using _ = docker;
-  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/ran"] });
+  await using run = await EntryRun.start(docker, { image, cmd: ["touch", "/leash/drop/ran"] });
   await run.waitForFile("bootstrap.ready");
   // Accepted and kept open, never acknowledged: leash-entry gives up after its wait.
   const holder = await holdLifeline(run, "noack");
