@@ -35,6 +35,8 @@ export class EgressEngine {
   readonly sockets = new Set<Duplex>();
   readonly pool = new UpstreamPool();
   readonly h2 = new H2Pool();
+  /** Names a DNS answer's addresses in the kernel before it is sent (set at activation). */
+  permitAnswers: ((addrs: string[], ttlS: number) => Promise<void>) | undefined;
   readonly #extraCa: string[];
 
   /** Creates the engine state. */
@@ -111,6 +113,16 @@ export class EgressEngine {
     }
     this.track(dialled.socket);
     return dialled;
+  }
+
+  /**
+   * Resolves `host` and applies the address checks a dial would (the host's own and reserved
+   * addresses), without connecting: a CONNECT is answered only after this. Rejects with
+   * UpstreamError.
+   */
+  async checkUpstream(host: string, port: number): Promise<void> {
+    const { address, pinned } = await this.#resolve(host);
+    this.#refuseHostLocal(`Cannot connect to "${host}:${port}"`, address, port, pinned);
   }
 
   /**

@@ -119,6 +119,24 @@ async function handleExplicit(
     await respond(socket, 403, reason, true);
     return;
   }
+  // Decided before the answer: a target that cannot be reached gets 502, never 200 first.
+  try {
+    await engine.checkUpstream(target.host, target.port);
+  } catch (error) {
+    const why = `leash: CONNECT ${key} failed: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+    engine.emit({
+      event: "net.connect",
+      layer: "proxy",
+      host: target.host,
+      port: target.port,
+      error: true,
+      message: why,
+    });
+    await respond(socket, 502, why, true);
+    return;
+  }
   await writeAll(socket, "HTTP/1.1 200 Connection established\r\n\r\n");
   await handleDestination(engine, socket, reader, { ...target, transparent: false });
 }
