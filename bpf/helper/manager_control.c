@@ -97,6 +97,8 @@ static void handle_message(struct control *c, char *msg, size_t len)
 	}
 	if (strcmp(type, "activate") == 0) {
 		ctl_activate(c, msg, len);
+	} else if (strcmp(type, "dst.permit") == 0) {
+		ctl_dst_permit(c, msg, len);
 	} else if (strcmp(type, "stop") == 0) {
 		ctl_deactivate(c);
 		ctl_send_fmt(c, "{\"type\":\"stopped\"}\n");
@@ -194,6 +196,10 @@ static void report_drops(struct control *c)
 	if (!c->active || now - c->drops_checked < 1.0)
 		return;
 	c->drops_checked = now;
+	if (now - c->permits_swept >= 60.0) {
+		c->permits_swept = now;
+		kern_dst_sweep(&c->kern);
+	}
 	__u64 n = kern_drops(&c->kern);
 	if (n == c->drops_sent && c->events_dropped == c->events_reported)
 		return;

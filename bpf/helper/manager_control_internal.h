@@ -35,6 +35,8 @@ struct control {
 	__u64 events_dropped;  /* events not sent because the host did not read */
 	__u64 events_reported;
 	double drops_checked;
+	__u64 permits_refused; /* dst.permit answered ok:false (table full, bad input) */
+	double permits_swept;
 };
 
 /* ---- manager_control_out.c ---- */
@@ -61,6 +63,11 @@ char *ctl_json_quote(const char *s);
 /* fopencookie writer behind kern_state.out: wraps each complete event line the printer
  * writes as {"type":"event","event":...} and queues it (dropped past the bound). */
 ssize_t ctl_event_write(void *cookie, const char *buf, size_t size);
+
+/* ---- manager_control_permit.c ---- */
+
+/* Handles "dst.permit": names a DNS answer's addresses in the kernel; answers "dst.permitted". */
+void ctl_dst_permit(struct control *c, const char *msg, size_t len);
 
 /* ---- manager_control_activate.c ---- */
 

@@ -315,6 +315,26 @@ int mjson_get_bool(const char *text, size_t len, const char *key, bool *out)
 	return -1;
 }
 
+int mjson_get_uint(const char *text, size_t len, const char *key, unsigned long long *out)
+{
+	struct cursor c;
+	int found = find_key(text, len, key, &c);
+	if (found)
+		return found;
+	unsigned long long v = 0;
+	const char *start = c.p;
+	while (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
+		if (v > (~0ULL - 9) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*c.p - '0');
+		c.p++;
+	}
+	if (c.p == start || (c.p < c.end && (*c.p == '.' || *c.p == 'e' || *c.p == 'E')))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int mjson_get_strings(const char *text, size_t len, const char *key, char **out, int *n)
 {
 	struct cursor c;

@@ -18,6 +18,10 @@ int mjson_get_string(const char *text, size_t len, const char *key, char **out, 
 /* Top-level boolean field; 0 found, 1 absent, -1 wrong type. */
 int mjson_get_bool(const char *text, size_t len, const char *key, bool *out);
 
+/* Top-level non-negative integer field (no fraction, no exponent); 0 found, 1 absent,
+ * -1 wrong type or out of range. */
+int mjson_get_uint(const char *text, size_t len, const char *key, unsigned long long *out);
+
 /* Top-level array of strings (at most MJSON_MAX_STRINGS, each malloc'd);
  * 0 found, 1 absent, -1 wrong type or too many. */
 int mjson_get_strings(const char *text, size_t len, const char *key, char **out, int *n);

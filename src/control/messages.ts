@@ -65,6 +65,7 @@ export type HostMessage =
   | ActivateMessage
   | { type: "policy.update"; maps: string }
   | { type: "mode.set"; mode: "record" | "shadow" | "enforce" }
+  | { type: "dst.permit"; id: number; addrs: string; ttl: number }
   | { type: "stop" };
 
 /**

@@ -14,6 +14,13 @@ import {
 /** TTL of the answers leash gives (short: the policy may change). */
 export const ANSWER_TTL = 60;
 
+/**
+ * How long the kernel lets the target connect to an address leash's DNS answered: longer
+ * than the answer's TTL, since runtimes and resolvers keep answers longer than told; each new
+ * answer naming the address renews it.
+ */
+export const PERMIT_TTL_S = 600;
+
 /** What one DNS stream needs from the session. */
 export interface DnsStreamOptions {
   /** Decides a name under the current policy ({@linkcode dnsVerdict}). */
@@ -23,6 +30,11 @@ export interface DnsStreamOptions {
   events: EventSink;
   /** Resolves a name on the host. @default Deno.resolveDns */
   resolve?: (name: string, type: "A" | "AAAA") => Promise<string[]>;
+  /**
+   * Names the answer's addresses in the kernel before the answer is sent (the manager's
+   * `dst.permit`); a rejection turns the answer into SERVFAIL (fail closed). @default none
+   */
+  permit?: (addrs: string[], ttlS: number) => Promise<void>;
 }
 
 async function resolveOnHost(name: string, type: "A" | "AAAA"): Promise<string[]> {
@@ -61,6 +73,7 @@ export async function answerQuery(
   const shadow = !verdict.allowed && mode === "shadow" ? { would_deny: true } : {};
   let rcode: number = RCODE.noError;
   const answers: DnsAnswer[] = [];
+  const addresses: string[] = [];
   if (query.class === 1 && (query.type === 1 || query.type === 28)) {
     try {
       const ips = await (options.resolve ?? resolveOnHost)(
@@ -69,10 +82,23 @@ export async function answerQuery(
       );
       for (const ip of ips) {
         const data = addressData(ip);
-        if (data && data.type === query.type) answers.push({ ...data, ttl: ANSWER_TTL });
+        if (data && data.type === query.type) {
+          answers.push({ ...data, ttl: ANSWER_TTL });
+          addresses.push(ip);
+        }
       }
     } catch (error) {
       rcode = error instanceof Deno.errors.NotFound ? RCODE.nxDomain : RCODE.servFail;
+    }
+  }
+  let refused: string | undefined;
+  if (answers.length > 0 && options.permit) {
+    try {
+      await options.permit(addresses, PERMIT_TTL_S);
+    } catch (error) {
+      refused = error instanceof Error ? error.message : String(error);
+      rcode = RCODE.servFail;
+      answers.length = 0;
     }
   }
   options.events.emit({
@@ -82,6 +108,7 @@ export async function answerQuery(
     rule: verdict.rule,
     rcode: rcode === RCODE.noError ? "NOERROR" : rcode === RCODE.nxDomain ? "NXDOMAIN" : "SERVFAIL",
     answers: answers.length,
+    ...(refused === undefined ? {} : { message: `answer withheld (fail closed): ${refused}` }),
   });
   return frame(buildResponse(query, rcode, answers));
 }

@@ -46,6 +46,7 @@ async function handleDns(engine: EgressEngine, socket: net.Socket): Promise<void
       mode: () => engine.mode,
       events: engine.options.events,
       ...(engine.options.resolveDns ? { resolve: engine.options.resolveDns } : {}),
+      ...(engine.permitAnswers ? { permit: engine.permitAnswers } : {}),
     });
   } catch (error) {
     engine.emit({
@@ -94,6 +95,9 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
     },
     setMode(mode) {
       engine.mode = mode;
+    },
+    permitAnswers(permit) {
+      engine.permitAnswers = permit;
     },
     get openConnections() {
       return engine.sockets.size - engine.pool.size - engine.h2.idle;

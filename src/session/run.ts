@@ -18,6 +18,7 @@ import {
   type ControlChannel,
   ControlError,
   ControlServer,
+  DestinationPermits,
   type HelloMessage,
 } from "../control/mod.ts";
 import type { AttachSession, DockerClient } from "../docker/mod.ts";
@@ -294,6 +295,9 @@ class Session {
     });
     const missing = missingRequired(layers, this.#o.require);
     if (missing.length > 0) throw requiredMissing(missing);
+    // Before the command runs: every DNS answer names its addresses in the kernel first.
+    const permits = new DestinationPermits(channel);
+    this.#egress!.permitAnswers((addrs, ttlS) => permits.permit(addrs, ttlS));
     const on = layers.filter((l) => l.status !== "off").map((l) => l.name);
     this.#live?.attachManager({
       channel,
