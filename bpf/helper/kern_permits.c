@@ -75,14 +75,16 @@ int kern_dst_permit(struct kern_state *st, const char *addrs, __u64 ttl_s, char 
 			snprintf(err, errlen, "Cannot permit destination \"%.*s\": not an IP address", (int)(len > 64 ? 64 : len), p);
 			return -1;
 		}
-		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY) &&
-		    (errno != E2BIG || kern_dst_sweep(st) == 0 || bpf_map_update_elem(fd, &key, &val, BPF_ANY))) {
-			if (errno == E2BIG)
+		int e = bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? errno : 0;
+		if (e == E2BIG && kern_dst_sweep(st) > 0)
+			e = bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? errno : 0;
+		if (e) {
+			if (e == E2BIG)
 				snprintf(err, errlen,
 					 "Cannot permit destination \"%s\": the table of DNS-named addresses is full (%u entries, none expired)",
 					 word, LEASH_DST_PERMITS_MAX);
 			else
-				snprintf(err, errlen, "Cannot permit destination \"%s\": %s", word, strerror(errno));
+				snprintf(err, errlen, "Cannot permit destination \"%s\": %s", word, strerror(e));
 			return -1;
 		}
 		n++;
