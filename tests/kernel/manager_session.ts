@@ -69,10 +69,16 @@ export interface Session {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Options for {@linkcode startSession}: the fake host's, and the manager container's limits. */
+export interface SessionOptions extends FakeHostOptions {
+  /** Docker `Ulimits` of the manager container (e.g. a small `nofile`). @default Docker's */
+  managerUlimits?: { Name: string; Soft: number; Hard: number }[];
+}
+
 /** Starts the target and the manager; resolves once the manager said hello. */
 export async function startSession(
   docker: DockerClient,
-  options: FakeHostOptions = {},
+  options: SessionOptions = {},
 ): Promise<Session> {
   const busybox = await ensureBusyboxImage(docker);
   const image = await ensureManagerImage(docker);
@@ -107,9 +113,13 @@ export async function startSession(
       0,
     );
     const cgroup = await cgroupPath((await docker.containers.inspect(target)).State.Pid);
+    const config = managerConfig({ image: image.tag, sessionId: id, target, socketDir: dir });
     const manager = await createManagerContainer(docker, {
-      ...managerConfig({ image: image.tag, sessionId: id, target, socketDir: dir }),
+      ...config,
       Labels: TEST_LABELS,
+      ...(options.managerUlimits
+        ? { HostConfig: { ...config.HostConfig, Ulimits: options.managerUlimits } }
+        : {}),
     }, { name: `leash-test-${id}-manager` });
     containers.push(manager);
     await docker.containers.start(manager);
