@@ -22,7 +22,7 @@ import {
   type HelloMessage,
 } from "../control/mod.ts";
 import type { AttachSession, DockerClient } from "../docker/mod.ts";
-import { type EventLog, Redactor } from "../events/mod.ts";
+import { type DropCounter, type EventLog, formatDrops, Redactor } from "../events/mod.ts";
 import { createManagerContainer } from "../manager/container.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
@@ -89,7 +89,9 @@ class Session {
   #events!: EventLog;
   /** Masks secret values in events; the secrets register here as they are read. */
   #redactor = new Redactor();
-  #eventsFile: Deno.FsFile | undefined;
+  #eventsFile: { close(): void } | undefined;
+  /** Event losses at every stage (kernel, manager, writer, UI, rotation). */
+  #drops: DropCounter | undefined;
   #egress: Egress | undefined;
   #control: ControlServer | undefined;
   #channel: ControlChannel | undefined;
@@ -150,9 +152,10 @@ class Session {
     const image = await inspectImage(this.#docker, this.#o.image);
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd);
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
-    const log = await createSession(this.#paths, this.#redactor);
+    const log = await createSession(this.#paths, this.#redactor, this.#io.eventsRotation);
     this.#eventsFile = log.file;
     this.#events = log.events;
+    this.#drops = log.drops;
     await this.#io.note(
       `leash: session ${this.#paths.id} · image ${this.#o.image} · policy ${policy.label} · mode ${this.#o.mode}\n`,
     );
@@ -162,6 +165,7 @@ class Session {
       this.#events,
       policy,
     ));
+    this.#live.attachDrops(log.drops);
     for (const note of this.#ui?.notes ?? []) await this.#io.note(`${note}\n`);
     await warnOrphans(this.#io);
     this.#emit("boot.staging", `session ${this.#paths.id}, policy ${policy.label}`);
@@ -238,7 +242,7 @@ class Session {
     this.#channel = await this.#bounded(
       this.#control!.accept({
         signal: this.#abort.signal,
-        onUnsolicited: (m) => relayManagerMessage(this.#events, m),
+        onUnsolicited: (m) => relayManagerMessage(this.#events, m, this.#drops!),
       }),
       deadline,
       "the manager did not connect to control.sock",
@@ -380,7 +384,25 @@ class Session {
       await Deno.remove(this.#paths.sockets, { recursive: true }).catch(() => {});
       await Deno.remove(join(this.#paths.root, "pid")).catch(() => {});
     }
+    await this.#summary().catch(() => {});
     this.#eventsFile?.close();
+  }
+
+  /**
+   * The end-of-session summary: how many events were recorded and what was lost at each stage,
+   * as a `session.drops` event (the log's drops line) and one line on stderr.
+   */
+  async #summary(): Promise<void> {
+    if (!this.#events || !this.#drops) return;
+    const drops = this.#drops.snapshot();
+    const lost = this.#drops.lostEvents();
+    const line = `drops: ${formatDrops(drops)}`;
+    this.#events.emit({ event: "session.drops", ...drops, lost, message: line });
+    await this.#io.note(
+      `leash: events: ${this.#events.seq} recorded in ${join(this.#paths.logs, "events.ndjson")}; ${
+        lost === 0 ? "none lost" : `${lost} LOST`
+      } (${line})\n`,
+    );
   }
 
   /** Turns a failure during boot into the phase's message; called from the wait loops. */
