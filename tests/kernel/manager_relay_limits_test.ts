@@ -30,6 +30,15 @@ interface RelayCounts {
 }
 const DATAGRAMS = 5000;
 
+/** The relay's counters of a "drops" message (absent: the manager does not count them). */
+function relayCounts(drops: ControlMessage): RelayCounts {
+  assert.ok(
+    typeof drops.relay === "object",
+    `drops carries the relay's counters: ${JSON.stringify(drops)}`,
+  );
+  return drops.relay as RelayCounts;
+}
+
 Deno.test({
   name:
     "manager --control: 300 held connections past its descriptors and 5,000 refused datagrams: it answers, reports counts, bounds relay.error, accepts again",
@@ -117,5 +126,78 @@ Deno.test({
       if (after !== "got after") await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(after, "got after");
+  },
+});
+
+Deno.test({
+  name:
+    "manager --control: out of descriptors (DNS queries the host never answers), accept fails with EMFILE: the listeners pause, the manager answers, the connection is relayed once descriptors free up",
+  ignore: skip !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    using docker = await DockerClient.connect();
+    await using session = await startSession(docker, {
+      streamEcho: true,
+      dnsSilent: true,
+      managerUlimits: [{ Name: "nofile", Soft: 64, Hard: 64 }],
+    });
+    const { host, target, cgroup } = session;
+    await host.send({
+      type: "activate",
+      cgroup,
+      maps: encodedMaps(POLICY),
+      layers: ["cgroup-net"],
+    });
+    const active = await host.next((m) => m.type === "active" || m.type === "error");
+    assert.equal(active.type, "active", JSON.stringify(active));
+    const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
+
+    /* queries to a resolver (redirected to the DNS relay) that the host never answers: each
+     * holds a descriptor for 5 s, and the flood keeps every descriptor taken until released */
+    await exec(
+      "sh",
+      "-c",
+      "(while [ ! -e /tmp/release ]; do relayprobe udpflood 8.8.8.8 53 200 >/dev/null; done) >/dev/null 2>&1 &",
+    );
+    let relay: RelayCounts | undefined;
+    for (let i = 0; i < 100 && !(relay && relay.dns_dropped > 0); i++) {
+      relay = relayCounts(await host.next((m) => m.type === "drops"));
+    }
+    /* a connection now: accepting it fails for want of a descriptor */
+    await exec("sh", "-c", "relayprobe halfclose 1.2.3.4 80 late > /tmp/late 2>&1 &");
+    for (let i = 0; i < 100 && !(relay && relay.accept_paused > 0); i++) {
+      relay = relayCounts(await host.next((m) => m.type === "drops"));
+    }
+    note(`while out of descriptors: ${JSON.stringify(relay)}`);
+    assert.ok(relay!.accept_paused >= 1, "the listeners were taken off the loop");
+    assert.ok(relay!.accept_failed >= relay!.accept_paused);
+    /* responsive meanwhile */
+    for (const mode of ["record", "enforce"]) {
+      await host.send({ type: "mode.set", mode });
+      assert.deepEqual(await host.next((m) => m.type === "mode.updated" || m.type === "error"), {
+        type: "mode.updated",
+        mode,
+      });
+    }
+    /* a pause is one failure, not one per loop turn: a spinning loop fails thousands of times a second */
+    const failedBefore = relay!.accept_failed;
+    const pausedBefore = relay!.accept_paused;
+    for (let i = 0; i < 3; i++) {
+      relay = relayCounts(await host.next((m) => m.type === "drops"));
+    }
+    assert.ok(
+      relay!.accept_failed - failedBefore <= relay!.accept_paused - pausedBefore + 3,
+      `accept failures grow with the pauses: ${JSON.stringify(relay)}`,
+    );
+
+    /* released: the queries expire, descriptors free up, the waiting connection is relayed */
+    await exec("touch", "/tmp/release");
+    let late = "";
+    for (let i = 0; i < 200 && late !== "got late"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      late = (await exec("cat", "/tmp/late")).out;
+    }
+    assert.equal(late, "got late");
   },
 });
