@@ -30,7 +30,7 @@ export class DestinationPermits {
       const answer = await this.#channel.request(
         { type: "dst.permit", id, addrs: addrs.join(" "), ttl: ttlS },
         ["dst.permitted"],
-        { timeoutMs: PERMIT_ANSWER_MS },
+        { timeoutMs: PERMIT_ANSWER_MS, errors: false },
       );
       if (answer.id !== id) {
         throw new ControlError(
