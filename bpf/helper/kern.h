@@ -88,6 +88,17 @@ int kern_dns_orig(struct kern_state *st, __u64 cookie, struct leash_orig_dst *ou
 /* The resolver every socket in the DNS redirect map asked, when they all agree; 0 or -1. */
 int kern_dns_orig_unique(struct kern_state *st, struct leash_orig_dst *out);
 
+/* The fd of a map of the cgroup-net object, -1 when it is not loaded. */
+int kern_net_map_fd(struct kern_state *st, const char *name);
+
+/* Names the space-separated addresses in addrs as DNS answers of this session for ttl_s
+ * seconds (map dst_permits, kern_permits.c); when the map is full, expired entries are
+ * swept first. Returns how many were named (0 without cgroup-net), or -1 with err (full). */
+int kern_dst_permit(struct kern_state *st, const char *addrs, __u64 ttl_s, char *err, size_t errlen);
+
+/* Removes expired entries of dst_permits; returns how many. */
+int kern_dst_sweep(struct kern_state *st);
+
 /* Mount point of the cgroup2 hierarchy's root in this mount namespace; 0 or -1. */
 int kern_cgroup2_mount(char *out, size_t outlen);
 

@@ -159,6 +159,9 @@ void kern_print_event(struct kern_state *st, const void *data, size_t size)
 		fprintf(f, ",\"proto\":\"%s\"", ev->access == 17 ? "udp" : "tcp");
 		if (ev->flags & LEASH_EVF_REWRITTEN)
 			fprintf(f, ",\"relay_port\":%u", ev->access == 17 ? LEASH_PORT_DNS : LEASH_PORT_TRANSPARENT);
+		if (ev->flags & LEASH_EVF_UNNAMED)
+			fputs(",\"unnamed\":true,\"message\":\"no IP rule of the policy and no answer of leash's DNS "
+			      "to this session named the address\"", f);
 		break;
 	case LEASH_EV_SOCKET:
 		fprintf(f, ",\"family\":%u,\"sock_type\":%u,\"protocol\":%u", ev->family, ev->sock_type,

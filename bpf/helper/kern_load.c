@@ -339,6 +339,12 @@ void kern_teardown(struct kern_state *st)
 	st->rules.n = 0;
 }
 
+int kern_net_map_fd(struct kern_state *st, const char *name)
+{
+	struct bpf_map *map = st->net ? bpf_object__find_map_by_name(st->net->obj, name) : NULL;
+	return map ? bpf_map__fd(map) : -1;
+}
+
 int kern_orig_dst(struct kern_state *st, __u16 family, __u16 port, struct leash_orig_dst *out)
 {
 	struct bpf_map *map = st->net ? bpf_object__find_map_by_name(st->net->obj, "orig_by_port") : NULL;

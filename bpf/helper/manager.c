@@ -189,6 +189,20 @@ static int handle_command(struct kern_state *st, char *line, int *paused)
 				"{\"event\":\"helper.orig\",\"found\":true,\"local_port\":%u,\"addr\":\"%s\",\"port\":%u}\n",
 				port, addr, o.port);
 		}
+	} else if (strncmp(line, "permit ", 7) == 0) {
+		/* permit TTL ADDR...: as the control protocol's dst.permit (a DNS answer) */
+		unsigned long long ttl = 0;
+		int used = 0;
+		char msg[512];
+		if (sscanf(line + 7, "%llu %n", &ttl, &used) != 1 || ttl == 0 || !used) {
+			emit_error(st->out, "Cannot permit: use permit TTL ADDR...");
+			return 0;
+		}
+		int n = kern_dst_permit(st, line + 7 + used, ttl, msg, sizeof(msg));
+		if (n < 0)
+			emit_error(st->out, msg);
+		else
+			fprintf(st->out, "{\"event\":\"helper.permitted\",\"count\":%d}\n", n);
 	} else if (strcmp(line, "drops") == 0) {
 		fprintf(st->out, "{\"event\":\"kernel.drops\",\"dropped\":%llu}\n",
 			(unsigned long long)kern_drops(st));
@@ -202,7 +216,7 @@ static int handle_command(struct kern_state *st, char *line, int *paused)
 		return 1;
 	} else {
 		char msg[300];
-		snprintf(msg, sizeof(msg), "Unknown command \"%.200s\": use mode, maps, orig, drops, pause, resume or stop",
+		snprintf(msg, sizeof(msg), "Unknown command \"%.200s\": use mode, maps, orig, permit, drops, pause, resume or stop",
 			 line);
 		emit_error(st->out, msg);
 	}

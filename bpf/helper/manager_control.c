@@ -99,6 +99,8 @@ static void handle_message(struct control *c, char *msg, size_t len)
 	}
 	if (strcmp(type, "activate") == 0) {
 		ctl_activate(c, msg, len);
+	} else if (strcmp(type, "dst.permit") == 0) {
+		ctl_dst_permit(c, msg, len);
 	} else if (strcmp(type, "stop") == 0) {
 		ctl_deactivate(c);
 		ctl_send_fmt(c, "{\"type\":\"stopped\"}\n");
@@ -196,13 +198,29 @@ static void report_drops(struct control *c)
 	if (!c->active || now - c->drops_checked < 1.0)
 		return;
 	c->drops_checked = now;
+	if (now - c->permits_swept >= 60.0) {
+		c->permits_swept = now;
+		kern_dst_sweep(&c->kern);
+	}
 	__u64 n = kern_drops(&c->kern);
-	if (n == c->drops_sent && c->events_dropped == c->events_reported)
+	struct relay_stats rs = { 0 };
+	if (c->relay)
+		relay_get_stats(c->relay, &rs);
+	if (n == c->drops_sent && c->events_dropped == c->events_reported &&
+	    c->relay_errors_coalesced == c->relay_errors_reported && rs.refused == c->relay_refused_sent)
 		return;
 	c->drops_sent = n;
 	c->events_reported = c->events_dropped;
-	ctl_send_fmt(c, "{\"type\":\"drops\",\"kernel\":%llu,\"control\":%llu}\n",
-		     (unsigned long long)n, (unsigned long long)c->events_dropped);
+	c->relay_errors_reported = c->relay_errors_coalesced;
+	c->relay_refused_sent = rs.refused;
+	ctl_send_fmt(c,
+		     "{\"type\":\"drops\",\"kernel\":%llu,\"control\":%llu,\"relay_errors\":%llu,"
+		     "\"relay\":{\"refused\":%llu,\"over_limit\":%llu,\"accept_failed\":%llu,"
+		     "\"accept_paused\":%llu,\"dns_dropped\":%llu}}\n",
+		     (unsigned long long)n, (unsigned long long)c->events_dropped,
+		     (unsigned long long)c->relay_errors_coalesced, (unsigned long long)rs.refused,
+		     (unsigned long long)rs.over_limit, (unsigned long long)rs.accept_failed,
+		     (unsigned long long)rs.accept_paused, (unsigned long long)rs.dns_dropped);
 }
 
 int manager_control_main(const struct manager_control_options *opts)

@@ -11,14 +11,6 @@
 #include "cgroup_path.h"
 #include "json.h"
 
-static void on_relay_error(void *ctx, const char *message)
-{
-	struct control *c = ctx;
-	char *q = ctl_json_quote(message);
-	ctl_send_fmt(c, "{\"type\":\"relay.error\",\"message\":%s}\n", q ? q : "\"\"");
-	free(q);
-}
-
 static const char *errno_name(int err)
 {
 	switch (err) {
@@ -174,7 +166,7 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		goto cleanup;
 	}
 	struct relay_options ro = { .epfd = c->epfd, .proxy_path = c->opts->proxy, .dns_path = c->opts->dns,
-				    .kern = &c->kern, .report = on_relay_error, .report_ctx = c };
+				    .kern = &c->kern, .report = ctl_relay_error, .report_ctx = c };
 	if (relay_start(&c->relay, &ro, err, sizeof(err))) {
 		ctl_send_error(c, "activate", err);
 		ctl_deactivate(c);

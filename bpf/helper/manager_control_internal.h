@@ -35,6 +35,14 @@ struct control {
 	__u64 events_dropped;  /* events not sent because the host did not read */
 	__u64 events_reported;
 	double drops_checked;
+	__u64 permits_refused; /* dst.permit answered ok:false (table full, bad input) */
+	__u64 relay_errors;            /* relay.error reports, sent or not */
+	__u64 relay_errors_coalesced;  /* of those, not sent (rate bound or full queue) */
+	__u64 relay_errors_reported;   /* relay_errors_coalesced as last sent in "drops" */
+	unsigned relay_errors_window_n; /* sent in the current second */
+	double relay_errors_window;
+	__u64 relay_refused_sent;       /* relay_stats.refused as last sent in "drops" */
+	double permits_swept;
 };
 
 /* ---- manager_control_out.c ---- */
@@ -49,6 +57,10 @@ void ctl_flush_final(struct control *c);
 /* Queues one answer line (never dropped). */
 void ctl_send_raw(struct control *c, const char *buf, size_t len);
 
+/* Queues a line like an event: dropped (counted in events_dropped) past the queue bound;
+ * false when dropped. */
+bool ctl_send_droppable(struct control *c, const char *buf, size_t len);
+
 /* Builds one message with printf-style pieces and sends it as a line. */
 void ctl_send_fmt(struct control *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -61,6 +73,17 @@ char *ctl_json_quote(const char *s);
 /* fopencookie writer behind kern_state.out: wraps each complete event line the printer
  * writes as {"type":"event","event":...} and queues it (dropped past the bound). */
 ssize_t ctl_event_write(void *cookie, const char *buf, size_t size);
+
+/* ---- manager_control_relay.c ---- */
+
+/* The relay's report callback: sends at most RELAY_ERRORS_PER_S relay.error lines a second
+ * (droppable like events); the rest are counted and reported in "drops". */
+void ctl_relay_error(void *ctx, const char *message);
+
+/* ---- manager_control_permit.c ---- */
+
+/* Handles "dst.permit": names a DNS answer's addresses in the kernel; answers "dst.permitted". */
+void ctl_dst_permit(struct control *c, const char *msg, size_t len);
 
 /* ---- manager_control_activate.c ---- */
 

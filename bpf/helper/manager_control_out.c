@@ -45,13 +45,13 @@ void ctl_flush_out(struct control *c)
 /* Queues one message for the host. The loop never blocks on a slow host: past
  * OUT_EVENT_LIMIT queued bytes, events are dropped and counted (reported in "drops");
  * answers are always queued. */
-static void queue_out(struct control *c, const char *buf, size_t len, bool is_event)
+static bool queue_out(struct control *c, const char *buf, size_t len, bool is_event)
 {
 	if (c->dead)
-		return;
+		return false;
 	if (is_event && c->out_len >= OUT_EVENT_LIMIT) {
 		c->events_dropped++;
-		return;
+		return false;
 	}
 	if (c->out_off + c->out_len + len > c->out_cap) {
 		if (c->out_off) {
@@ -65,7 +65,7 @@ static void queue_out(struct control *c, const char *buf, size_t len, bool is_ev
 			char *grown = realloc(c->out, cap);
 			if (!grown) {
 				c->dead = true;
-				return;
+				return false;
 			}
 			c->out = grown;
 			c->out_cap = cap;
@@ -74,6 +74,12 @@ static void queue_out(struct control *c, const char *buf, size_t len, bool is_ev
 	memcpy(c->out + c->out_off + c->out_len, buf, len);
 	c->out_len += len;
 	ctl_flush_out(c);
+	return true;
+}
+
+bool ctl_send_droppable(struct control *c, const char *buf, size_t len)
+{
+	return queue_out(c, buf, len, true);
 }
 
 void ctl_send_raw(struct control *c, const char *buf, size_t len)

@@ -14,11 +14,13 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "relay_internal.h"
 #include "sock_owner.h"
 
 #define RELAY_BUF 32768
+#define ACCEPT_PAUSE_S 0.5
 
 struct pipe_buf {
 	char *data;
@@ -43,6 +45,18 @@ struct relay_conn {
 	struct pipe_buf up;   /* client -> host (starts with the header line) */
 	struct pipe_buf down; /* host -> client */
 };
+
+double relay_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void relay_get_stats(const struct relay *r, struct relay_stats *out)
+{
+	*out = r->stats;
+}
 
 void relay_report(struct relay *r, const char *fmt, ...)
 {
@@ -267,6 +281,7 @@ static void accept_one(struct relay_listener *l, int fd, const struct sockaddr_s
 		goto fail;
 	}
 	if (r->n_conns >= r->max_conns) {
+		r->stats.over_limit++;
 		relay_report(r, "Cannot relay connection from \"%s\": %zu connections open already", src,
 			     r->n_conns);
 		goto fail;
@@ -299,6 +314,7 @@ static void accept_one(struct relay_listener *l, int fd, const struct sockaddr_s
 	conn_pump(c);
 	return;
 fail:
+	r->stats.refused++;
 	if (c) {
 		free(c->up.data);
 		free(c->down.data);
@@ -307,6 +323,35 @@ fail:
 	if (host >= 0)
 		close(host);
 	close(fd);
+}
+
+/* Takes every TCP listener off the loop (or back on). */
+static void watch_listeners(struct relay *r, bool on)
+{
+	for (int i = 0; i < r->n_listeners; i++) {
+		struct relay_listener *l = &r->listeners[i];
+		if (l->kind == RELAY_KIND_DNS)
+			continue;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->h };
+		epoll_ctl(r->opts.epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->fd, &ev);
+	}
+}
+
+/* An accept failed for want of descriptors: the pending connection stays in the backlog and
+ * the level-triggered listener would report it again at once, forever. */
+static void pause_accepting(struct relay_listener *l, int err)
+{
+	struct relay *r = l->relay;
+	r->stats.accept_failed++;
+	if (r->accept_paused)
+		return;
+	r->accept_paused = true;
+	r->accept_resume_at = relay_now() + ACCEPT_PAUSE_S;
+	r->conns_at_pause = r->n_conns;
+	r->stats.accept_paused++;
+	watch_listeners(r, false);
+	relay_report(r, "Cannot accept on port %u: %s; not accepting until a connection closes or %.1f s pass",
+		     l->port, strerror(err), ACCEPT_PAUSE_S);
 }
 
 static void on_listener_event(struct relay_handler *h, uint32_t events)
@@ -322,8 +367,8 @@ static void on_listener_event(struct relay_handler *h, uint32_t events)
 		socklen_t len = sizeof(peer);
 		int fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				relay_report(l->relay, "Cannot accept on port %u: %s", l->port, strerror(errno));
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accepting(l, errno);
 			return;
 		}
 		/* Small writes (TLS handshakes, request heads) go out at once: Nagle plus the
@@ -422,6 +467,10 @@ int relay_start(struct relay **out, const struct relay_options *opts, char *err,
 
 void relay_tick(struct relay *r)
 {
+	if (r->accept_paused && (r->n_conns < r->conns_at_pause || relay_now() >= r->accept_resume_at)) {
+		r->accept_paused = false;
+		watch_listeners(r, true);
+	}
 	reap(r);
 	relay_dns_expire(r);
 	reap(r);

@@ -39,6 +39,18 @@ int relay_start(struct relay **out, const struct relay_options *opts, char *err,
  * after each batch of epoll events (a closed connection's other end may still be in it). */
 void relay_tick(struct relay *r);
 
+/* What the relay refused or could not do, since it started (reported in "drops"). */
+struct relay_stats {
+	__u64 refused;       /* connections and datagrams not relayed, whatever the cause */
+	__u64 over_limit;    /* of those: connections closed at once, the limit was reached */
+	__u64 accept_failed; /* accept() failures (EMFILE, ENFILE, ...) */
+	__u64 accept_paused; /* times the TCP listeners were taken off the loop after one */
+	__u64 dns_dropped;   /* datagrams dropped (too many pending, resolver unknown) */
+};
+
+/* Copies the counters. */
+void relay_get_stats(const struct relay *r, struct relay_stats *out);
+
 /* Number of open relayed TCP connections and pending DNS queries. */
 size_t relay_open_count(const struct relay *r);
 

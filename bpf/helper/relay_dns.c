@@ -2,15 +2,13 @@
  * (header line, then the query with a 2-byte length, DNS-over-TCP framing); the answer goes
  * back to the client from the listener it came in on, where the cgroup recvmsg program
  * restores the resolver's address. The resolver the client asked for is recorded by the
- * cgroup programs under the client socket's cookie, which sock_diag gives for the client's
- * port (on kernels without udp_diag: the one resolver all redirected sockets asked, if
- * they agree). A query without an answer within 5 s is dropped. */
+ * cgroup programs under the client socket's cookie, which a sock_diag dump gives for the
+ * client's port (relay_dns_diag.c, never blocking the loop: datagrams wait for the dump in
+ * a bounded queue; on kernels without udp_diag: the one resolver all redirected sockets
+ * asked, if they agree). A query without an answer within 5 s is dropped. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <arpa/inet.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,67 +76,12 @@ void relay_dns_reap(struct relay *r)
 	}
 }
 
-/* Cookie of the UDP socket bound to local port `port` in this network namespace: 0 found,
- * -1 no such socket, -2 the kernel cannot dump UDP sockets (udp_diag not loaded). */
-static int udp_cookie_by_port(unsigned port, __u64 *cookie)
+/* The resolver the client on local port `port` addressed, as "ADDR:53"; -1 when unknown. */
+static int dns_dst(struct relay *r, unsigned port, char *dst, size_t cap)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
-	int found = -1;
-	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (nl < 0)
-		return -1;
-	struct timeval tv = { .tv_sec = 1 };
-	setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (int f = 0; f < 2 && found == -1; f++) {
-		struct {
-			struct nlmsghdr nlh;
-			struct inet_diag_req_v2 req;
-		} msg = {
-			.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-			.req = { .sdiag_family = (__u8)families[f], .sdiag_protocol = IPPROTO_UDP,
-				 .idiag_states = ~0u },
-		};
-		struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-		if (sendto(nl, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-			break;
-		for (bool done = false; !done;) {
-			long buf[8192 / sizeof(long)];
-			ssize_t n = recv(nl, buf, sizeof(buf), 0);
-			if (n <= 0)
-				break;
-			for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-				if (h->nlmsg_type == NLMSG_ERROR) {
-					struct nlmsgerr *e = NLMSG_DATA(h);
-					if (e->error && found < 0)
-						found = -2;
-					done = true;
-					break;
-				}
-				if (h->nlmsg_type == NLMSG_DONE) {
-					done = true;
-					break;
-				}
-				struct inet_diag_msg *d = NLMSG_DATA(h);
-				if (found < 0 && ntohs(d->id.idiag_sport) == port) {
-					*cookie = ((__u64)d->id.idiag_cookie[1] << 32) | d->id.idiag_cookie[0];
-					found = 0;
-				}
-			}
-		}
-	}
-	close(nl);
-	return found;
-}
-
-/* The resolver the client addressed, as "ADDR:53"; -1 when unknown. */
-static int dns_dst(struct relay *r, const struct sockaddr_storage *peer, char *dst, size_t cap)
-{
-	unsigned port = ntohs(peer->ss_family == AF_INET ? ((const struct sockaddr_in *)peer)->sin_port
-							 : ((const struct sockaddr_in6 *)peer)->sin6_port);
 	struct leash_orig_dst o;
 	__u64 cookie;
-	int found = udp_cookie_by_port(port, &cookie);
+	int found = relay_diag_cookie(r, port, &cookie);
 	if (found == -2) {
 		/* Without udp_diag the client socket cannot be named; when every redirected
 		 * socket of the target asked the same resolver, that is the one. */
@@ -231,46 +174,62 @@ static void on_query_event(struct relay_handler *h, uint32_t events)
 	relay_watch(q->relay->opts.epfd, q->fd, &q->h, want, &q->events, &q->registered);
 }
 
-static void receive_one(struct relay_listener *l, const unsigned char *msg, size_t len,
-			const struct sockaddr_storage *peer, socklen_t peer_len)
+/* A datagram waiting for the sock_diag dump that names its sender's socket. */
+struct relay_dns_pending {
+	struct relay_dns_pending *next;
+	unsigned wait_gen;
+	int listener_fd;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	double deadline;
+	size_t len;
+	unsigned char msg[];
+};
+
+static unsigned peer_port(const struct sockaddr_storage *peer)
 {
-	struct relay *r = l->relay;
-	char src[64], dst[64], header[RELAY_HEADER_MAX];
+	return ntohs(peer->ss_family == AF_INET ? ((const struct sockaddr_in *)peer)->sin_port
+						: ((const struct sockaddr_in6 *)peer)->sin6_port);
+}
+
+static void drop(struct relay *r, const char *src, const char *why)
+{
+	r->stats.dns_dropped++;
+	r->stats.refused++;
+	relay_report(r, "Cannot relay DNS query from \"%s\": %s", src, why);
+}
+
+/* Opens the host connection for a datagram whose resolver is known. */
+static void start_query(struct relay *r, const struct relay_dns_pending *p, const char *dst)
+{
+	char src[64], header[RELAY_HEADER_MAX];
 	struct relay_dns_query *q = NULL;
-	if (relay_format_addr(src, sizeof(src), (const struct sockaddr *)peer))
+	if (relay_format_addr(src, sizeof(src), (const struct sockaddr *)&p->peer))
 		return;
-	if (r->n_queries >= DNS_MAX_QUERIES) {
-		relay_report(r, "Cannot relay DNS query from \"%s\": %u queries pending already", src,
-			     DNS_MAX_QUERIES);
-		return;
-	}
-	if (dns_dst(r, peer, dst, sizeof(dst))) {
-		relay_report(r, "Cannot relay DNS query from \"%s\": its original resolver is unknown", src);
-		return;
-	}
 	int n = relay_format_header(header, sizeof(header), "dns", dst, src, 0);
 	if (n < 0)
 		return;
 	q = calloc(1, sizeof(*q));
-	if (!q || !(q->out = malloc((size_t)n + 2 + len)))
+	if (!q || !(q->out = malloc((size_t)n + 2 + p->len)))
 		goto fail;
 	q->fd = relay_connect_unix(r->opts.dns_path);
 	if (q->fd < 0) {
+		r->stats.refused++;
 		relay_report(r, "Cannot relay DNS query from \"%s\": connecting to \"%s\": %s", src, r->opts.dns_path,
 			     strerror(errno));
 		goto fail;
 	}
 	memcpy(q->out, header, (size_t)n);
-	q->out[n] = (unsigned char)(len >> 8);
-	q->out[n + 1] = (unsigned char)len;
-	memcpy(q->out + n + 2, msg, len);
-	q->out_len = (size_t)n + 2 + len;
+	q->out[n] = (unsigned char)(p->len >> 8);
+	q->out[n + 1] = (unsigned char)p->len;
+	memcpy(q->out + n + 2, p->msg, p->len);
+	q->out_len = (size_t)n + 2 + p->len;
 	q->h.on_event = on_query_event;
 	q->relay = r;
-	q->listener_fd = l->fd;
-	memcpy(&q->client, peer, peer_len);
-	q->client_len = peer_len;
-	q->deadline = now_s() + DNS_TIMEOUT_S;
+	q->listener_fd = p->listener_fd;
+	memcpy(&q->client, &p->peer, p->peer_len);
+	q->client_len = p->peer_len;
+	q->deadline = p->deadline;
 	q->next = r->queries;
 	if (r->queries)
 		r->queries->prev = q;
@@ -284,6 +243,70 @@ fail:
 			close(q->fd);
 		free(q->out);
 		free(q);
+	}
+}
+
+/* Queues a datagram until the next sock_diag dump names its socket. */
+static void receive_one(struct relay_listener *l, const unsigned char *msg, size_t len,
+			const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+	struct relay *r = l->relay;
+	char src[64];
+	if (relay_format_addr(src, sizeof(src), (const struct sockaddr *)peer))
+		return;
+	if (r->n_queries + r->n_pending >= DNS_MAX_QUERIES) {
+		drop(r, src, "256 queries pending already");
+		return;
+	}
+	struct relay_dns_pending *p = malloc(sizeof(*p) + len);
+	if (!p) {
+		drop(r, src, "out of memory");
+		return;
+	}
+	*p = (struct relay_dns_pending){ .listener_fd = l->fd, .peer_len = peer_len, .len = len,
+					 .deadline = now_s() + DNS_TIMEOUT_S };
+	memcpy(&p->peer, peer, peer_len);
+	memcpy(p->msg, msg, len);
+	if (relay_diag_request(r, &p->wait_gen)) {
+		free(p);
+		drop(r, src, "out of memory");
+		return;
+	}
+	if (relay_diag_gen(r) >= p->wait_gen) {
+		/* the dump could not even start: served now, from the fallback */
+		char dst[64];
+		if (dns_dst(r, peer_port(peer), dst, sizeof(dst)))
+			drop(r, src, "its original resolver is unknown");
+		else
+			start_query(r, p, dst);
+		free(p);
+		return;
+	}
+	if (r->pending_tail)
+		r->pending_tail->next = p;
+	else
+		r->pending = p;
+	r->pending_tail = p;
+	r->n_pending++;
+}
+
+void relay_dns_diag_done(struct relay *r)
+{
+	unsigned gen = relay_diag_gen(r);
+	/* FIFO: waits are non-decreasing, so the served ones are a prefix */
+	while (r->pending && r->pending->wait_gen <= gen) {
+		struct relay_dns_pending *p = r->pending;
+		r->pending = p->next;
+		if (!r->pending)
+			r->pending_tail = NULL;
+		r->n_pending--;
+		char src[64] = "?", dst[64];
+		relay_format_addr(src, sizeof(src), (struct sockaddr *)&p->peer);
+		if (dns_dst(r, peer_port(&p->peer), dst, sizeof(dst)))
+			drop(r, src, "its original resolver is unknown");
+		else
+			start_query(r, p, dst);
+		free(p);
 	}
 }
 
@@ -303,6 +326,7 @@ void relay_dns_receive(struct relay_listener *l)
 void relay_dns_expire(struct relay *r)
 {
 	double now = now_s();
+	relay_diag_expire(r);
 	struct relay_dns_query *q = r->queries;
 	while (q) {
 		struct relay_dns_query *next = q->next;
@@ -316,4 +340,12 @@ void relay_dns_close_all(struct relay *r)
 {
 	while (r->queries)
 		query_close(r->queries);
+	while (r->pending) {
+		struct relay_dns_pending *p = r->pending;
+		r->pending = p->next;
+		free(p);
+	}
+	r->pending_tail = NULL;
+	r->n_pending = 0;
+	relay_diag_close(r);
 }

@@ -19,6 +19,8 @@ enum { RELAY_KIND_EXPLICIT, RELAY_KIND_TRANSPARENT, RELAY_KIND_DNS };
 
 struct relay_conn;
 struct relay_dns_query;
+struct relay_dns_pending;
+struct relay_diag;
 
 struct relay {
 	struct relay_options opts;
@@ -30,7 +32,19 @@ struct relay {
 	struct relay_dns_query *queries;
 	struct relay_dns_query *closed_queries;
 	size_t n_queries;
+	struct relay_dns_pending *pending, *pending_tail; /* datagrams waiting for a diag dump */
+	size_t n_pending;
+	struct relay_diag *diag;
+	struct relay_stats stats;
+	/* After an accept failed with EMFILE/ENFILE the TCP listeners leave the loop (a
+	 * level-triggered listener would spin) until a connection closes or the time passes. */
+	bool accept_paused;
+	double accept_resume_at;
+	size_t conns_at_pause;
 };
+
+/* Seconds on the monotonic clock. */
+double relay_now(void);
 
 /* Sends a relay.error through the report callback. */
 void relay_report(struct relay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -53,5 +67,27 @@ void relay_dns_close_all(struct relay *r);
 
 /* Drops queries past their deadline (relay_dns.c). */
 void relay_dns_expire(struct relay *r);
+
+/* ---- relay_dns_diag.c: UDP socket cookies by local port, dumped without blocking ---- */
+
+/* Makes sure a dump that starts after now will run; *gen receives the number of completed
+ * dumps after which the answer covers now. 0, or -1 (out of memory). */
+int relay_diag_request(struct relay *r, unsigned *gen);
+
+/* Number of dumps completed. */
+unsigned relay_diag_gen(const struct relay *r);
+
+/* The cookie of the UDP socket on local port `port` in the last dump: 0 found, -1 none,
+ * -2 the kernel cannot dump UDP sockets (no udp_diag) or the dump failed. */
+int relay_diag_cookie(const struct relay *r, unsigned port, __u64 *cookie);
+
+/* Ends a dump that ran too long (as failed). */
+void relay_diag_expire(struct relay *r);
+
+/* Frees the dump state. */
+void relay_diag_close(struct relay *r);
+
+/* A dump completed: serves the datagrams that waited for it (relay_dns.c). */
+void relay_dns_diag_done(struct relay *r);
 
 #endif

@@ -54,7 +54,10 @@ struct leash_path_val {
  * prefixlen counts the slot byte: 8 + address prefix bits; an entry with address prefix 0
  * is the default. Entries carry the combined decision, so the longest match decides:
  * the decision for the port when listed, else `other`. Only explicit forbids deny here;
- * destinations merely not permitted by IP are left to the relay (host names). */
+ * destinations merely not permitted by IP are left to the relay (host names).
+ * `named` says the policy permits some port of the prefix (an IP/CIDR rule): the cgroup
+ * programs redirect a TCP connect to the relay only when its address is named, or leash's
+ * DNS gave it to this session (map "dst_permits"); anything else is refused at connect. */
 #define LEASH_NET_PORTS 8
 
 struct leash_net_key {
@@ -74,7 +77,8 @@ struct leash_net_port {
 struct leash_net_val {
 	__u8 other_allow; /* decision for ports not listed */
 	__u8 nports;
-	__u8 pad[2];
+	__u8 named; /* the policy permits some port of the prefix */
+	__u8 pad;
 	__u32 other_rule;
 	struct leash_net_port ports[LEASH_NET_PORTS];
 };
@@ -85,6 +89,21 @@ struct leash_policy_meta {
 	__u8 net_default;  /* 1 = allow destinations no entry decides (the relay decides) */
 	__u8 pad[2];
 	__u32 generation;
+};
+
+/* ---- destinations leash's DNS answered (hash map "dst_permits") ----
+ * Key: the address (IPv4 as ::ffff:a.b.c.d); value: when the permit ends, on the
+ * CLOCK_MONOTONIC clock (bpf_ktime_get_ns). The manager fills it on the host's
+ * "dst.permit" before the DNS answer reaches the target; bounded (full: the host's DNS
+ * answer fails, closed). */
+#define LEASH_DST_PERMITS_MAX 16384
+
+struct leash_dst_key {
+	__u8 addr[16];
+};
+
+struct leash_dst_permit {
+	__u64 expires_ns;
 };
 
 /* ---- runtime config (array map "config", one entry) ---- */
@@ -131,6 +150,7 @@ enum leash_layer {
 #define LEASH_EVF_TRUNCATED 2  /* path or argv did not fit */
 #define LEASH_EVF_REWRITTEN 4  /* connection redirected to the relay */
 #define LEASH_EVF_NO_PATH 8    /* the path could not be resolved (ret: -errno): denied */
+#define LEASH_EVF_UNNAMED 16   /* refused: no rule and no DNS answer named the address */
 
 /* How a proc.exec event's code was reached (carried in sock_type): 0 execve, else a mapping. */
 #define LEASH_VIA_MMAP 1     /* mmap with PROT_EXEC of a file */

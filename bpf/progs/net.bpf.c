@@ -3,7 +3,10 @@
  *  - connect4/6: TCP to anything but loopback is redirected to the transparent relay
  *    (127.0.0.1:15001 / [::1]:15001) and its original destination is recorded: by socket
  *    cookie at connect, then by the client's local port once bound (sock_ops), which is
- *    what the relay sees on accept. IP/CIDR forbids are refused here (EPERM) with an event.
+ *    what the relay sees on accept. IP/CIDR forbids are refused here (EPERM) with an event,
+ *    and so is every address that neither an IP/CIDR rule of the policy nor an answer of
+ *    leash's DNS to this session named (dst_permits): such a connect fails at once instead
+ *    of reaching the relay.
  *  - connect4/6 + sendmsg4/6 for UDP: port 53 is redirected to the DNS relay (15053);
  *    every other non-loopback UDP destination is refused (no QUIC, no UDP exfiltration).
  *    recvmsg4/6 restore the original source of DNS answers.
@@ -33,6 +36,14 @@ struct {
 	__type(key, __u64);
 	__type(value, struct leash_orig_dst);
 } dns_orig SEC(".maps");
+
+/* Addresses leash's DNS answered this session, until when (filled by the manager). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LEASH_DST_PERMITS_MAX);
+	__type(key, struct leash_dst_key);
+	__type(value, struct leash_dst_permit);
+} dst_permits SEC(".maps");
 
 struct dst {
 	__u16 family; /* socket family */
@@ -90,6 +101,21 @@ static __always_inline void remember(bool dns, __u64 cookie, struct dst *d)
 		bpf_map_update_elem(&orig_by_cookie, &cookie, &o, BPF_ANY);
 }
 
+/* Whether the policy names the address (an IP/CIDR permit of some port) or leash's DNS gave the
+ * address to this session and the permit has not expired. */
+static __always_inline bool named(__u32 slot, const __u8 *addr)
+{
+	struct leash_net_key key = { .prefixlen = 8 + 128, .slot = (__u8)slot };
+	__builtin_memcpy(key.addr, addr, 16);
+	struct leash_net_val *v = bpf_map_lookup_elem(&net_rules, &key);
+	if (v && v->named)
+		return true;
+	struct leash_dst_key dk;
+	__builtin_memcpy(dk.addr, addr, 16);
+	struct leash_dst_permit *p = bpf_map_lookup_elem(&dst_permits, &dk);
+	return p && p->expires_ns > bpf_ktime_get_ns();
+}
+
 /* Shared body of connect4/6 and sendmsg4/6; returns 1 to let the call proceed, 0 to refuse. */
 static __always_inline int govern(struct bpf_sock_addr *ctx, struct dst *d, bool is_sendmsg)
 {
@@ -99,8 +125,13 @@ static __always_inline int govern(struct bpf_sock_addr *ctx, struct dst *d, bool
 	__u32 rule = 0;
 	int deny = net_denied(cfg ? cfg->slot : 0, d->addr, d->port, &rule);
 	__u16 to = 0;
+	__u8 why = 0;
 	if (type == SOCK_STREAM && !is_sendmsg) {
 		to = LEASH_PORT_TRANSPARENT;
+		if (!deny && !named(cfg ? cfg->slot : 0, d->addr)) {
+			deny = 1;
+			why = LEASH_EVF_UNNAMED;
+		}
 	} else if (type == SOCK_DGRAM) {
 		if (d->port == 53)
 			to = LEASH_PORT_DNS;
@@ -111,7 +142,7 @@ static __always_inline int govern(struct bpf_sock_addr *ctx, struct dst *d, bool
 	}
 	struct verdict v = apply_mode(cfg, deny);
 	if (v.block) {
-		report(is_sendmsg ? LEASH_EV_SENDMSG : LEASH_EV_CONNECT, mode, &v, rule, d, type, 0);
+		report(is_sendmsg ? LEASH_EV_SENDMSG : LEASH_EV_CONNECT, mode, &v, rule, d, type, why);
 		return 0;
 	}
 	if (!to) {
@@ -125,7 +156,7 @@ static __always_inline int govern(struct bpf_sock_addr *ctx, struct dst *d, bool
 	/* TCP rewrites are always reported (the relay log starts here); DNS by mode. */
 	if (v.report || to == LEASH_PORT_TRANSPARENT)
 		report(is_sendmsg ? LEASH_EV_SENDMSG : LEASH_EV_CONNECT, mode, &v, rule, d, type,
-		       LEASH_EVF_REWRITTEN);
+		       LEASH_EVF_REWRITTEN | why);
 	return 1;
 }
 

@@ -2,6 +2,7 @@ import { boolFlag, listFlag, parseFlags, stringFlag } from "./args.ts";
 import { type Command, showHelp } from "./command.ts";
 import { UsageError } from "./errors.ts";
 import { DockerClient } from "../docker/mod.ts";
+import { rotationFromEnv } from "../events/mod.ts";
 import {
   leashDirs,
   parseDisabledLayers,
@@ -45,7 +46,9 @@ export const runCommand: Command = {
     "  -I, --no-interactive          No TTY even when stdin is a terminal",
     "",
     "Environment: LEASH_TARGET_IMAGE, LEASH_BOOTSTRAP_TIMEOUT, LEASH_PRIVATE_DIR (CA key dir),",
-    "XDG_STATE_HOME (sessions and logs), XDG_RUNTIME_DIR (sockets), DOCKER_HOST.",
+    "XDG_STATE_HOME (sessions and logs), XDG_RUNTIME_DIR (sockets), DOCKER_HOST,",
+    "LEASH_EVENTS_MAX_MB (events.ndjson's size cap, default 64) and LEASH_EVENTS_FILES (files kept,",
+    "default 4: events.ndjson, .1, .2, .3; events rotated away are counted in the drops).",
     "Test/advanced: LEASH_UPSTREAM_CA=FILE (PEM roots the proxy trusts for upstream TLS beside",
     "the host's store), LEASH_UPSTREAM_HOSTS=NAME=ADDR,... (the proxy dials NAME at ADDR and",
     "leash's DNS answers NAME; a loopback ADDR is answered with 192.0.2.1, which the relay takes).",
@@ -120,6 +123,7 @@ export const runCommand: Command = {
       parseDisabledLayers(ctx.env("LEASH_DISABLE_LAYERS") ?? "")
     );
     const upstreamHosts = asUsage(() => parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? ""));
+    const eventsRotation = asUsage(() => rotationFromEnv((name) => ctx.env(name)));
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
@@ -132,6 +136,7 @@ export const runCommand: Command = {
       privateDir: ctx.env("LEASH_PRIVATE_DIR"),
       entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
       upstream: { caFile: ctx.env("LEASH_UPSTREAM_CA"), hosts: upstreamHosts },
+      eventsRotation,
       note: (text) => ctx.err(text),
       stdio: {
         stdin: stdinOpen ? Deno.stdin.readable : null,

@@ -41,10 +41,17 @@ export interface WaitOptions {
   /** Give up after this many milliseconds. @default no limit */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Whether an `error` message settles this wait. Requests whose answer is never an `error`
+   * (`dst.permit`) pass false, so an error meant for another request cannot reach them.
+   * @default true
+   */
+  errors?: boolean;
 }
 
 interface Waiter {
   types: readonly ManagerMessageType[];
+  errors: boolean;
   resolve: (message: ManagerMessage) => void;
   reject: (error: unknown) => void;
 }
@@ -92,7 +99,10 @@ export class ControlChannel {
     options: WaitOptions = {},
   ): Promise<ManagerMessageMap[T]> {
     const wanted: readonly ManagerMessageType[] = types;
-    const index = this.#queue.findIndex((m) => wanted.includes(m.type) || m.type === "error");
+    const errors = options.errors ?? true;
+    const index = this.#queue.findIndex((m) =>
+      wanted.includes(m.type) || (errors && m.type === "error")
+    );
     if (index >= 0) {
       const [message] = this.#queue.splice(index, 1);
       return Promise.resolve(message!).then((m) => this.#settle(m, types));
@@ -111,6 +121,7 @@ export class ControlChannel {
       };
       const waiter: Waiter = {
         types,
+        errors,
         resolve: (m) => {
           cleanup();
           resolve(m);
@@ -188,7 +199,7 @@ export class ControlChannel {
       return;
     }
     const waiter = this.#waiters.find((w) =>
-      w.types.includes(message.type) || message.type === "error"
+      w.types.includes(message.type) || (w.errors && message.type === "error")
     );
     if (waiter) waiter.resolve(message);
     else this.#queue.push(message);

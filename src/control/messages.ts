@@ -70,6 +70,15 @@ export interface PolicyUpdatedMessage extends Extra {
   type: "policy.updated";
 }
 
+/** The answer to `dst.permit`, matched by `id`; `ok` false with `message` when refused. */
+export interface DstPermittedMessage extends Extra {
+  type: "dst.permitted";
+  id: number;
+  ok: boolean;
+  count?: number;
+  message?: string;
+}
+
 /** The manager's messages by type (docs/protocol.md). */
 export interface ManagerMessageMap {
   hello: HelloMessage;
@@ -82,6 +91,7 @@ export interface ManagerMessageMap {
   stopped: StoppedMessage;
   "mode.updated": ModeUpdatedMessage;
   "policy.updated": PolicyUpdatedMessage;
+  "dst.permitted": DstPermittedMessage;
 }
 
 /** A type of message the manager sends. */
@@ -104,6 +114,7 @@ const MANAGER_MESSAGE_TYPES: ReadonlySet<string> = new Set<ManagerMessageType>([
   "stopped",
   "mode.updated",
   "policy.updated",
+  "dst.permitted",
 ]);
 
 /** `activate`: attach the layers to the target's cgroup with this policy and mode. */
@@ -124,6 +135,7 @@ export type HostMessage =
   | ActivateMessage
   | { type: "policy.update"; maps: string }
   | { type: "mode.set"; mode: "record" | "shadow" | "enforce" }
+  | { type: "dst.permit"; id: number; addrs: string; ttl: number }
   | { type: "stop" };
 
 /**

@@ -7,6 +7,7 @@ export {
   type WaitOptions,
 } from "./channel.ts";
 export { ControlError } from "./errors.ts";
+export { DestinationPermits } from "./permits.ts";
 export { LineSplitter, type LineSplitterOptions } from "./line_reader.ts";
 export * from "./messages.ts";
 export { type AcceptOptions, ControlServer } from "./server.ts";

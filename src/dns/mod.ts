@@ -9,4 +9,10 @@ export {
   QTYPES,
   RCODE,
 } from "./message.ts";
-export { ANSWER_TTL, answerQuery, type DnsStreamOptions, serveDnsStream } from "./serve.ts";
+export {
+  ANSWER_TTL,
+  answerQuery,
+  type DnsStreamOptions,
+  PERMIT_TTL_S,
+  serveDnsStream,
+} from "./serve.ts";

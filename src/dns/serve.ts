@@ -14,6 +14,13 @@ import {
 /** TTL of the answers leash gives (short: the policy may change). */
 export const ANSWER_TTL = 60;
 
+/**
+ * How long the kernel lets the target connect to an address leash's DNS answered: longer
+ * than the answer's TTL, since runtimes and resolvers keep answers longer than told; each new
+ * answer naming the address renews it.
+ */
+export const PERMIT_TTL_S = 600;
+
 /** What one DNS stream needs from the session. */
 export interface DnsStreamOptions {
   /** Decides a name under the current policy ({@linkcode dnsVerdict}). */
@@ -30,6 +37,11 @@ export interface DnsStreamOptions {
    * @default every address is handed out
    */
   withhold?: (name: string, address: string) => Promise<string | undefined>;
+  /**
+   * Names the answer's addresses in the kernel before the answer is sent (the manager's
+   * `dst.permit`); a rejection turns the answer into SERVFAIL (fail closed). @default none
+   */
+  permit?: (addrs: string[], ttlS: number) => Promise<void>;
 }
 
 async function resolveOnHost(name: string, type: "A" | "AAAA"): Promise<string[]> {
@@ -69,6 +81,7 @@ export async function answerQuery(
   let rcode: number = RCODE.noError;
   const answers: DnsAnswer[] = [];
   const withheld: string[] = [];
+  const addresses: string[] = [];
   if (query.class === 1 && (query.type === 1 || query.type === 28)) {
     try {
       const ips = await (options.resolve ?? resolveOnHost)(
@@ -82,12 +95,29 @@ export async function answerQuery(
           continue;
         }
         const data = addressData(ip);
-        if (data && data.type === query.type) answers.push({ ...data, ttl: ANSWER_TTL });
+        if (data && data.type === query.type) {
+          answers.push({ ...data, ttl: ANSWER_TTL });
+          addresses.push(ip);
+        }
       }
     } catch (error) {
       rcode = error instanceof Deno.errors.NotFound ? RCODE.nxDomain : RCODE.servFail;
     }
   }
+  let refused: string | undefined;
+  if (answers.length > 0 && options.permit) {
+    try {
+      await options.permit(addresses, PERMIT_TTL_S);
+    } catch (error) {
+      refused = error instanceof Error ? error.message : String(error);
+      rcode = RCODE.servFail;
+      answers.length = 0;
+    }
+  }
+  const notes = [
+    ...(withheld.length > 0 ? [`answer withheld: ${withheld.join("; ")}`] : []),
+    ...(refused === undefined ? [] : [`answer withheld (fail closed): ${refused}`]),
+  ];
   options.events.emit({
     ...base,
     decision: "allow",
@@ -95,9 +125,8 @@ export async function answerQuery(
     rule: verdict.rule,
     rcode: rcode === RCODE.noError ? "NOERROR" : rcode === RCODE.nxDomain ? "NXDOMAIN" : "SERVFAIL",
     answers: answers.length,
-    ...(withheld.length > 0
-      ? { withheld: withheld.length, message: `answer withheld: ${withheld.join("; ")}` }
-      : {}),
+    ...(withheld.length > 0 ? { withheld: withheld.length } : {}),
+    ...(notes.length > 0 ? { message: notes.join("; ") } : {}),
   });
   return frame(buildResponse(query, rcode, answers));
 }

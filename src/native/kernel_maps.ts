@@ -6,7 +6,9 @@
  * The IR already holds the combined decision per entry (forbid beats permit), so the
  * kernel only finds the deepest entry: exact File, else longest Dir, else the default.
  * Network entries deny only on an explicit forbid: a destination merely not permitted by
- * IP is left to the relay, where host names are decided.
+ * IP is left to the relay, where host names are decided. Each entry also says whether the
+ * policy names its address (permits some port of it): the kernel refuses a connect to an
+ * address that neither a rule nor an answer of leash's DNS named (ports are the proxy's).
  */
 import type { IrConnectEntry, IrDecision, IrFileDecisions, PolicyIr } from "../policy/mod.ts";
 import { type IpAddress, parseIpv4, parseIpv6 } from "../net/mod.ts";
@@ -108,6 +110,7 @@ export function encodeKernelMaps(
     const val = off + 20;
     view.setUint8(val, net.otherAllow ? 1 : 0);
     view.setUint8(val + 1, net.ports.length);
+    view.setUint8(val + 2, net.named ? 1 : 0);
     view.setUint32(val + 4, net.otherRule, true);
     net.ports.forEach((p, i) => {
       const at = val + 8 + 8 * i;
@@ -184,6 +187,8 @@ interface NetEntry {
   addr: Uint8Array;
   prefixlen: number;
   otherAllow: boolean;
+  /** The policy permits some port of the prefix. */
+  named: boolean;
   otherRule: number;
   ports: { port: number; allow: boolean; rule: number }[];
 }
@@ -206,7 +211,9 @@ function netEntry(e: IrConnectEntry, rules: RuleTable): NetEntry {
       `Cannot encode network "${e.cidr}": ${ports.length} port rules, the kernel holds ${MAX_PORTS_PER_PREFIX}`,
     );
   }
-  return { addr, prefixlen, otherAllow, otherRule: rules.idOf(e.other), ports };
+  const named = e.other.decision === "allow" ||
+    Object.values(e.ports).some((d) => d.decision === "allow");
+  return { addr, prefixlen, otherAllow, named, otherRule: rules.idOf(e.other), ports };
 }
 
 /** Rule ids by first use; id i (1-based) names rule i-1 in the image's table. */

@@ -23,7 +23,13 @@ function decode(image: Uint8Array) {
       rules,
     });
   }
-  const nets: { addr: Uint8Array; len: number; other: number; ports: Map<number, number> }[] = [];
+  const nets: {
+    addr: Uint8Array;
+    len: number;
+    other: number;
+    named: number;
+    ports: Map<number, number>;
+  }[] = [];
   for (let i = 0; i < nNets; i++, off += 92) {
     const ports = new Map<number, number>();
     for (let p = 0; p < view.getUint8(off + 21); p++) {
@@ -33,6 +39,7 @@ function decode(image: Uint8Array) {
       addr: image.slice(off + 4, off + 20),
       len: view.getUint32(off, true),
       other: view.getUint8(off + 20),
+      named: view.getUint8(off + 22),
       ports,
     });
   }
@@ -73,7 +80,16 @@ function decode(image: Uint8Array) {
     const p = best.ports.get(port);
     return (p ?? best.other) === 1;
   };
-  return { allowed, netAllows, names };
+  /** Whether the policy names the address (the kernel then lets a connect reach the relay). */
+  const netNamed = (ip: string): boolean => {
+    const { addr } = netPrefix(ip);
+    let best: (typeof nets)[number] | undefined;
+    for (const net of nets) {
+      if (covers(net.addr, net.len, addr) && (!best || net.len > best.len)) best = net;
+    }
+    return best?.named === 1;
+  };
+  return { allowed, netAllows, netNamed, names };
 }
 
 function covers(net: Uint8Array, len: number, addr: Uint8Array): boolean {
@@ -142,6 +158,28 @@ Deno.test("encodeKernelMaps() denies networks only on forbids", () => {
   assert.equal(netAllows("192.0.2.7", 80), false);
   assert.equal(netAllows("93.184.216.34", 443), true, "not permitted by IP: the relay decides");
   assert.ok(names.includes("ssh") && names.includes("meta"));
+});
+
+Deno.test("encodeKernelMaps() names the addresses an IP or CIDR permit covers, on any port", () => {
+  const text = `
+@id("v4-net") permit (principal, action == Action::"NetworkConnect", resource in Host::"10.0.0.0/8");
+@id("one-port") permit (principal, action == Action::"NetworkConnect", resource == Host::"198.51.100.9:443");
+@id("v6") permit (principal, action == Action::"NetworkConnect", resource in Host::"2001:db8:1::/48");
+@id("hole") forbid (principal, action == Action::"NetworkConnect", resource in Host::"10.66.0.0/16");
+@id("names") permit (principal, action == Action::"NetworkConnect", resource in Host::"*.example.com");
+`;
+  const { netNamed } = decode(encodeKernelMaps(compilePolicy(text).ir));
+  assert.equal(netNamed("10.1.2.3"), true);
+  assert.equal(netNamed("198.51.100.9"), true, "a permit of one port names the address");
+  assert.equal(netNamed("198.51.100.10"), false);
+  assert.equal(netNamed("2001:db8:1::5"), true);
+  assert.equal(netNamed("10.66.1.1"), false, "a forbidden hole is not named");
+  assert.equal(netNamed("93.184.216.34"), false, "host names are named by DNS answers, not here");
+  const everything = `permit (principal, action == Action::"NetworkConnect", resource);`;
+  assert.equal(
+    decode(encodeKernelMaps(compilePolicy(everything).ir)).netNamed("93.184.216.34"),
+    true,
+  );
 });
 
 Deno.test("netPrefix() maps IPv4 into ::ffff:0:0/96", () => {

@@ -47,6 +47,7 @@ async function handleDns(engine: EgressEngine, socket: net.Socket): Promise<void
       events: engine.options.events,
       ...(engine.options.resolveDns ? { resolve: engine.options.resolveDns } : {}),
       withhold: (name, address) => engine.withholdAnswer(name, address),
+      ...(engine.permitAnswers ? { permit: engine.permitAnswers } : {}),
     });
   } catch (error) {
     engine.emit({
@@ -97,6 +98,9 @@ export async function startEgress(options: EgressOptions): Promise<Egress> {
     },
     setMode(mode) {
       engine.mode = mode;
+    },
+    permitAnswers(permit) {
+      engine.permitAnswers = permit;
     },
     get openConnections() {
       return engine.sockets.size - engine.pool.size - engine.h2.idle;

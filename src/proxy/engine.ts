@@ -41,6 +41,8 @@ export class EgressEngine {
   generation = 0;
   /** The host's own addresses (never dialled for the agent). */
   readonly hostAddresses: HostAddresses;
+  /** Names a DNS answer's addresses in the kernel before it is sent (set at activation). */
+  permitAnswers: ((addrs: string[], ttlS: number) => Promise<void>) | undefined;
   readonly #extraCa: string[];
 
   /** Creates the engine state. */
@@ -133,6 +135,14 @@ export class EgressEngine {
     }
     this.track(dialled.socket);
     return dialled;
+  }
+
+  /**
+   * Resolves `host` and judges its addresses as a dial would, without connecting: a CONNECT is
+   * answered only after this. Rejects with UpstreamError (AddressRefusedError for an address).
+   */
+  async checkUpstream(host: string, port: number): Promise<void> {
+    await this.#admitted(host, port, `Cannot connect to "${host}:${port}"`);
   }
 
   /**

@@ -57,6 +57,11 @@ export interface Egress {
   updatePolicy(ir: PolicyIr): void;
   /** Switches the mode for new decisions. */
   setMode(mode: EgressMode): void;
+  /**
+   * From now on names each DNS answer's addresses through `permit` before answering (the
+   * manager's kernel table of DNS-named destinations); a rejection answers SERVFAIL.
+   */
+  permitAnswers(permit: (addrs: string[], ttlS: number) => Promise<void>): void;
   /** Client and upstream sockets in use, idle pooled upstreams not counted (leak checks, status). */
   readonly openConnections: number;
 }

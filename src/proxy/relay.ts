@@ -8,7 +8,7 @@ import {
   looksLikeTls,
   parseClientHello,
 } from "./client_hello.ts";
-import type { EgressEngine } from "./engine.ts";
+import { AddressRefusedError, type EgressEngine } from "./engine.ts";
 import { MAX_HEADER_BYTES, parseRelayHeader, type RelayHeader } from "./header.ts";
 import { HttpSyntaxError, MAX_HEAD_BYTES, parseRequestHead } from "./http_head.ts";
 import { connectH2, h2Key, type H2Target, serveH2 } from "./h2_serve.ts";
@@ -117,6 +117,26 @@ async function handleExplicit(
   });
   if (!verdict.allowed) {
     await respond(socket, 403, reason, true);
+    return;
+  }
+  // Decided before the answer: a target that cannot be reached gets 502, never 200 first.
+  try {
+    await engine.checkUpstream(target.host, target.port);
+  } catch (error) {
+    const why = `leash: CONNECT ${key} failed: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+    engine.emit({
+      event: "net.connect",
+      layer: "proxy",
+      host: target.host,
+      port: target.port,
+      error: true,
+      message: why,
+    });
+    // An address a rule forbids is the policy's answer (403); anything else is the upstream's.
+    const status = error instanceof AddressRefusedError && error.byRule ? 403 : 502;
+    await respond(socket, status, why, true);
     return;
   }
   await writeAll(socket, "HTTP/1.1 200 Connection established\r\n\r\n");

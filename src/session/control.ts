@@ -4,7 +4,7 @@
  * ruleset is fixed when the command starts, and the answers say so.
  */
 import type { HostMessage, ManagerMessageType, WaitOptions } from "../control/mod.ts";
-import type { EventSink } from "../events/mod.ts";
+import type { DropCounter, EventSink } from "../events/mod.ts";
 import { encodeKernelMaps } from "../native/mod.ts";
 import { compilePolicy, type PolicyDiagnostic, PolicyError, type PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
@@ -83,6 +83,7 @@ export class SessionControl {
   #active: ActiveLayers | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #edits = 0;
+  #drops: DropCounter | undefined;
 
   constructor(
     facts: SessionFacts,
@@ -103,6 +104,11 @@ export class SessionControl {
     this.#egress = egress;
   }
 
+  /** Where the session counts its event losses (shown with the session's facts). */
+  attachDrops(drops: DropCounter): void {
+    this.#drops = drops;
+  }
+
   /** The manager answered `active`; the posture is known. */
   attachManager(active: ActiveLayers): void {
     this.#active = active;
@@ -113,11 +119,12 @@ export class SessionControl {
     return this.#mode;
   }
 
-  /** Id, image, command, mode, posture, policy, logs. */
+  /** Id, image, command, mode, posture, policy, logs, event losses per stage. */
   info(): Record<string, unknown> {
     return {
       ...this.#facts,
       mode: this.#mode,
+      drops: this.#drops?.snapshot() ?? null,
       posture: this.#active?.posture ?? null,
       policy: {
         label: this.#policy.label,

@@ -11,7 +11,7 @@ import {
   type ControlServer,
   type HelloMessage,
 } from "../control/mod.ts";
-import type { EventLog } from "../events/mod.ts";
+import type { DropCounter, EventLog } from "../events/mod.ts";
 import { relayManagerMessage } from "./manager_messages.ts";
 
 /**
@@ -21,17 +21,18 @@ import { relayManagerMessage } from "./manager_messages.ts";
 export type BoundedWait = <T>(promise: Promise<T>, what: string) => Promise<T>;
 
 /**
- * Accepts the manager's control connection (its unsolicited messages become session events)
- * and waits for its `hello`; throws `BootError` when it speaks another protocol.
+ * Accepts the manager's control connection (its unsolicited messages become session events,
+ * its loss counts go to `drops`) and waits for its `hello`; throws `BootError` when it speaks another protocol.
  */
 export async function acceptManager(
   control: ControlServer,
   events: EventLog,
+  drops: DropCounter,
   signal: AbortSignal,
   bounded: BoundedWait,
 ): Promise<{ channel: ControlChannel; hello: HelloMessage }> {
   const channel = await bounded(
-    control.accept({ signal, onUnsolicited: (m) => relayManagerMessage(events, m) }),
+    control.accept({ signal, onUnsolicited: (m) => relayManagerMessage(events, m, drops) }),
     "the manager did not connect to control.sock",
   );
   const hello = await bounded(

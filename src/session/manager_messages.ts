@@ -1,12 +1,16 @@
 /** What the manager sends unasked during a session, turned into the session's events. */
-import type { EventSink } from "../events/mod.ts";
+import { type DropCounter, type EventSink, formatDrops } from "../events/mod.ts";
 
 /**
  * Records one unsolicited manager message: a kernel event as it came (its kind defaulting to
- * `kernel.event`), ring buffer drops, relay errors and lifeline changes as messages; other
- * types are ignored.
+ * `kernel.event`), the manager's drop counts (into `drops`, and a `kernel.drops` event naming
+ * every stage), relay errors and lifeline changes as messages; other types are ignored.
  */
-export function relayManagerMessage(events: EventSink, message: Record<string, unknown>): void {
+export function relayManagerMessage(
+  events: EventSink,
+  message: Record<string, unknown>,
+  drops: DropCounter,
+): void {
   if (message.type === "event" && typeof message.event === "object" && message.event) {
     const event = message.event as Record<string, unknown>;
     events.emit({
@@ -14,7 +18,15 @@ export function relayManagerMessage(events: EventSink, message: Record<string, u
       event: `${event.event ?? "kernel.event"}` as `kernel.${string}`,
     });
   } else if (message.type === "drops") {
-    events.emit({ event: "kernel.drops", message: `kernel ring buffer drops: ${message.kernel}` });
+    const count = (value: unknown) => typeof value === "number" && value >= 0 ? value : 0;
+    drops.setManager(count(message.kernel), count(message.control), count(message.relay_errors));
+    const counts = drops.snapshot();
+    events.emit({
+      event: "kernel.drops",
+      ...counts,
+      ...(typeof message.relay === "object" && message.relay ? { relay: message.relay } : {}),
+      message: `drops: ${formatDrops(counts)}`,
+    });
   } else if (message.type === "relay.error") {
     events.emit({ event: "kernel.relay_error", message: String(message.message) });
   } else if (message.type === "lifeline") {

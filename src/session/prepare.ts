@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { BootError, STALE_MARKERS } from "../boot/mod.ts";
 import { readAsset } from "../assets.ts";
 import { type CertificateAuthority, loadOrCreateCa } from "../ca/mod.ts";
-import { EventLog, type Redactor } from "../events/mod.ts";
+import {
+  DropCounter,
+  EventLog,
+  type Redactor,
+  RotatingLog,
+  type RotatingLogOptions,
+} from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/mod.ts";
 import { ensureManagerImage } from "../manager/mod.ts";
 import {
@@ -62,26 +68,34 @@ export async function loadPolicy(
 }
 
 /**
- * Creates the session's dirs and owner file, and opens its events.ndjson (0600, appended)
- * behind an event log that masks what `redactor` knows.
+ * Creates the session's dirs and owner file, and opens its events.ndjson (0600, appended,
+ * rotated by size) behind an event log that masks what `redactor` knows. Every loss on the
+ * way (a failed write, rotation, a slow UI client) is counted in `drops`.
  */
 export async function createSession(
   paths: SessionPaths,
   redactor: Redactor,
-): Promise<{ events: EventLog; file: Deno.FsFile }> {
+  rotation: RotatingLogOptions = {},
+): Promise<{ events: EventLog; file: { close(): void }; drops: DropCounter }> {
   await createSessionDirs(paths);
   await writeOwner(paths.root);
-  const file = await Deno.open(join(paths.logs, "events.ndjson"), {
-    create: true,
-    append: true,
-    mode: 0o600,
+  const drops = new DropCounter();
+  const file = await RotatingLog.open(join(paths.logs, "events.ndjson"), {
+    ...rotation,
+    onDiscard: (n) => drops.addRotated(n),
   });
-  const encoder = new TextEncoder();
   const events = new EventLog(paths.id, {
     redactor,
-    write: (line) => file.writeSync(encoder.encode(line)),
+    write: (line) => {
+      try {
+        file.write(line);
+      } catch {
+        drops.addWriter(1); // disk full, file gone: counted, never silent
+      }
+    },
   });
-  return { events, file };
+  drops.uiSource = () => events.lost();
+  return { events, file, drops };
 }
 
 /**

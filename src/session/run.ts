@@ -27,9 +27,9 @@ import {
   waitEntryReady,
   writeEnforcementActive,
 } from "../boot/mod.ts";
-import { type ControlChannel, ControlServer } from "../control/mod.ts";
+import { type ControlChannel, ControlServer, DestinationPermits } from "../control/mod.ts";
 import type { DockerClient } from "../docker/mod.ts";
-import { type EventLog, Redactor } from "../events/mod.ts";
+import { type DropCounter, type EventLog, formatDrops, Redactor } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
@@ -85,7 +85,9 @@ class Session {
   #events!: EventLog;
   /** Masks secret values in events; the secrets register here as they are read. */
   #redactor = new Redactor();
-  #eventsFile: Deno.FsFile | undefined;
+  #eventsFile: { close(): void } | undefined;
+  /** Event losses at every stage (kernel, manager, writer, UI, rotation). */
+  #drops: DropCounter | undefined;
   #egress: Egress | undefined;
   #control: ControlServer | undefined;
   #channel: ControlChannel | undefined;
@@ -148,9 +150,10 @@ class Session {
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
     this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
-    const log = await createSession(this.#paths, this.#redactor);
+    const log = await createSession(this.#paths, this.#redactor, this.#io.eventsRotation);
     this.#eventsFile = log.file;
     this.#events = log.events;
+    this.#drops = log.drops;
     await this.#io.note(
       `leash: session ${this.#paths.id} · image ${this.#o.image} · policy ${policy.label} · mode ${this.#o.mode}\n`,
     );
@@ -160,6 +163,7 @@ class Session {
       this.#events,
       policy,
     ));
+    this.#live.attachDrops(log.drops);
     for (const note of this.#ui?.notes ?? []) await this.#io.note(`${note}\n`);
     await warnOrphans(this.#io);
     this.#emit("boot.staging", `session ${this.#paths.id}, policy ${policy.label}`);
@@ -239,6 +243,7 @@ class Session {
     const { channel, hello } = await acceptManager(
       this.#control!,
       this.#events,
+      this.#drops!,
       this.#abort.signal,
       (promise, what) => this.#bounded(promise, deadline, what),
     );
@@ -285,6 +290,9 @@ class Session {
     if (missing.length > 0) throw requiredMissing(missing);
     const unenforced = unenforcedFileExec(layers, this.#o.mode);
     if (unenforced.length > 0 && !this.#o.allowDegraded) throw degradedRefused(unenforced);
+    // Before the command runs: every DNS answer names its addresses in the kernel first.
+    const permits = new DestinationPermits(channel);
+    this.#egress!.permitAnswers((addrs, ttlS) => permits.permit(addrs, ttlS));
     const on = layers.filter((l) => l.status !== "off").map((l) => l.name);
     this.#live?.attachManager({
       channel,
@@ -335,7 +343,25 @@ class Session {
       control: this.#control,
       paths: this.#paths,
       eventsFile: this.#eventsFile,
+      summary: () => this.#summary(),
     });
+  }
+
+  /**
+   * The end-of-session summary: how many events were recorded and what was lost at each stage,
+   * as a `session.drops` event (the log's drops line) and one line on stderr.
+   */
+  async #summary(): Promise<void> {
+    if (!this.#events || !this.#drops) return;
+    const drops = this.#drops.snapshot();
+    const lost = this.#drops.lostEvents();
+    const line = `drops: ${formatDrops(drops)}`;
+    this.#events.emit({ event: "session.drops", ...drops, lost, message: line });
+    await this.#io.note(
+      `leash: events: ${this.#events.seq} recorded in ${join(this.#paths.logs, "events.ndjson")}; ${
+        lost === 0 ? "none lost" : `${lost} LOST`
+      } (${line})\n`,
+    );
   }
 
   /** Turns a failure during boot into the phase's message; called from the wait loops. */

@@ -1,5 +1,6 @@
 /** What `leash run` passes to a session: the request and the process around it. */
 import type { DockerClient } from "../docker/mod.ts";
+import type { RotatingLogOptions } from "../events/mod.ts";
 import type { LayerName } from "../posture/mod.ts";
 import type { LeashDirs } from "./paths.ts";
 import type { HostStdio } from "./stdio.ts";
@@ -49,6 +50,8 @@ export interface RunIo {
   entryBinary?: string | undefined;
   /** `LEASH_UPSTREAM_CA` and `LEASH_UPSTREAM_HOSTS` (test/advanced). @default none */
   upstream?: UpstreamSettings | undefined;
+  /** `LEASH_EVENTS_MAX_MB` / `LEASH_EVENTS_FILES`: events.ndjson's size cap. @default 64 MiB × 4 */
+  eventsRotation?: RotatingLogOptions | undefined;
   /** Progress and posture lines (stderr). */
   note(text: string): Promise<void>;
   stdio: HostStdio;

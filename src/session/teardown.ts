@@ -25,7 +25,9 @@ export interface SessionResources {
   egress?: Egress | undefined;
   control?: ControlServer | undefined;
   paths?: SessionPaths | undefined;
-  eventsFile?: Deno.FsFile | undefined;
+  eventsFile?: { close(): void } | undefined;
+  /** Writes the end-of-session summary (events recorded, losses) before the log closes. */
+  summary?: () => Promise<void>;
 }
 
 /** Removes both containers, stops the sockets, restores the terminal; never throws. */
@@ -52,5 +54,6 @@ export async function teardownSession(r: SessionResources): Promise<void> {
     await Deno.remove(r.paths.sockets, { recursive: true }).catch(() => {});
     await Deno.remove(join(r.paths.root, "pid")).catch(() => {});
   }
+  await r.summary?.().catch(() => {});
   r.eventsFile?.close();
 }

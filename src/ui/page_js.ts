@@ -38,13 +38,21 @@ export const PAGE_JS = String.raw`"use strict";
     }).join(" · ");
   }
 
+  function dropsText(d) {
+    if (!d) return "none counted yet";
+    var lost = d.kernel + d.manager + d.writer + d.ui + d.rotated;
+    return (lost === 0 ? "none" : lost + " LOST") + " (kernel ring buffer " + d.kernel +
+      ", manager queue " + d.manager + ", event writer " + d.writer + ", UI clients " + d.ui +
+      ", rotated away " + d.rotated + "; relay errors coalesced " + d.relay_errors + ")";
+  }
+
   function showSession(s, withPolicy) {
     $("session-id").textContent = "session " + s.id;
     var facts = $("session-facts");
     clear(facts);
     var rows = [["image", s.image], ["command", (s.command || []).join(" ")], ["mode", s.mode],
       ["policy", s.policy && s.policy.label], ["events", s.logs && s.logs.events],
-      ["logs", s.logs && s.logs.dir]];
+      ["logs", s.logs && s.logs.dir], ["events lost", dropsText(s.drops)]];
     rows.forEach(function (r) { facts.appendChild(el("dt", r[0])); facts.appendChild(el("dd", r[1])); });
     var body = document.querySelector("#posture tbody");
     clear(body);
@@ -153,8 +161,10 @@ export const PAGE_JS = String.raw`"use strict";
     ws.onmessage = function (m) {
       var msg;
       try { msg = JSON.parse(m.data); } catch (e) { return; }
-      if (msg.type === "event") addEvent(msg.event);
-      else if (msg.type === "lost") showLost(msg.total);
+      if (msg.type === "event") {
+        addEvent(msg.event);
+        if (msg.event.event === "kernel.drops") loadSession(false);
+      } else if (msg.type === "lost") showLost(msg.total);
     };
     ws.onclose = function () {
       $("connection").textContent = "disconnected";

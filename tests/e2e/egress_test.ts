@@ -226,6 +226,56 @@ echo 'node>>'`,
   await assertNoContainers(docker, r.session);
 });
 
+Deno.test("egress: a connect to an address no rule and no answer of leash's DNS named fails at once with EPERM; a name leash's DNS answered and an IP a rule permits connect", async () => {
+  await using w = await world();
+  const r = await runSh(
+    w,
+    `echo '<<unnamed'
+netprobe tcp 198.51.100.7 443
+netprobe tcp 2001:db8::7 443
+curl -sS --noproxy '*' --resolve allowed.test:$PA:192.0.2.1 https://allowed.test:$PA/before-dns 2>&1
+echo "exit=$?"
+echo 'unnamed>>'
+echo '<<named'
+curl -sS --noproxy '*' https://allowed.test:$PA/by-dns; echo "exit=$?"
+curl -sS --noproxy '*' --resolve allowed.test:$PA:192.0.2.1 https://allowed.test:$PA/after-dns; echo "exit=$?"
+echo 'named>>'
+echo '<<rule'
+[ -n "$IP" ] && { curl -sS --noproxy '*' http://$IP:$PI/by-rule; echo "exit=$?"; }
+echo 'rule>>'`,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const unnamed = section(r.stdout, "unnamed").split("\n");
+  // Refused by the kernel at connect: the relay never accepted them.
+  assert.match(unnamed[0]!, /^error EPERM connect/);
+  assert.match(unnamed[1]!, /^error EPERM connect/);
+  // curl reports the refused connect (7), before leash's DNS named 192.0.2.1.
+  assert.match(
+    unnamed.slice(2).join("\n"),
+    /Failed to connect to allowed\.test port \d+.*\nexit=7$/s,
+  );
+  assert.equal(
+    section(r.stdout, "named"),
+    "hello from allowed.test GET /by-dns\nexit=0\nhello from allowed.test GET /after-dns\nexit=0",
+  );
+  assert.deepEqual(
+    w.https.get("allowed.test")!.seen.map((s) => s.path),
+    ["/by-dns", "/after-dns"],
+  );
+  if (w.ip) {
+    assert.equal(section(r.stdout, "rule"), `hello from ${w.ip.ip} /by-rule\nexit=0`);
+    assert.deepEqual((await w.ip.stats()).httpPaths, ["/by-rule"]);
+  }
+  const log = await sessionEvents(w.box, r.session);
+  for (const addr of ["198.51.100.7", "2001:db8::7"]) {
+    assert.ok(
+      hasEvent(log, { layer: "cgroup-net", decision: "deny", addr, unnamed: true }),
+      `kernel deny event for ${addr}`,
+    );
+  }
+  await assertNoContainers(docker, r.session);
+});
+
 Deno.test("egress: 100 MB download (HTTP/2) and upload (HTTP/1.1) through leash arrive with matching checksums", async () => {
   await using w = await world();
   const n = 100 * 1024 * 1024;

@@ -21,6 +21,8 @@ const POLICY = `
 permit (principal, action == Action::"FileOpenReadOnly", resource) when { resource in Dir::"/" };
 @id("no-testnet")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
+@id("named-ip")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"1.2.3.4:80");
 `;
 
 const skip = await rootDockerSkip("loading eBPF programs on the host needs root");
@@ -136,10 +138,28 @@ Deno.test({
       await exec("sh", "-c", "netprobe udp-echo 127.0.0.1 15053 > /tmp/u 2>&1 &");
       await new Promise((r) => setTimeout(r, 300));
 
+      /* an address no rule and no DNS answer named is refused at connect (issue 9, class 8) */
+      assert.match((await exec("netprobe", "tcp", "198.51.100.7", "443")).out, /^error EPERM/);
+      assert.match((await exec("netprobe", "tcp", "2001:db8::7", "443")).out, /^error EPERM/);
+      const unnamed = await lines.until((e) =>
+        e.event === "net.connect" && e.addr === "198.51.100.7" && e.layer === "cgroup-net"
+      );
+      assert.equal(unnamed.decision, "deny");
+      assert.equal(unnamed.unnamed, true);
+      /* the IP rule names 1.2.3.4: redirected to the relay */
       assert.equal((await exec("netprobe", "tcp", "1.2.3.4", "80")).out, "ok peer 127.0.0.1:15001");
       const accepted = (await exec("cat", "/tmp/l4")).out;
       assert.match(accepted, /^accepted from 127\.0\.0\.1:\d+$/);
       const stdin = helper.stdin.getWriter();
+      /* a DNS answer names an address (as the host's dst.permit does): redirected from then on */
+      await stdin.write(new TextEncoder().encode("permit 60 198.51.100.7 2001:db8::7\n"));
+      assert.equal((await lines.until((e) => e.event === "helper.permitted")).count, 2);
+      await exec("sh", "-c", "netprobe listen 127.0.0.1 15001 > /tmp/l5 2>&1 &");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(
+        (await exec("netprobe", "tcp", "198.51.100.7", "443")).out,
+        "ok peer 127.0.0.1:15001",
+      );
       await stdin.write(new TextEncoder().encode(`orig 4 ${accepted.split(":").pop()}\n`));
       const orig = await lines.until((e) => e.event === "helper.orig");
       assert.equal(orig.addr, "1.2.3.4");

@@ -95,6 +95,8 @@ export function dnsAnswer(query: Uint8Array): Uint8Array {
 export interface FakeHostOptions {
   /** Echo proxy streams chunk by chunk without recording them (benchmarks). @default false */
   streamEcho?: boolean;
+  /** Never answer DNS queries: each holds its connection until the manager gives up. @default false */
+  dnsSilent?: boolean;
 }
 
 /** The fake host: three unix listeners and what arrived on them. */
@@ -111,10 +113,12 @@ export class FakeHost {
   streamCount = 0;
 
   #streamEcho: boolean;
+  #dnsSilent: boolean;
 
   constructor(dir: string, options: FakeHostOptions = {}) {
     this.dir = dir;
     this.#streamEcho = options.streamEcho ?? false;
+    this.#dnsSilent = options.dnsSilent ?? false;
     this.#listeners = ["control", "proxy", "dns"].map((name) =>
       Deno.listen({ transport: "unix", path: `${dir}/${name}.sock` })
     );
@@ -175,6 +179,10 @@ export class FakeHost {
     const first = await readLine(conn);
     if (!first) return;
     this.dnsQueries.push(JSON.parse(first.line));
+    if (this.#dnsSilent) {
+      while (await readChunk(conn)) { /* until the manager closes it */ }
+      return;
+    }
     let buf = first.rest;
     while (buf.length < 2 || buf.length < 2 + ((buf[0]! << 8) | buf[1]!)) {
       const value = await readChunk(conn);

@@ -35,6 +35,10 @@ forbid (principal, action == Action::"ProcessExec", resource) when { resource in
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 @id("no-doc6")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"2001:db8::/32");
+@id("relay-v4")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"10.1.1.1");
+@id("relay-v6")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"2001:db9::1");
 `;
 
 /** The update: the same policy without the secrets forbid. */

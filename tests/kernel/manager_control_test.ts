@@ -18,6 +18,10 @@ const POLICY = `
 permit (principal, action == Action::"FileOpen", resource) when { resource in Dir::"/" };
 @id("exec-all")
 permit (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/" };
+@id("relay-v4")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"1.2.3.4");
+@id("relay-v6")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"2001:db8::1");
 @id("no-testnet")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 `;
@@ -146,6 +150,33 @@ Deno.test({
     assert.equal(ev.rule, "no-testnet");
     assert.equal(ev.layer, "cgroup-net");
 
+    /* an address no rule named: refused at connect until a DNS answer names it (dst.permit) */
+    const unnamed = await exec("relayprobe", "halfclose", "198.51.100.7", "443", "x");
+    assert.match(unnamed.out, /^error connect: Operation not permitted/);
+    await host.send({ type: "dst.permit", id: 7, addrs: "198.51.100.7 2001:db8::7", ttl: 60 });
+    assert.deepEqual(await host.next((m) => m.type === "dst.permitted"), {
+      type: "dst.permitted",
+      id: 7,
+      ok: true,
+      count: 2,
+    });
+    assert.equal(
+      (await exec("relayprobe", "halfclose", "198.51.100.7", "443", "named")).out,
+      "got named",
+    );
+    await host.send({ type: "dst.permit", id: 8, addrs: "not-an-ip", ttl: 60 });
+    const badPermit = await host.next((m) => m.type === "dst.permitted");
+    assert.equal(badPermit.id, 8);
+    assert.equal(badPermit.ok, false);
+    assert.match(String(badPermit.message), /"not-an-ip": not an IP address/);
+    /* the table is bounded: past 16,384 live entries a permit fails (the host then fails closed) */
+    const lots = Array.from({ length: 16400 }, (_, i) => `10.9.${i >> 8}.${i & 255}`);
+    await host.send({ type: "dst.permit", id: 9, addrs: lots.join(" "), ttl: 60 });
+    const full = await host.next((m) => m.type === "dst.permitted");
+    assert.equal(full.id, 9);
+    assert.equal(full.ok, false);
+    assert.match(String(full.message), /table of DNS-named addresses is full \(16384 entries/);
+
     /* runtime changes */
     await host.send({ type: "mode.set", mode: "record" });
     assert.deepEqual(await host.next((m) => m.type.startsWith("mode.") || m.type === "error"), {
@@ -163,7 +194,10 @@ Deno.test({
     assert.equal((await host.next((m) => m.type === "error")).phase, "policy.update");
     const still = await exec("relayprobe", "halfclose", "192.0.2.7", "443", "x");
     assert.match(still.out, /^error connect/, "a refused update keeps the old policy");
-    const open = encodedMaps(POLICY.split('@id("no-testnet")')[0]!);
+    const open = encodedMaps(
+      POLICY.split('@id("no-testnet")')[0]! +
+        'permit (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");',
+    );
     await host.send({ type: "policy.update", maps: open });
     assert.equal(
       (await host.next((m) => m.type.startsWith("policy.") || m.type === "error")).type,

@@ -76,6 +76,8 @@ export interface SessionOptions extends FakeHostOptions {
    * `--socket-owner` (a non-root user's session). @default {root's}
    */
   socketOwner?: { uid: number; gid: number };
+  /** Docker `Ulimits` of the manager container (e.g. a small `nofile`). @default Docker's */
+  managerUlimits?: { Name: string; Soft: number; Hard: number }[];
 }
 
 /** Starts the target and the manager; resolves once the manager said hello. */
@@ -125,15 +127,19 @@ export async function startSession(
       0,
     );
     const cgroup = await cgroupPath((await docker.containers.inspect(target)).State.Pid);
+    const config = managerConfig({
+      image: image.tag,
+      sessionId: id,
+      target,
+      socketDir: dir,
+      socketOwner: options.socketOwner,
+    });
     const manager = await createManagerContainer(docker, {
-      ...managerConfig({
-        image: image.tag,
-        sessionId: id,
-        target,
-        socketDir: dir,
-        socketOwner: options.socketOwner,
-      }),
+      ...config,
       Labels: TEST_LABELS,
+      ...(options.managerUlimits
+        ? { HostConfig: { ...config.HostConfig, Ulimits: options.managerUlimits } }
+        : {}),
     }, { name: `leash-test-${id}-manager` });
     containers.push(manager);
     await docker.containers.start(manager);

@@ -19,6 +19,10 @@ permit (principal, action == Action::"FileOpen", resource) when { resource in Di
 permit (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/" };
 @id("no-denied")
 forbid (principal, action == Action::"ProcessExec", resource) when { resource in Dir::"/opt/denied/" };
+@id("relay-v4")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"1.2.3.4");
+@id("relay-v6")
+permit (principal, action == Action::"NetworkConnect", resource in Host::"2001:db9::1");
 @id("no-testnet")
 forbid (principal, action == Action::"NetworkConnect", resource in Host::"192.0.2.0/24");
 `;

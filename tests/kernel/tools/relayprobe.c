@@ -7,6 +7,9 @@
  *                                        come back; "sent S received R"
  *   relayprobe serve PORT                echo server on 127.0.0.1:PORT (direct baseline),
  *                                        one connection after another, forever
+ *   relayprobe hold ADDR PORT N FILE     opens N connections at once and holds them until
+ *                                        FILE exists ("holding K" once K connected)
+ *   relayprobe udpflood ADDR PORT N      sends N small datagrams ("sent N")
  * many and bulk also print the elapsed seconds ("... seconds T"). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -173,6 +176,36 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("ok %ld seconds %.3f\n", n, now() - start);
+		return 0;
+	}
+	if (strcmp(cmd, "hold") == 0 && argc >= 6) {
+		long n = atol(argv[4]), k = 0;
+		int *fds = calloc((size_t)n, sizeof(int));
+		for (long i = 0; fds && i < n; i++) {
+			fds[i] = dial(addr, port);
+			k += fds[i] >= 0;
+		}
+		printf("holding %ld\n", k);
+		fflush(stdout);
+		while (access(argv[5], F_OK) != 0) {
+			struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		for (long i = 0; fds && i < n; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		printf("released\n");
+		return 0;
+	}
+	if (strcmp(cmd, "udpflood") == 0) {
+		long n = atol(argv[4]), sent = 0;
+		struct sockaddr_storage ss;
+		socklen_t len = parse(addr, port, &ss);
+		int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+		static const char query[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01x\x00\x00\x01\x00\x01";
+		for (long i = 0; fd >= 0 && i < n; i++)
+			sent += sendto(fd, query, sizeof(query) - 1, 0, (struct sockaddr *)&ss, len) > 0;
+		printf("sent %ld\n", sent);
 		return 0;
 	}
 	if (strcmp(cmd, "bulk") == 0) {
