@@ -193,7 +193,14 @@ class Session {
     const names = containerNames(this.#paths.id);
     const targetInput = {
       ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
-      masks: await trustedFileMasks(this.#policyPath, this.#io, this.#o.volumes),
+      masks: await trustedFileMasks({
+        policyPath: this.#policyPath,
+        cwd: await Deno.realPath(this.#io.cwd),
+        dirs: this.#io.dirs,
+        privateDir: this.#io.privateDir,
+        volumes: this.#o.volumes,
+        empty: this.#paths.empty,
+      }),
     };
     const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
     this.#target = (await this.#docker.containers.create(
