@@ -1,6 +1,8 @@
 /** The Docker configs of a session's two containers (DESIGN.md §1), pure. */
 import type { ContainerCreateConfig } from "../docker/mod.ts";
 import { managerHostConfig } from "../manager/mod.ts";
+import { type Containment, TARGET_CAP_DROP } from "./containment.ts";
+import { limitsHostConfig, type TargetLimits } from "./limits.ts";
 import type { SessionPaths } from "./paths.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
 
@@ -38,6 +40,10 @@ export interface TargetConfigOptions {
   user?: string | undefined;
   tty: boolean;
   openStdin: boolean;
+  /** Scratch tmpfs mounts, masks of forbidden paths, capabilities. @default none, TARGET_CAP_DROP */
+  containment?: Pick<Containment, "tmpfs" | "mounts" | "capDrop"> | undefined;
+  /** Processes, memory, CPU. @default Docker's (none) */
+  limits?: TargetLimits | undefined;
 }
 
 /** The target's options for session `paths` from what `leash run` was asked (user unresolved). */
@@ -61,10 +67,14 @@ export function targetOptions(
     bootstrapTimeoutS: o.bootstrapTimeoutS,
     tty: o.tty,
     openStdin: io.stdio.stdin !== null,
+    limits: o.limits,
   };
 }
 
-/** The target: `--network none`, host cgroupns, no NET_RAW, entrypoint leash-entry as root. */
+/**
+ * The target: `--network none`, host cgroupns, fewer capabilities, containment mounts, limits,
+ * entrypoint leash-entry as root.
+ */
 export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
   const proxyEnv = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"].flatMap((name) => [
     `${name}=${PROXY_URL}`,
@@ -97,7 +107,9 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
     HostConfig: {
       NetworkMode: "none",
       CgroupnsMode: "host",
-      CapDrop: ["NET_RAW"],
+      CapDrop: [...(o.containment?.capDrop ?? TARGET_CAP_DROP)],
+      ...(o.containment ? { Tmpfs: o.containment.tmpfs, Mounts: o.containment.mounts } : {}),
+      ...(o.limits ? limitsHostConfig(o.limits) : {}),
       Binds: [
         `${o.cwd}:${o.cwd}`,
         `${o.publicDir}:/leash`,

@@ -1,0 +1,54 @@
+/**
+ * What the session says about its containment before the command starts: the exec forbids
+ * that cannot hold (refused with `--strict`) and the banner's exec and limits lines.
+ */
+import { BootError } from "../boot/mod.ts";
+import type { PolicyIr } from "../policy/mod.ts";
+import { type Containment, renderExecGuards } from "./containment.ts";
+import { execLinkWarnings, rootExecFs } from "./exec_links.ts";
+import { renderLimits, type TargetLimits } from "./limits.ts";
+import type { SessionLayer } from "./posture.ts";
+
+/**
+ * Resolves the policy's exec forbids in the target's filesystem (`/proc/<pid>/root`); returns
+ * the warnings, or throws `BootError` with them when `strict`. A host that cannot see the
+ * target's root (not root) gets one warning saying the check did not run.
+ */
+export async function checkExecLinks(
+  ir: PolicyIr,
+  targetPid: number,
+  strict: boolean,
+): Promise<string[]> {
+  const root = `/proc/${targetPid}/root`;
+  try {
+    await Deno.lstat(`${root}/`);
+  } catch {
+    return [
+      `Cannot check exec forbids for symlinks: the target's filesystem ("${root}") is not readable by this user`,
+    ];
+  }
+  const warnings = await execLinkWarnings(ir, rootExecFs(root));
+  if (strict && warnings.length > 0) {
+    throw new BootError(
+      `Cannot start the session with --strict: ${warnings.join("; ")}`,
+      "activation",
+    );
+  }
+  return warnings;
+}
+
+/** The banner's lines on exec guards and limits. */
+export function containmentLines(
+  containment: Pick<Containment, "noexec" | "execMounts" | "masked">,
+  layers: readonly SessionLayer[],
+  guards: { memfd: string | undefined; mappings: string | undefined },
+  limits: TargetLimits | undefined,
+): string[] {
+  const landlock = layers.some((l) => l.name === "landlock" && l.status !== "off");
+  const lines = [`  exec guards: ${renderExecGuards(containment, { ...guards, landlock })}`];
+  if (containment.masked.length > 0) {
+    lines.push(`  masked (forbidden): ${containment.masked.map((m) => `"${m}"`).join(", ")}`);
+  }
+  lines.push(`  limits: ${limits ? renderLimits(limits) : "none"}`);
+  return lines;
+}
