@@ -57,6 +57,7 @@
 #include "entry_ca.h"
 #include "entry_lifeline.h"
 #include "entry_memfd.h"
+#include "entry_noexec.h"
 #include "entry_user.h"
 #include "entry_util.h"
 #include "landlock.h"
@@ -239,6 +240,9 @@ int entry_main(int argc, char **argv)
 	signal(SIGINT, on_stop);
 	signal(SIGHUP, on_stop);
 
+	/* Before anything of the image runs: binds made noexec, CAP_SYS_ADMIN gone. */
+	if (entry_noexec_apply() != 0)
+		return ENTRY_EXIT_INTERNAL;
 	int rc = entry_boot_announce();
 	if (rc)
 		return rc;

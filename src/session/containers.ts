@@ -41,7 +41,7 @@ export interface TargetConfigOptions {
   tty: boolean;
   openStdin: boolean;
   /** Scratch tmpfs mounts, masks of forbidden paths, capabilities. @default none, TARGET_CAP_DROP */
-  containment?: Pick<Containment, "tmpfs" | "mounts" | "capDrop"> | undefined;
+  containment?: Pick<Containment, "tmpfs" | "mounts" | "capDrop" | "noexecBinds"> | undefined;
   /** Processes, memory, CPU. @default Docker's (none) */
   limits?: TargetLimits | undefined;
 }
@@ -81,6 +81,7 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
     `${name.toLowerCase()}=${PROXY_URL}`,
   ]);
   const noProxy = "localhost,127.0.0.1,::1";
+  const noexec = o.containment?.noexecBinds ?? [];
   const env = [
     ...proxyEnv,
     `NO_PROXY=${noProxy}`,
@@ -89,6 +90,7 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
     `LEASH_SESSION_NONCE=${o.nonce}`,
     `LEASH_BOOTSTRAP_TIMEOUT=${o.bootstrapTimeoutS}`,
     ...(o.user === undefined ? [] : [`LEASH_USER=${o.user}`]),
+    ...(noexec.length > 0 ? [`LEASH_NOEXEC=${noexec.join("\n")}`] : []),
   ];
   return {
     Image: o.image,
@@ -108,6 +110,9 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
       NetworkMode: "none",
       CgroupnsMode: "host",
       CapDrop: [...(o.containment?.capDrop ?? TARGET_CAP_DROP)],
+      // Only for leash-entry's remount of these binds; it drops the capability before any
+      // code of the image runs (bpf/helper/entry_noexec.h).
+      ...(noexec.length > 0 ? { CapAdd: ["SYS_ADMIN"] } : {}),
       ...(o.containment ? { Tmpfs: o.containment.tmpfs, Mounts: o.containment.mounts } : {}),
       ...(o.limits ? limitsHostConfig(o.limits) : {}),
       Binds: [

@@ -24,7 +24,7 @@ export const TARGET_CAP_DROP: readonly string[] = [
   "FSETID", // keeping set-id bits on files it changes
   "MKNOD", // device nodes
   "SETFCAP", // file capabilities
-  "SETPCAP",
+  // SETPCAP stays: leash-entry needs it to drop CAP_SYS_ADMIN and itself from the bounding set.
   "SYS_CHROOT",
   "AUDIT_WRITE",
 ];
@@ -82,6 +82,11 @@ export interface Containment {
   noexec: string[];
   /** Writable mounts that keep exec. */
   execMounts: ExecMount[];
+  /**
+   * Binds leash-entry remounts `noexec` (`LEASH_NOEXEC`; the target then starts with
+   * CAP_SYS_ADMIN, which leash-entry drops before anything else runs). Verified at activation.
+   */
+  noexecBinds: string[];
   /** Forbidden paths masked or bound read-only. */
   masked: string[];
   /** Forbidden paths that could not be masked, with the reason. */
@@ -89,10 +94,6 @@ export interface Containment {
 }
 
 const SCRATCH_OPTIONS = "rw,noexec,nosuid,nodev,mode=1777";
-
-/** Why Docker cannot mount a writable bind `noexec` (its local driver remounts only for ro). */
-export const WRITABLE_BIND_EXEC =
-  "Docker cannot mount a writable bind noexec; kernel-lsm's mmap hooks judge loader and LD_PRELOAD use";
 
 /** Decides the target's containment mounts for `input`. */
 export async function decideContainment(input: ContainmentInput): Promise<Containment> {
@@ -102,6 +103,7 @@ export async function decideContainment(input: ContainmentInput): Promise<Contai
     capDrop: [...TARGET_CAP_DROP],
     noexec: [...DOCKER_NOEXEC],
     execMounts: [],
+    noexecBinds: [],
     masked: [],
     warnings: [],
   };
@@ -120,16 +122,14 @@ export async function decideContainment(input: ContainmentInput): Promise<Contai
     }
   }
   for (const bind of input.binds) {
-    if (bind.readOnly) continue;
     const denied = enforce && execDeniedBelow(input.ir, bind.target, otherTargets(bind, input));
-    out.execMounts.push({
-      path: bind.target,
-      why: denied
-        ? WRITABLE_BIND_EXEC
-        : enforce
-        ? "the policy grants exec beneath it"
-        : `${input.mode} mode`,
-    });
+    if (denied && !bind.target.includes("\n")) out.noexecBinds.push(bind.target);
+    else if (!bind.readOnly) {
+      out.execMounts.push({
+        path: bind.target,
+        why: enforce ? "the policy grants exec beneath it" : `${input.mode} mode`,
+      });
+    }
   }
   if (enforce) await addMasks(input, out);
   return out;

@@ -7,6 +7,7 @@ import type { PolicyIr } from "../policy/mod.ts";
 import { type Containment, renderExecGuards } from "./containment.ts";
 import { execLinkWarnings, rootExecFs } from "./exec_links.ts";
 import { renderLimits, type TargetLimits } from "./limits.ts";
+import { noexecMounts } from "./mountinfo.ts";
 import type { SessionLayer } from "./posture.ts";
 
 /**
@@ -39,7 +40,7 @@ export async function checkExecLinks(
 
 /** The banner's lines on exec guards and limits. */
 export function containmentLines(
-  containment: Pick<Containment, "noexec" | "execMounts" | "masked">,
+  containment: ExecView,
   layers: readonly SessionLayer[],
   guards: { memfd: string | undefined; mappings: string | undefined },
   limits: TargetLimits | undefined,
@@ -51,4 +52,39 @@ export function containmentLines(
   }
   lines.push(`  limits: ${limits ? renderLimits(limits) : "none"}`);
   return lines;
+}
+
+/** What the banner says about exec: the containment with its noexec binds checked. */
+export type ExecView = Pick<Containment, "noexec" | "execMounts" | "masked">;
+
+/**
+ * Checks in the target's mountinfo that leash-entry made each of `noexecBinds` noexec; those
+ * it did join `noexec`, the others `execMounts` with the reason.
+ */
+export async function verifyNoexec(containment: Containment, targetPid: number): Promise<ExecView> {
+  const view: ExecView = {
+    noexec: [...containment.noexec],
+    execMounts: [...containment.execMounts],
+    masked: containment.masked,
+  };
+  if (containment.noexecBinds.length === 0) return view;
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(`/proc/${targetPid}/mountinfo`);
+  } catch {
+    text = undefined;
+  }
+  const found = noexecMounts(text ?? "", containment.noexecBinds);
+  for (const [path, noexec] of found) {
+    if (noexec) view.noexec.push(path);
+    else {
+      view.execMounts.push({
+        path,
+        why: text === undefined
+          ? "cannot read the target's mountinfo to check it"
+          : "leash-entry could not remount it noexec, see target.log",
+      });
+    }
+  }
+  return view;
 }

@@ -37,7 +37,7 @@ import { activateMessage, activePosture, postureBanner } from "./activation.ts";
 import { containerNames, targetConfig, targetOptions } from "./containers.ts";
 import { containBinds, type Containment, decideContainment } from "./containment.ts";
 import { hostKind } from "./containment_host.ts";
-import { checkExecLinks, containmentLines } from "./containment_report.ts";
+import { checkExecLinks, containmentLines, verifyNoexec } from "./containment_report.ts";
 import type { SessionControl } from "./control.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
 import { ExitWatch } from "./exit_watch.ts";
@@ -297,7 +297,8 @@ class Session {
     for (const warning of links) await this.#warn(warning);
     this.#emit("boot.active", `layers ${on.join(",")}`);
     const mappings = active.exec_mappings;
-    const extra = containmentLines(this.#containment, layers, {
+    const view = await verifyNoexec(this.#containment, await targetPid());
+    const extra = containmentLines(view, layers, {
       memfd: this.#memfdGuard,
       mappings: typeof mappings === "string" ? mappings : undefined,
     }, this.#o.limits);
