@@ -1,7 +1,11 @@
 /* leash-entry's noexec binds (entry_noexec.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,74 @@
 #include "entry_util.h"
 
 #define NOEXEC_MAX 4096
+
+/* The namespace flags Docker's profile refuses on clone without CAP_SYS_ADMIN. */
+#define NS_FLAGS 0x7E020000U
+
+#if defined(__x86_64__)
+#define NS_ARCH AUDIT_ARCH_X86_64
+#define NS_UNSHARE 272
+#define NS_SETNS 308
+#define NS_CLONE 56
+#define NS_X32_BIT 0x40000000U
+#define NS_I386_UNSHARE 310
+#define NS_I386_SETNS 346
+#define NS_I386_CLONE 120
+#elif defined(__aarch64__)
+#define NS_ARCH AUDIT_ARCH_AARCH64
+#define NS_UNSHARE 97
+#define NS_SETNS 268
+#define NS_CLONE 220
+#else
+#error "leash-entry's namespace guard knows x86_64 and aarch64 only"
+#endif
+#define NS_CLONE3 435
+
+#define NS_LD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define NS_RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+/* Nine instructions: unshare and setns EPERM, clone3 ENOSYS (libc falls back to clone),
+ * clone with a namespace flag EPERM, the rest allowed; the syscall number is loaded. */
+#define NS_BLOCK(unshare, setns, clone)                                                      \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unshare), 5, 0),                                 \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (setns), 4, 0),                                   \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NS_CLONE3, 4, 0),                                 \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (clone), 0, 4),                                   \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args)),              \
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 2),                                 \
+	NS_RET(SECCOMP_RET_ERRNO | EPERM), NS_RET(SECCOMP_RET_ERRNO | ENOSYS),               \
+	NS_RET(SECCOMP_RET_ALLOW)
+
+/* Docker's seccomp profile lets a container with CAP_SYS_ADMIN create namespaces (user
+ * namespaces need no capability at all); the target had it only for the remount, so the
+ * profile's refusals for containers without it are restored here, while leash-entry still
+ * holds CAP_SYS_ADMIN (a filter needs it or no_new_privs, which would break setuid tools). */
+static int guard_namespaces(void)
+{
+	struct sock_filter filter[] = {
+		NS_LD(arch),
+#if defined(__x86_64__)
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 10),
+		NS_LD(nr),
+		NS_BLOCK(NS_I386_UNSHARE, NS_I386_SETNS, NS_I386_CLONE),
+		/* native and x32 (the same numbers with the x32 bit) */
+		NS_LD(nr),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~NS_X32_BIT),
+#else
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NS_ARCH, 1, 0),
+		NS_RET(SECCOMP_RET_ALLOW),
+		NS_LD(nr),
+#endif
+		NS_BLOCK(NS_UNSHARE, NS_SETNS, NS_CLONE),
+	};
+	struct sock_fprog prog = {.len = (unsigned short)(sizeof(filter) / sizeof(filter[0])),
+				  .filter = filter};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+		entry_log("Cannot refuse new namespaces: installing the seccomp filter failed: %s",
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 /* Remounts the bind at `path` noexec, keeping the flags a bind remount must repeat. */
 static void remount_noexec(const char *path)
@@ -82,6 +154,8 @@ int entry_noexec_apply(void)
 			  NOEXEC_MAX - 1);
 	}
 	unsetenv("LEASH_NOEXEC");
+	if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 1 && guard_namespaces() != 0)
+		return -1;
 	/* Always: a target created without them has nothing to drop. CAP_SETPCAP goes last in
 	 * the bounding set (dropping needs it) and with the rest from the other sets. */
 	const int caps[] = {CAP_SYS_ADMIN, CAP_SETPCAP};
