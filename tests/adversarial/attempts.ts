@@ -3,6 +3,7 @@
  * containment issue's, say) adds a file of rows and one line here.
  */
 import type { Attempt } from "./_attempt.ts";
+import { containAttempts } from "./attempts_contain.ts";
 import { frontAttempts } from "./attempts_front.ts";
 import { hostAttempts } from "./attempts_host.ts";
 import { nameAttempts } from "./attempts_names.ts";
@@ -20,6 +21,7 @@ export function allAttempts(plan: Plan): Attempt[] {
     ...frontAttempts(plan),
     ...pathAttempts(),
     ...secretAttempts(),
+    ...containAttempts(),
   ];
   const names = new Set<string>();
   for (const a of all) {
