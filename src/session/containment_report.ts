@@ -20,6 +20,10 @@ export async function checkExecLinks(
   targetPid: number,
   strict: boolean,
 ): Promise<string[]> {
+  const forbids = ir.file.entries.some((e) =>
+    e.exec.decision === "deny" && e.exec.rules.length > 0
+  );
+  if (!forbids) return [];
   const root = `/proc/${targetPid}/root`;
   try {
     await Deno.lstat(`${root}/`);

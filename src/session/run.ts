@@ -276,7 +276,9 @@ class Session {
         managerLog: join(this.#paths.logs, "manager.log"),
       },
     );
-    const targetPid = async () => (await this.#docker.containers.inspect(this.#target!)).State.Pid;
+    let pid: Promise<number> | undefined;
+    const targetPid = () =>
+      pid ??= this.#docker.containers.inspect(this.#target!).then((t) => t.State.Pid);
     const layers = await activePosture(active, {
       ...options,
       targetPid,
@@ -302,6 +304,7 @@ class Session {
       memfd: this.#memfdGuard,
       mappings: typeof mappings === "string" ? mappings : undefined,
     }, this.#o.limits);
+    this.#emit("boot.containment", extra.map((line) => line.trim()).join("; "));
     await this.#io.note(postureBanner(layers, this.#paths.logs, this.#ui, extra));
     await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
       lifeline: this.#lifeline,
