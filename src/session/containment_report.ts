@@ -13,7 +13,8 @@ import type { SessionLayer } from "./posture.ts";
 /**
  * Resolves the policy's exec forbids in the target's filesystem (`/proc/<pid>/root`); returns
  * the warnings, or throws `BootError` with them when `strict`. A host that cannot see the
- * target's root (not root) gets one warning saying the check did not run.
+ * target's root (not root) gets one warning saying the check did not run (refused when `strict`:
+ * an unchecked forbid is not known to hold).
  */
 export async function checkExecLinks(
   ir: PolicyIr,
@@ -25,14 +26,15 @@ export async function checkExecLinks(
   );
   if (!forbids) return [];
   const root = `/proc/${targetPid}/root`;
+  const warnings: string[] = [];
   try {
     await Deno.lstat(`${root}/`);
   } catch {
-    return [
+    warnings.push(
       `Cannot check exec forbids for symlinks: the target's filesystem ("${root}") is not readable by this user`,
-    ];
+    );
   }
-  const warnings = await execLinkWarnings(ir, rootExecFs(root));
+  if (warnings.length === 0) warnings.push(...await execLinkWarnings(ir, rootExecFs(root)));
   if (strict && warnings.length > 0) {
     throw new BootError(
       `Cannot start the session with --strict: ${warnings.join("; ")}`,
