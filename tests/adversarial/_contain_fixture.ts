@@ -2,7 +2,7 @@
  * The containment session's host files (issue 10): a directory mounted at /contain holding a
  * payload the policy never lets execute, an LD_PRELOAD library, and a forbidden subtree
  * (`secret/key`, with a known mode, mtime and extended attribute the judges re-read on the
- * host), plus the static probe mounted at /usr/local/bin/containprobe. Built once, on first use
+ * host) and one forbidden for writing only (`ro/notes.txt`), plus the static probe mounted at /usr/local/bin/containprobe. Built once, on first use
  * (the session specs are synchronous), removed when the test process ends.
  */
 import { join } from "node:path";
@@ -16,6 +16,10 @@ export interface ContainFixture {
   /** The forbidden file and its directory. */
   key: string;
   secret: string;
+  /** A file forbidden for writing only (readable), its mode and mtime as created. */
+  readOnly: string;
+  readOnlyMode: number;
+  readOnlyMtime: number;
   /** The forbidden file's size, mtime (s) and mode as created. */
   keySize: number;
   keyMtime: number;
@@ -58,8 +62,12 @@ export function containFixture(): ContainFixture {
     throw new Error(`The containment payload does not print its token on the host: ${control}`);
   }
   const key = join(secret, "key");
+  const readOnly = join(data, "ro", "notes.txt");
   const f = {
     data,
+    readOnly,
+    readOnlyMode: 0o644,
+    readOnlyMtime: 1222222222,
     probe,
     key,
     secret,
@@ -74,6 +82,10 @@ export function containFixture(): ContainFixture {
   const marked = run(probe, ["mark", key]);
   if (!marked.includes("mark=ok")) throw new Error(`Cannot set the fixture's xattr: ${marked}`);
   Deno.chmodSync(secret, f.secretMode);
+  Deno.mkdirSync(join(data, "ro"));
+  Deno.writeTextFileSync(readOnly, "readable notes\n");
+  Deno.chmodSync(readOnly, f.readOnlyMode);
+  Deno.utimeSync(readOnly, f.readOnlyMtime, f.readOnlyMtime);
   built = f;
   return f;
 }

@@ -52,6 +52,8 @@ const CONTAIN_RULES = `
 permit (principal, action == Action::"FileOpen", resource in Dir::"/contain/");
 @id("adv-contain-secret")
 forbid (principal, action == Action::"FileOpen", resource in Dir::"/contain/secret/");
+@id("adv-contain-ro")
+forbid (principal, action == Action::"FileOpenReadWrite", resource in Dir::"/contain/ro/");
 @id("adv-no-sh")
 forbid (principal, action == Action::"ProcessExec", resource == File::"/usr/bin/sh");
 `;

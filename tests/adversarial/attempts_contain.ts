@@ -108,6 +108,71 @@ function metaAttempts(): Attempt[] {
   return rows;
 }
 
+/** Capability bits the agent must not hold (linux/capability.h). */
+const DROPPED_CAPS: Record<string, number> = {
+  CHOWN: 0,
+  FOWNER: 3,
+  FSETID: 4,
+  SETPCAP: 8,
+  NET_RAW: 13,
+  SYS_ADMIN: 21,
+  MKNOD: 27,
+  SETFCAP: 31,
+};
+
+/** The agent's capabilities, namespaces it could make, and a subtree forbidden for writing. */
+function privilegeAttempts(): Attempt[] {
+  return [{
+    class: "forbidden-meta",
+    name: "caps-held",
+    session: "contain",
+    sh: `grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status`,
+    judge: (o) => {
+      const sets = [...o.out.matchAll(/^Cap(\w+):\s+([0-9a-f]+)$/gm)];
+      assert.equal(sets.length, 5, o.out);
+      for (const [, set, hex] of sets) {
+        const bits = BigInt(`0x${hex}`);
+        for (const [name, bit] of Object.entries(DROPPED_CAPS)) {
+          assert.equal(bits & (1n << BigInt(bit)), 0n, `Cap${set} holds CAP_${name}:\n${o.out}`);
+        }
+      }
+    },
+  }, {
+    class: "forbidden-meta",
+    name: "caps-chown-own-file",
+    session: "contain",
+    sh: `echo x > own-$TAG && containprobe meta chown own-$TAG; containprobe stat own-$TAG`,
+    judge: (o) => {
+      assert.match(o.out, /^chown=error EPERM$/m, o.out);
+      assert.match(o.out, /uid=0$/m, o.out);
+    },
+  }, {
+    class: "forbidden-meta",
+    name: "ns-unshare",
+    session: "contain",
+    sh: `unshare -U sh -c 'echo IN-USER-NS'; unshare -Ur sh -c 'echo IN-ROOT-NS'; ` +
+      `unshare -n sh -c 'echo IN-NET-NS'; echo tried`,
+    judge: (o) => {
+      assert.ok(o.out.includes("tried"), o.out);
+      assert.doesNotMatch(o.out, /IN-(USER|ROOT|NET)-NS/, `a namespace was created:\n${o.out}`);
+    },
+  }, {
+    class: "forbidden-meta",
+    name: "meta-write-only-forbid",
+    session: "contain",
+    sh: `cat /contain/ro/notes.txt; containprobe meta chmod /contain/ro/notes.txt; ` +
+      `containprobe meta utimes /contain/ro/notes.txt; containprobe meta setxattr /contain/ro/notes.txt`,
+    judge: (o) => {
+      const f = containFixture();
+      const st = Deno.statSync(f.readOnly);
+      assert.equal((st.mode! & 0o7777).toString(8), f.readOnlyMode.toString(8), o.out);
+      assert.equal(st.mtime!.getTime() / 1000, f.readOnlyMtime, o.out);
+      // Forbidden for writing only: still readable.
+      assert.match(o.out, /^readable notes$/m, o.out);
+    },
+  }];
+}
+
 /** A forbid on a symlink's name is reported at start, naming the file it resolves to. */
 function linkAttempts(): Attempt[] {
   return [{
@@ -159,5 +224,11 @@ function limitAttempts(): Attempt[] {
 
 /** The containment attempts. */
 export function containAttempts(): Attempt[] {
-  return [...execAttempts(), ...metaAttempts(), ...linkAttempts(), ...limitAttempts()];
+  return [
+    ...execAttempts(),
+    ...metaAttempts(),
+    ...privilegeAttempts(),
+    ...linkAttempts(),
+    ...limitAttempts(),
+  ];
 }
