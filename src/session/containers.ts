@@ -40,7 +40,7 @@ export interface TargetConfigOptions {
   user?: string | undefined;
   tty: boolean;
   openStdin: boolean;
-  /** Scratch tmpfs mounts, masks of forbidden paths, capabilities. @default none, TARGET_CAP_DROP */
+  /** Scratch tmpfs, masks of forbidden paths, capabilities. @default none, TARGET_CAP_DROP */
   containment?: Pick<Containment, "tmpfs" | "mounts" | "capDrop" | "noexecBinds"> | undefined;
   /** Processes, memory, CPU. @default Docker's (none) */
   limits?: TargetLimits | undefined;
