@@ -60,6 +60,7 @@
 #include "entry_lifeline.h"
 #include "entry_memfd.h"
 #include "entry_reap.h"
+#include "entry_noexec.h"
 #include "entry_user.h"
 #include "entry_util.h"
 #include "landlock.h"
@@ -242,6 +243,9 @@ int entry_main(int argc, char **argv)
 	signal(SIGHUP, on_stop);
 
 	if (entry_guard_self() != 0)
+		return ENTRY_EXIT_INTERNAL;
+	/* Before anything of the image runs: binds made noexec, CAP_SYS_ADMIN gone. */
+	if (entry_noexec_apply() != 0)
 		return ENTRY_EXIT_INTERNAL;
 	int rc = entry_boot_announce();
 	if (rc)

@@ -4,7 +4,13 @@
  * writable by the target: every read is bounded, regular files only (`readMarkerFile()`).
  */
 import { join } from "node:path";
-import { MARKER_NAMES, parseBootstrapReady, parseCgroupPath, parseEntryReady } from "./markers.ts";
+import {
+  type BootstrapReady,
+  MARKER_NAMES,
+  parseBootstrapReady,
+  parseCgroupPath,
+  parseEntryReady,
+} from "./markers.ts";
 import { MarkerVersionError } from "./errors.ts";
 import { bootstrapTimeout, entryNotReady, entryVersionMismatch } from "./host_errors.ts";
 import { readMarkerFile, waitForMarker } from "./wait_marker.ts";
@@ -47,19 +53,19 @@ export async function readCgroupPath(dropDir: string): Promise<string | null> {
 
 /**
  * Waits for this session's (`nonce`) `bootstrap.ready`: the CA is installed in the target.
- * Resolves to the pid that wrote it; past the deadline, a `BootError` naming `timeoutS` and
- * the target's log file.
+ * Resolves to the marker (pid, memfd guard); past the deadline, a `BootError` naming
+ * `timeoutS` and the target's log file.
  */
 export async function waitBootstrapReady(
   dropDir: string,
   nonce: string,
   options: BootWaitOptions & { timeoutS: number; targetLog: string },
-): Promise<number> {
+): Promise<BootstrapReady> {
   const ready = await waitForMarker(join(dropDir, MARKER_NAMES.bootstrapReady), {
     parse: (text) => parseBootstrapReady(text, nonce),
     deadline: options.deadline,
     check: options.check,
   });
   if (!ready.ok) throw bootstrapTimeout(options.timeoutS, options.targetLog);
-  return ready.value.pid;
+  return ready.value;
 }

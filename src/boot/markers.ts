@@ -45,6 +45,8 @@ export interface BootstrapReady {
   /** RFC 3339 UTC, e.g. "2025-01-02T03:04:05.678Z". */
   timestamp: string;
   nonce: string;
+  /** leash-entry's memfd guard (docs/protocol.md), when it reported one. */
+  memfdGuard?: string;
 }
 
 /** `enforcement.active`. */
@@ -88,6 +90,7 @@ export function parseBootstrapReady(text: string, nonce: string): BootstrapReady
     timestamp: stringField(name, object, "timestamp"),
     nonce: stringField(name, object, "nonce"),
   };
+  if (typeof object.memfd_guard === "string") marker.memfdGuard = object.memfd_guard.slice(0, 200);
   if (Number.isNaN(Date.parse(marker.timestamp))) {
     throw new TypeError(
       `Cannot accept "${name}": "timestamp" "${marker.timestamp}" is not an RFC 3339 time`,

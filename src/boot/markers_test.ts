@@ -104,3 +104,9 @@ Deno.test("STALE_MARKERS lists every marker file of the handshake", () => {
     "leash-entry.ready",
   ]);
 });
+
+Deno.test("parseBootstrapReady() carries leash-entry's memfd guard when it reports one", () => {
+  assert.equal(parseBootstrapReady(BOOTSTRAP, "n-1").memfdGuard, undefined);
+  const text = BOOTSTRAP.replace('"nonce"', '"memfd_guard":"seccomp-noexec-seal","nonce"');
+  assert.equal(parseBootstrapReady(text, "n-1").memfdGuard, "seccomp-noexec-seal");
+});

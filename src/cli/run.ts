@@ -6,6 +6,7 @@ import { rotationFromEnv } from "../events/mod.ts";
 import {
   leashDirs,
   parseDisabledLayers,
+  parseLimits,
   parseRequired,
   parseUpstreamHosts,
   type RunIo,
@@ -44,6 +45,11 @@ export const runCommand: Command = {
     "  --listen HOST:PORT            Control UI address (default 127.0.0.1:18080, or a free",
     '                                loopback port when that is taken; "" for no UI)',
     "  -I, --no-interactive          No TTY even when stdin is a terminal",
+    "  --pids-limit N|none           Most processes at once in the container (default 4096)",
+    "  --memory SIZE|none            Memory limit, e.g. 2g (default half of this host's memory)",
+    "  --cpus N|none                 CPU limit, e.g. 1.5 (default none)",
+    "  --strict                      Refuse to start when a forbid cannot hold as written (e.g.",
+    "                                a ProcessExec forbid naming a symlink)",
     "",
     "Environment: LEASH_TARGET_IMAGE, LEASH_BOOTSTRAP_TIMEOUT, LEASH_PRIVATE_DIR (CA key dir),",
     "XDG_STATE_HOME (sessions and logs), XDG_RUNTIME_DIR (sockets), DOCKER_HOST,",
@@ -71,6 +77,10 @@ export const runCommand: Command = {
       secret: { type: "string", multiple: true },
       listen: { type: "string" },
       "no-interactive": { type: "boolean", short: "I" },
+      "pids-limit": { type: "string" },
+      memory: { type: "string" },
+      cpus: { type: "string" },
+      strict: { type: "boolean" },
     }, { stopAtPositional: true });
     if (flags.values.help) return await showHelp(this, ctx);
     const command = flags.positionals;
@@ -119,6 +129,13 @@ export const runCommand: Command = {
     if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
       throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");
     }
+    const limits = asUsage(() =>
+      parseLimits({
+        pidsLimit: stringFlag(flags, "pids-limit"),
+        memory: stringFlag(flags, "memory"),
+        cpus: stringFlag(flags, "cpus"),
+      }, Deno.systemMemoryInfo().total)
+    );
     const disabledLayers = asUsage(() =>
       parseDisabledLayers(ctx.env("LEASH_DISABLE_LAYERS") ?? "")
     );
@@ -180,6 +197,8 @@ export const runCommand: Command = {
         tty,
         disabledLayers,
         listen,
+        limits,
+        strict: boolFlag(flags, "strict"),
       }, io);
     } finally {
       docker.close();

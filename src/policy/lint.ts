@@ -3,6 +3,7 @@ import { dirCovers } from "./paths.ts";
 import { hostCovers, parseRequestHost } from "./hosts.ts";
 import { hostPattern } from "./entities.ts";
 import type { IrCondition, IrEntityRef, IrRule, PolicyIr } from "./ir.ts";
+import { execForbidLints } from "./lint_exec.ts";
 
 /** One lint finding about a rule. */
 export interface Lint {
@@ -53,6 +54,7 @@ export function lintRules(ir: PolicyIr): Lint[] {
       break;
     }
   }
+  out.push(...execForbidLints(ir.rules));
   return out;
 }
 

@@ -80,15 +80,20 @@ export async function activePosture(
   });
 }
 
-/** The lines shown before the command starts: posture, logs, the control UI's login URL. */
+/**
+ * The lines shown before the command starts: posture (then `extra` lines: exec guards, limits),
+ * logs, the control UI's login URL.
+ */
 export function postureBanner(
   layers: readonly SessionLayer[],
   logs: string,
   ui: { loginUrl: string } | undefined,
+  extra: readonly string[] = [],
 ): string {
   return [
     "leash: enforcement posture of this session:",
     ...renderSessionPosture(layers),
+    ...extra,
     `leash: logs ${logs}/{target,manager}.log · events ${join(logs, "events.ndjson")}`,
     ui ? `leash: control UI ${ui.loginUrl}` : 'leash: control UI off (--listen "")',
     "",

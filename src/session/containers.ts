@@ -1,6 +1,8 @@
 /** The Docker configs of a session's two containers (DESIGN.md §1), pure. */
 import type { ContainerCreateConfig } from "../docker/mod.ts";
 import { managerHostConfig } from "../manager/mod.ts";
+import { type Containment, TARGET_CAP_DROP } from "./containment.ts";
+import { limitsHostConfig, type TargetLimits } from "./limits.ts";
 import type { SessionPaths } from "./paths.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
 
@@ -41,6 +43,10 @@ export interface TargetConfigOptions {
   user?: string | undefined;
   tty: boolean;
   openStdin: boolean;
+  /** Scratch tmpfs, masks of forbidden paths, capabilities. @default none, TARGET_CAP_DROP */
+  containment?: Pick<Containment, "tmpfs" | "mounts" | "capDrop" | "noexecBinds"> | undefined;
+  /** Processes, memory, CPU. @default Docker's (none) */
+  limits?: TargetLimits | undefined;
 }
 
 /** The target's options for session `paths` from what `leash run` was asked (user unresolved). */
@@ -65,16 +71,21 @@ export function targetOptions(
     bootstrapTimeoutS: o.bootstrapTimeoutS,
     tty: o.tty,
     openStdin: io.stdio.stdin !== null,
+    limits: o.limits,
   };
 }
 
-/** The target: `--network none`, host cgroupns, no NET_RAW, entrypoint leash-entry as root. */
+/**
+ * The target: `--network none`, host cgroupns, fewer capabilities, containment mounts, limits,
+ * entrypoint leash-entry as root.
+ */
 export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
   const proxyEnv = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"].flatMap((name) => [
     `${name}=${PROXY_URL}`,
     `${name.toLowerCase()}=${PROXY_URL}`,
   ]);
   const noProxy = "localhost,127.0.0.1,::1";
+  const noexec = o.containment?.noexecBinds ?? [];
   const env = [
     ...proxyEnv,
     `NO_PROXY=${noProxy}`,
@@ -83,6 +94,7 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
     `LEASH_SESSION_NONCE=${o.nonce}`,
     `LEASH_BOOTSTRAP_TIMEOUT=${o.bootstrapTimeoutS}`,
     ...(o.user === undefined ? [] : [`LEASH_USER=${o.user}`]),
+    ...(noexec.length > 0 ? [`LEASH_NOEXEC=${noexec.join("\n")}`] : []),
   ];
   return {
     Image: o.image,
@@ -101,7 +113,12 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
     HostConfig: {
       NetworkMode: "none",
       CgroupnsMode: "host",
-      CapDrop: ["NET_RAW"],
+      CapDrop: [...(o.containment?.capDrop ?? TARGET_CAP_DROP)],
+      // Only for leash-entry's remount of these binds; it drops the capability before any
+      // code of the image runs (bpf/helper/entry_noexec.h).
+      ...(noexec.length > 0 ? { CapAdd: ["SYS_ADMIN"] } : {}),
+      ...(o.containment ? { Tmpfs: o.containment.tmpfs, Mounts: o.containment.mounts } : {}),
+      ...(o.limits ? limitsHostConfig(o.limits) : {}),
       Binds: [
         `${o.cwd}:${o.cwd}`,
         // What the host writes for the target is read-only there, even for root (no

@@ -30,7 +30,9 @@ Deno.test("targetConfig() runs leash-entry as root with the command untouched", 
   assert.equal(c.Labels![SESSION_LABEL], "s1");
   assert.equal(c.HostConfig!.NetworkMode, "none");
   assert.equal(c.HostConfig!.CgroupnsMode, "host");
-  assert.deepEqual(c.HostConfig!.CapDrop, ["NET_RAW"]);
+  assert.ok(c.HostConfig!.CapDrop!.includes("NET_RAW"));
+  assert.ok(c.HostConfig!.CapDrop!.includes("FOWNER"));
+  assert.equal(c.HostConfig!.CapAdd, undefined);
   assert.deepEqual(c.HostConfig!.Binds, [
     "/home/u/proj:/home/u/proj",
     "/state/s1/public:/leash:ro",
@@ -77,4 +79,25 @@ Deno.test("managerConfig() connects as a non-root owner with CAP_SETUID/SETGID a
     assert.ok(!root.Entrypoint!.includes("--socket-owner"));
     assert.deepEqual(root.HostConfig!.CapAdd, ["BPF", "PERFMON", "SYS_ADMIN", "NET_ADMIN"]);
   }
+});
+
+Deno.test("targetConfig() carries containment mounts, LEASH_NOEXEC with CAP_SYS_ADMIN, and limits", () => {
+  const c = targetConfig({
+    ...base,
+    containment: {
+      tmpfs: { "/tmp": "rw,noexec" },
+      mounts: [{ Type: "tmpfs", Target: "/home/u/proj/secret", ReadOnly: true }],
+      capDrop: ["NET_RAW", "CHOWN"],
+      noexecBinds: ["/home/u/proj", "/data"],
+    },
+    limits: { pids: 100, memoryBytes: 64 * 1024 * 1024, cpus: 0.5 },
+  });
+  assert.deepEqual(c.HostConfig!.Tmpfs, { "/tmp": "rw,noexec" });
+  assert.equal(c.HostConfig!.Mounts!.length, 1);
+  assert.deepEqual(c.HostConfig!.CapDrop, ["NET_RAW", "CHOWN"]);
+  assert.deepEqual(c.HostConfig!.CapAdd, ["SYS_ADMIN"]);
+  assert.ok(c.Env!.includes("LEASH_NOEXEC=/home/u/proj\n/data"));
+  assert.equal(c.HostConfig!.PidsLimit, 100);
+  assert.equal(c.HostConfig!.Memory, 64 * 1024 * 1024);
+  assert.equal(c.HostConfig!.NanoCpus, 500_000_000);
 });

@@ -24,8 +24,9 @@ export async function createSessionDirs(
   await ensurePrivateDir(runtime, runtimeFix);
   await ensurePrivateDir(paths.sockets, fix);
   await ensurePrivateDir(paths.logs, fix);
-  // public/drop is only the mount point of the drop dir inside the read-only /leash.
-  const dirs = [paths.public, paths.publicBin, join(paths.public, "drop"), paths.drop];
+  // public/drop is only the mount point of the drop dir inside the read-only /leash; empty is
+  // mounted over leash's own dirs in the target.
+  const dirs = [paths.public, paths.publicBin, join(paths.public, "drop"), paths.drop, paths.empty];
   for (const dir of dirs) {
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o755 });

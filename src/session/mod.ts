@@ -5,6 +5,7 @@
  */
 export { cleanSessions } from "./clean.ts";
 export { leashDirs } from "./paths.ts";
+export { parseLimits, type TargetLimits } from "./limits.ts";
 export { trustPolicy } from "./policy_trust.ts";
 export { parseDisabledLayers, parseRequired } from "./posture.ts";
 export { type RunIo, runSession, type SessionSignal } from "./run.ts";

@@ -54,6 +54,8 @@ export interface SessionPaths {
   /** Short directory for control.sock, proxy.sock, dns.sock. */
   sockets: string;
   logs: string;
+  /** An empty directory mounted read-only over leash's own dirs wherever a mount shows them. */
+  empty: string;
 }
 
 /** Lays out a session's paths; throws `RangeError` when the socket paths would be too long. */
@@ -75,6 +77,7 @@ export function sessionPaths(dirs: LeashDirs, id: string, privateDir?: string): 
     private: privateDir ?? join(root, "private"),
     sockets,
     logs: join(root, "logs"),
+    empty: join(root, "empty"),
   };
 }
 

@@ -35,6 +35,9 @@ import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner } from "./activation.ts";
 import { containerNames, targetConfig, targetOptions } from "./containers.ts";
+import { containBinds, type Containment, decideContainment } from "./containment.ts";
+import { hostKind } from "./containment_host.ts";
+import { checkExecLinks, containmentLines, verifyNoexec } from "./containment_report.ts";
 import type { SessionControl } from "./control.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
 import { ExitWatch } from "./exit_watch.ts";
@@ -106,6 +109,10 @@ class Session {
   /** What the control UI calls: mode and policy changes, the session's facts. */
   #live: SessionControl | undefined;
   #ui: ControlUi | undefined;
+  /** Scratch noexec mounts, masks, capabilities: decided from the policy before the target. */
+  #containment!: Containment;
+  /** leash-entry's memfd guard as bootstrap.ready reported it. */
+  #memfdGuard: string | undefined;
 
   constructor(options: RunOptions, io: RunIo) {
     this.#o = options;
@@ -181,6 +188,13 @@ class Session {
     this.#live?.attachEgress(this.#egress);
     this.#control = await ControlServer.listen(join(this.#paths.sockets, "control.sock"));
     const managerImage = await buildManagerImage(this.#io, this.#abort.signal);
+    this.#containment = await decideContainment({
+      ir: policy.ir,
+      mode: this.#o.mode,
+      binds: containBinds(this.#io.cwd, this.#o.volumes),
+      hostKind,
+    });
+    for (const warning of this.#containment.warnings) await this.#warn(warning);
     return { imageUser: image.user, ir: policy.ir, managerImage };
   }
 
@@ -193,11 +207,18 @@ class Session {
     const names = containerNames(this.#paths.id);
     const targetInput = {
       ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
-      masks: await trustedFileMasks(this.#policyPath, this.#io, this.#o.volumes),
+      masks: await trustedFileMasks({
+        policyPath: this.#policyPath,
+        cwd: await Deno.realPath(this.#io.cwd),
+        dirs: this.#io.dirs,
+        privateDir: this.#io.privateDir,
+        volumes: this.#o.volumes,
+        empty: this.#paths.empty,
+      }),
     };
     const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
     this.#target = (await this.#docker.containers.create(
-      targetConfig({ ...targetInput, user }),
+      targetConfig({ ...targetInput, user, containment: this.#containment }),
       { name: names.target },
     )).Id;
     // The manager is created while the target is attached and started (it joins the target's
@@ -254,13 +275,14 @@ class Session {
   /** bootstrap.ready: the CA is installed in the target. */
   async #bootstrap(deadline: number): Promise<void> {
     this.#phase = "bootstrap";
-    const pid = await waitBootstrapReady(this.#paths.drop, this.#nonce, {
+    const ready = await waitBootstrapReady(this.#paths.drop, this.#nonce, {
       deadline,
       check: () => this.#check(),
       timeoutS: this.#o.bootstrapTimeoutS,
       targetLog: join(this.#paths.logs, "target.log"),
     });
-    this.#emit("boot.bootstrap", `bootstrap.ready from pid ${pid}`);
+    this.#memfdGuard = ready.memfdGuard;
+    this.#emit("boot.bootstrap", `bootstrap.ready from pid ${ready.pid}`);
   }
 
   /** Activation: the manager attaches, the posture is shown, enforcement.active is written. */
@@ -278,9 +300,12 @@ class Session {
         managerLog: join(this.#paths.logs, "manager.log"),
       },
     );
+    let pid: Promise<number> | undefined;
+    const targetPid = () =>
+      pid ??= this.#docker.containers.inspect(this.#target!).then((t) => t.State.Pid);
     const layers = await activePosture(active, {
       ...options,
-      targetPid: async () => (await this.#docker.containers.inspect(this.#target!)).State.Pid,
+      targetPid,
       cwd: this.#io.cwd,
       volumes: this.#o.volumes,
       publicDir: this.#paths.public,
@@ -299,8 +324,17 @@ class Session {
       attached: Object.entries(active.layers).filter(([, v]) => v === "ok").map(([k]) => k),
       posture: layers,
     });
+    const links = await checkExecLinks(ir, await targetPid(), this.#o.strict ?? false);
+    for (const warning of links) await this.#warn(warning);
     this.#emit("boot.active", `layers ${on.join(",")}`);
-    await this.#io.note(postureBanner(layers, this.#paths.logs, this.#ui));
+    const mappings = active.exec_mappings;
+    const view = await verifyNoexec(this.#containment, await targetPid());
+    const extra = containmentLines(view, layers, {
+      memfd: this.#memfdGuard,
+      mappings: typeof mappings === "string" ? mappings : undefined,
+    }, this.#o.limits);
+    this.#emit("boot.containment", extra.map((line) => line.trim()).join("; "));
+    await this.#io.note(postureBanner(layers, this.#paths.logs, this.#ui, extra));
     await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
       lifeline: this.#lifeline,
     });
@@ -449,6 +483,12 @@ class Session {
   async #resize(): Promise<void> {
     const size = this.#io.consoleSize?.();
     if (size && this.#target) await this.#docker.containers.resize(this.#target, size);
+  }
+
+  /** A containment warning: an event and a line on stderr. */
+  async #warn(warning: string): Promise<void> {
+    this.#emit("boot.containment", warning);
+    await this.#io.note(`leash: warning: ${warning}\n`);
   }
 
   #emit(

@@ -2,6 +2,7 @@
 import type { DockerClient } from "../docker/mod.ts";
 import type { RotatingLogOptions } from "../events/mod.ts";
 import type { LayerName } from "../posture/mod.ts";
+import type { TargetLimits } from "./limits.ts";
 import type { LeashDirs } from "./paths.ts";
 import type { HostStdio } from "./stdio.ts";
 import type { UpstreamSettings } from "./upstreams.ts";
@@ -29,6 +30,10 @@ export interface RunOptions {
    * free loopback port when that one is taken
    */
   listen?: string | undefined;
+  /** `--pids-limit`, `--memory`, `--cpus` (defaults applied). @default no limits */
+  limits?: TargetLimits | undefined;
+  /** `--strict`: refuse to start when a forbid cannot hold (e.g. it names a symlink). */
+  strict?: boolean | undefined;
   /** `LEASH_DISABLE_LAYERS` (diagnostic): manager layers not to attach. @default none */
   disabledLayers?: LayerName[] | undefined;
 }

@@ -11,7 +11,7 @@ import type { LoggingUpstream } from "./_upstream.ts";
 import type { Witness } from "./_witness.ts";
 
 /** The sessions attempts run in; each has its own policy (see _world.ts). */
-export type SessionKind = "net" | "http";
+export type SessionKind = "net" | "http" | "contain";
 
 /** Everything a judge may look at once the sessions ended. */
 export interface Outcome {

@@ -4,6 +4,7 @@
  * classes need, say) is one entry here and one name in `SessionKind`.
  */
 import type { SessionKind } from "./_attempt.ts";
+import { containFixture } from "./_contain_fixture.ts";
 import type { Plan } from "./_world.ts";
 
 /** What one session kind runs with. */
@@ -24,7 +25,38 @@ export const SESSIONS: Record<SessionKind, SessionSpec> = {
     rules: httpRules,
     args: () => ["--listen", "", "--secret", "API_KEY=env:LEASH_ADV_API_KEY"],
   },
+  // Containment (issue 10): /contain with a payload and a forbidden subtree, a forbid on a
+  // symlink's name, small limits; no network.
+  contain: {
+    rules: () => CONTAIN_RULES,
+    args: () => {
+      const f = containFixture();
+      return [
+        "--listen",
+        "",
+        "-v",
+        `${f.data}:/contain`,
+        "-v",
+        `${f.probe}:/usr/local/bin/containprobe:ro`,
+        "--pids-limit",
+        "200",
+        "--memory",
+        "256m",
+      ];
+    },
+  },
 };
+
+const CONTAIN_RULES = `
+@id("adv-contain-rw")
+permit (principal, action == Action::"FileOpen", resource in Dir::"/contain/");
+@id("adv-contain-secret")
+forbid (principal, action == Action::"FileOpen", resource in Dir::"/contain/secret/");
+@id("adv-contain-ro")
+forbid (principal, action == Action::"FileOpenReadWrite", resource in Dir::"/contain/ro/");
+@id("adv-no-sh")
+forbid (principal, action == Action::"ProcessExec", resource == File::"/usr/bin/sh");
+`;
 
 function rule(id: string, effect: "permit" | "forbid", host: string): string {
   return `@id("${id}")\n${effect} (principal, action == Action::"NetworkConnect", resource in Host::"${host}");\n`;

@@ -1,8 +1,8 @@
 /**
  * The adversarial tier's world: the witness on every host address, the logging upstreams
- * (names pinned with `LEASH_UPSTREAM_HOSTS`, trusted through `LEASH_UPSTREAM_CA`), the two
+ * (names pinned with `LEASH_UPSTREAM_HOSTS`, trusted through `LEASH_UPSTREAM_CA`), the
  * sessions' policies, and one `leash run` per session that runs every attempt of that session
- * (see _attempt.ts). After both sessions the servers are closed: judges read what was recorded.
+ * (see _attempt.ts). After all sessions the servers are closed: judges read what was recorded.
  */
 import { join } from "node:path";
 import { createCa } from "../../src/ca/mod.ts";

@@ -1,11 +1,11 @@
 /**
- * The adversarial tier (issue 9): egress attempts by an agent inside real `leash run` sessions
- * (Debian image with curl and node, the real manager, relay and host proxy), each judged by an
- * observable outcome — the witness on every host address, the logging upstreams, the agent's own
- * output, the files leash wrote — and denials by an event naming the rule. All attempts of a
- * session run in one `leash run`; each is its own test here, named `adversarial: CLASS: NAME`.
- * Attempts whose fix has not landed fail, and say what got through. `LEASH_ADV_DUMP=FILE` writes
- * every attempt's output there.
+ * The adversarial tier (issue 9; containment rows of issue 10): attempts by an agent inside real
+ * `leash run` sessions (Debian image with curl and node, the real manager, relay and host proxy),
+ * each judged by an observable outcome — the witness on every host address, the logging
+ * upstreams, the agent's own output, the files leash wrote — and denials by an event naming the
+ * rule. All attempts of a session run in one `leash run`; each is its own test here, named
+ * `adversarial: CLASS: NAME`. Attempts whose fix has not landed fail, and say what got through.
+ * `LEASH_ADV_DUMP=FILE` writes every attempt's output there.
  */
 import assert from "node:assert/strict";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";

@@ -4,6 +4,7 @@
  */
 import type { Attempt } from "./_attempt.ts";
 import { bootAttempts } from "./attempts_boot.ts";
+import { containAttempts } from "./attempts_contain.ts";
 import { frontAttempts } from "./attempts_front.ts";
 import { hostAttempts } from "./attempts_host.ts";
 import { nameAttempts } from "./attempts_names.ts";
@@ -22,6 +23,7 @@ export function allAttempts(plan: Plan): Attempt[] {
     ...pathAttempts(),
     ...secretAttempts(),
     ...bootAttempts(),
+    ...containAttempts(),
   ];
   const names = new Set<string>();
   for (const a of all) {

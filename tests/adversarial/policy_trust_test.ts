@@ -89,7 +89,7 @@ Deno.test("policy trust: a trusted ./leash.cedar runs, is read-only inside, and 
 
 Deno.test("policy trust: an agent whose workspace holds leash's data dir cannot forge trust", async () => {
   await using box = await sandbox();
-  // The user's data dir inside the workspace (e.g. leash run in $HOME).
+  // The user's data dir inside the workspace (e.g. leash run in $HOME): hidden, so no store to forge.
   const env = { XDG_DATA_HOME: join(box.workspace, ".data") };
   const forge = await leash(box, [
     "run",
@@ -104,7 +104,7 @@ Deno.test("policy trust: an agent whose workspace holds leash's data dir cannot 
      store=.data/leash/trusted-policies
      echo '{}' > "$store/$e" && echo forged
      mv "$store" "$store.old" && mkdir "$store" && echo '{}' > "$store/$e" && echo swapped
-     ls -d "$store"`,
+     ls -d "$store" 2>/dev/null; true`,
   ], env);
   assert.equal(forge.code, 0, forge.stderr);
   assert.match(forge.stdout, /^planted$/m);
@@ -115,4 +115,43 @@ Deno.test("policy trust: an agent whose workspace holds leash's data dir cannot 
   assert.equal(next.code, 1, next.stderr);
   assert.match(next.stderr, /Refusing to use policy ".*leash.cedar": it is new or changed/);
   assert.equal(await exists(witness), false);
+});
+
+Deno.test("leash's dirs: an agent whose workspace holds leash's data, state and runtime dirs sees none of them", async () => {
+  await using box = await sandbox();
+  // leash run in $HOME: the CA key, the sessions (UI tokens, logs) and the sockets are under it.
+  const runtime = join(box.workspace, ".run");
+  await Deno.mkdir(runtime, { mode: 0o700 });
+  const env = {
+    XDG_DATA_HOME: join(box.workspace, ".data"),
+    XDG_STATE_HOME: join(box.workspace, ".state"),
+    XDG_RUNTIME_DIR: runtime,
+  };
+  const r = await leash(box, [
+    "run",
+    "--image",
+    image,
+    "--",
+    "sh",
+    "-c",
+    `cat .data/leash/ca/ca-key.pem .state/leash/sessions/*/ui-token 2>/dev/null; echo "cat=$?"
+     echo "data=[$(ls -A .data/leash)] state=[$(ls -A .state/leash)] run=[$(ls -A .run/leash)]"
+     touch .data/leash/planted 2>/dev/null && echo planted; true`,
+  ], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^data=\[\] state=\[\] run=\[\]$/m, r.stdout);
+  assert.doesNotMatch(r.stdout, /PRIVATE KEY|^planted$/m, r.stdout);
+  // The test means something: the key is there on the host, and so are the session files.
+  assert.match(
+    await Deno.readTextFile(join(env.XDG_DATA_HOME, "leash", "ca", "ca-key.pem")),
+    /PRIVATE KEY/,
+  );
+  assert.ok(r.session !== undefined && await exists(join(env.XDG_STATE_HOME, "leash", "sessions")));
+  await assertNoContainers(docker, r.session);
+
+  // Mounting one of them explicitly is refused, naming the mount.
+  const key = join(env.XDG_DATA_HOME, "leash", "ca");
+  const mounted = await leash(box, ["run", "--image", image, "-v", `${key}:/x`, "--", "true"], env);
+  assert.equal(mounted.code, 1, mounted.stderr);
+  assert.match(mounted.stderr, /Cannot mount ".*\/leash\/ca" into the agent's container/);
 });

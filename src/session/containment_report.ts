@@ -1,0 +1,96 @@
+/**
+ * What the session says about its containment before the command starts: the exec forbids
+ * that cannot hold (refused with `--strict`) and the banner's exec and limits lines.
+ */
+import { BootError } from "../boot/mod.ts";
+import type { PolicyIr } from "../policy/mod.ts";
+import { type Containment, renderExecGuards } from "./containment.ts";
+import { execLinkWarnings, rootExecFs } from "./exec_links.ts";
+import { renderLimits, type TargetLimits } from "./limits.ts";
+import { noexecMounts } from "./mountinfo.ts";
+import type { SessionLayer } from "./posture.ts";
+
+/**
+ * Resolves the policy's exec forbids in the target's filesystem (`/proc/<pid>/root`); returns
+ * the warnings, or throws `BootError` with them when `strict`. A host that cannot see the
+ * target's root (not root) gets one warning saying the check did not run (refused when `strict`:
+ * an unchecked forbid is not known to hold).
+ */
+export async function checkExecLinks(
+  ir: PolicyIr,
+  targetPid: number,
+  strict: boolean,
+): Promise<string[]> {
+  const forbids = ir.file.entries.some((e) =>
+    e.exec.decision === "deny" && e.exec.rules.length > 0
+  );
+  if (!forbids) return [];
+  const root = `/proc/${targetPid}/root`;
+  const warnings: string[] = [];
+  try {
+    await Deno.lstat(`${root}/`);
+  } catch {
+    warnings.push(
+      `Cannot check exec forbids for symlinks: the target's filesystem ("${root}") is not readable by this user`,
+    );
+  }
+  if (warnings.length === 0) warnings.push(...await execLinkWarnings(ir, rootExecFs(root)));
+  if (strict && warnings.length > 0) {
+    throw new BootError(
+      `Cannot start the session with --strict: ${warnings.join("; ")}`,
+      "activation",
+    );
+  }
+  return warnings;
+}
+
+/** The banner's lines on exec guards and limits. */
+export function containmentLines(
+  containment: ExecView,
+  layers: readonly SessionLayer[],
+  guards: { memfd: string | undefined; mappings: string | undefined },
+  limits: TargetLimits | undefined,
+): string[] {
+  const landlock = layers.some((l) => l.name === "landlock" && l.status !== "off");
+  const lines = [`  exec guards: ${renderExecGuards(containment, { ...guards, landlock })}`];
+  if (containment.masked.length > 0) {
+    lines.push(`  masked (forbidden): ${containment.masked.map((m) => `"${m}"`).join(", ")}`);
+  }
+  lines.push(`  limits: ${limits ? renderLimits(limits) : "none"}`);
+  return lines;
+}
+
+/** What the banner says about exec: the containment with its noexec binds checked. */
+export type ExecView = Pick<Containment, "noexec" | "execMounts" | "masked">;
+
+/**
+ * Checks in the target's mountinfo that leash-entry made each of `noexecBinds` noexec; those
+ * it did join `noexec`, the others `execMounts` with the reason.
+ */
+export async function verifyNoexec(containment: Containment, targetPid: number): Promise<ExecView> {
+  const view: ExecView = {
+    noexec: [...containment.noexec],
+    execMounts: [...containment.execMounts],
+    masked: containment.masked,
+  };
+  if (containment.noexecBinds.length === 0) return view;
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(`/proc/${targetPid}/mountinfo`);
+  } catch {
+    text = undefined;
+  }
+  const found = noexecMounts(text ?? "", containment.noexecBinds);
+  for (const [path, noexec] of found) {
+    if (noexec) view.noexec.push(path);
+    else {
+      view.execMounts.push({
+        path,
+        why: text === undefined
+          ? "cannot read the target's mountinfo to check it"
+          : "leash-entry could not remount it noexec, see target.log",
+      });
+    }
+  }
+  return view;
+}
