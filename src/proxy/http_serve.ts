@@ -7,6 +7,7 @@ import {
   formatRequestHead,
   formatResponseHead,
   forwardHeaders,
+  headBytes,
   headerTokens,
   headerValues,
   HttpSyntaxError,
@@ -170,7 +171,7 @@ export async function serveHttp(
           if (!upstream) upstream = await dial(key, r);
           const up = upstream;
           bodyDone = (async () => {
-            await writeAll(up.socket, formatRequestHead(head.method, r.path, headers));
+            await writeAll(up.socket, headBytes(formatRequestHead(head.method, r.path, headers)));
             sent = await copyBody(reader, up.socket, framing);
           })();
           bodyDone.catch(() => {});
@@ -205,7 +206,7 @@ export async function serveHttp(
       if (response.status === 101 && upgrade) {
         await writeAll(
           client,
-          formatResponseHead(response, forwardHeaders(response.headers, true)),
+          headBytes(formatResponseHead(response, forwardHeaders(response.headers, true))),
         );
         engine.emit({ ...base, ...verdictFacts(verdict), status: 101 });
         await bodyDone;
@@ -220,7 +221,7 @@ export async function serveHttp(
       const alive = clientAlive && upstreamAlive;
       const outHeaders = forwardHeaders(response.headers, false);
       if (!alive) outHeaders.push(["Connection", "close"]);
-      await writeAll(client, formatResponseHead(response, outHeaders));
+      await writeAll(client, headBytes(formatResponseHead(response, outHeaders)));
       const received = await copyBody(up.reader, client, rFraming);
       await bodyDone;
       engine.emit({
