@@ -63,7 +63,11 @@ export function serveH2(engine: EgressEngine, client: Duplex, target: H2Target):
     socket.once("close", done);
     server.on("session", (session) => {
       session.on("error", () => session.destroy());
-      session.once("connect", () => session.setLocalWindowSize(H2_SESSION_WINDOW));
+      // A client's bad first frames can destroy the session before "connect" runs, and
+      // setLocalWindowSize on a destroyed session throws (an uncaught exception: leash exits).
+      session.once("connect", () => {
+        if (!session.destroyed) session.setLocalWindowSize(H2_SESSION_WINDOW);
+      });
       // The relayed socket allows half-open connections: a client that stopped sending is gone
       // once its open streams are answered.
       client.once("end", () => session.close());
