@@ -43,11 +43,11 @@ self.onmessage = async (event: MessageEvent<Job>) => {
     error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   self.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
-    fail(`unhandled rejection: ${describe(e.reason)}`);
+    fail(`unhandled rejection: ${describe(e.reason)}${where(e.reason)}`);
   });
   self.addEventListener("error", (e) => {
     e.preventDefault();
-    fail(`uncaught exception: ${describe(e.error ?? e.message)}`);
+    fail(`uncaught exception: ${describe(e.error ?? e.message)}${where(e.error)}`);
   });
   let target: FuzzTarget;
   let checker: Checker;
@@ -95,10 +95,21 @@ self.onmessage = async (event: MessageEvent<Job>) => {
       }
     }
   } finally {
-    await checker.close?.();
+    what = "the checks after the last input";
+    try {
+      await checker.close?.();
+    } catch (error) {
+      fail(describe(error));
+    }
   }
   if (!failed) self.postMessage({ kind: "done", replayed, mutated } satisfies Outcome);
 };
+
+/** The first frames of an error's stack, indented, for a report. */
+function where(error: unknown): string {
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  return stack.split("\n").slice(1, 6).map((l) => `\n    ${l.trim()}`).join("");
+}
 
 /** Dictionary tokens as bytes: each character one byte (tokens are written as latin-1). */
 function encodeAll(tokens: readonly string[]): Uint8Array[] {
