@@ -4,7 +4,10 @@
  * nothing is written past a buffer (ASan: buffers are allocated to the exact size), that an
  * address formats to text that inet_pton reads back to the same address and port, and that a
  * header is exactly the line an independent formatter writes, or -1 only when that line does
- * not fit. */
+ * not fit.
+ * The relay parses nothing else the target sends: relay.c copies bytes, and the DNS relay
+ * (relay_dns.c) forwards each datagram as-is behind a 2-byte length; the only framing it reads
+ * is the host's answer on dns.sock. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
