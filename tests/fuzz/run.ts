@@ -140,7 +140,7 @@ async function runTarget(name: string, o: Options): Promise<boolean> {
   if (outcome.kind === "hang") {
     const n = Atomics.load(counters, 1);
     input = new Uint8Array(shared, 8, n).slice();
-    what = "the input being checked";
+    what = `the input being checked (check ${Atomics.load(counters, 0) + 1} of this run)`;
     message = `no progress for ${STALL_MS / 1000} s (hang)`;
     kind = "hang";
   } else {
