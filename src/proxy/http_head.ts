@@ -58,6 +58,7 @@ function latin1(bytes: Uint8Array): string {
  * pass through unchanged); a character past U+00FF (an injected value) as its UTF-8.
  */
 export function headBytes(text: string): Uint8Array {
+  if (!/[\u0100-\uffff]/.test(text)) return Uint8Array.from(text, (c) => c.charCodeAt(0));
   const out: number[] = [];
   for (const c of text) {
     const code = c.codePointAt(0)!;
