@@ -194,12 +194,18 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
+const FRAMING_FIELDS = new Set(["content-length", "transfer-encoding"]);
+
 /**
- * Headers to forward: hop-by-hop ones and those `Connection` names removed; `Upgrade` and
- * `Connection: upgrade` kept when `upgrade` is true (WebSocket).
+ * Headers to forward: hop-by-hop ones and those `Connection` names (not the framing fields)
+ * removed; `Upgrade` and `Connection: upgrade` kept when `upgrade` is true (WebSocket).
  */
 export function forwardHeaders(headers: HeaderField[], upgrade: boolean): HeaderField[] {
-  const named = new Set(headerTokens(headers, "connection"));
+  // Framing fields stay whatever Connection names: the body is forwarded as they frame it, and
+  // without them the next hop would read that body as the next message (request smuggling).
+  const named = new Set(
+    headerTokens(headers, "connection").filter((t) => !FRAMING_FIELDS.has(t)),
+  );
   const out = headers.filter(([n]) => {
     const lower = n.toLowerCase();
     return !HOP_BY_HOP.has(lower) && !named.has(lower);

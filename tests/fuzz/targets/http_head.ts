@@ -21,8 +21,18 @@ function checkRequest(input: Uint8Array): void {
   const head = parsesOrThrows("parseRequestHead()", () => parseRequestHead(input), HttpSyntaxError);
   if (!head) return;
   ensureBounded("parseRequestHead()", head, input.length);
-  parsesOrThrows("requestFraming()", () => requestFraming(head), HttpSyntaxError);
+  const framing = parsesOrThrows("requestFraming()", () => requestFraming(head), HttpSyntaxError);
   keepsAlive(head.version, head.headers);
+  if (framing) {
+    // The upstream must find the body where the proxy does (request smuggling otherwise).
+    for (const upgrade of [false, true]) {
+      const sent = forwardHeaders(head.headers, upgrade);
+      const upstream = parseRequestHead(
+        headBytes(formatRequestHead(head.method, head.target, sent)),
+      );
+      ensureSame("requestFraming() of the forwarded head", framing, requestFraming(upstream));
+    }
+  }
   const forwarded = forwardHeaders(head.headers, true);
   ensure(
     forwarded.every(([n]) => !/^(?:proxy-authorization|keep-alive|te|trailer)$/i.test(n)),
@@ -42,7 +52,17 @@ function checkResponse(input: Uint8Array): void {
   if (!head) return;
   ensureBounded("parseResponseHead()", head, input.length);
   for (const method of ["GET", "HEAD"]) {
-    parsesOrThrows("responseFraming()", () => responseFraming(method, head), HttpSyntaxError);
+    const framing = parsesOrThrows(
+      "responseFraming()",
+      () => responseFraming(method, head),
+      HttpSyntaxError,
+    );
+    if (!framing) continue;
+    // The client must find the body where the proxy does.
+    const sent = parseResponseHead(
+      headBytes(formatResponseHead(head, forwardHeaders(head.headers, false))),
+    );
+    ensureSame("responseFraming() of the forwarded head", framing, responseFraming(method, sent));
   }
   const wire = headBytes(formatResponseHead(head, head.headers));
   const again = parseResponseHead(wire);
@@ -66,6 +86,8 @@ export const target: FuzzTarget = {
     "Transfer-Encoding: chunked",
     "Transfer-Encoding: ",
     "Connection: ",
+    "content-length",
+    "transfer-encoding",
     "close",
     "keep-alive",
     "Upgrade",
