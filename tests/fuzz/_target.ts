@@ -22,6 +22,12 @@ export interface FuzzTarget {
   dictionary: readonly string[];
   /** Longest input tried. */
   maxLength: number;
+  /**
+   * Write each input to a file before checking it, so that a crash of the runtime itself
+   * (a segfault in Deno's HTTP/2 or TLS code) still names its input. For slow targets only.
+   * @default false
+   */
+  persistInputs?: boolean;
   /** Starts what the checks need (servers for the h2 target; nothing for pure parsers). */
   open(): Checker | Promise<Checker>;
 }

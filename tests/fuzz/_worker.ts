@@ -20,6 +20,8 @@ export interface Job {
   corpus: { path: string; bytes: Uint8Array }[];
   /** Int32 [checked count, current input length], then the current input's bytes. */
   shared: SharedArrayBuffer;
+  /** Where a target with `persistInputs` writes each input before its check. */
+  inputFile: string;
 }
 
 /** What the worker answers. */
@@ -62,6 +64,7 @@ self.onmessage = async (event: MessageEvent<Job>) => {
     current = input;
     what = label;
     slot.set(input.subarray(0, slot.length));
+    if (target.persistInputs) Deno.writeFileSync(job.inputFile, input);
     Atomics.store(counters, 1, Math.min(input.length, slot.length));
     try {
       await checker.check(input);

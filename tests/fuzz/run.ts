@@ -93,6 +93,9 @@ async function runTarget(name: string, o: Options): Promise<boolean> {
     return false;
   }
   const shared = new SharedArrayBuffer(8 + MAX_INPUT);
+  // scripts/fuzz reports this file as the crashing input when the runtime itself crashed
+  const inputFile = join(ROOT, "build", "fuzz", "current", name);
+  Deno.mkdirSync(join(ROOT, "build", "fuzz", "current"), { recursive: true });
   const counters = new Int32Array(shared, 0, 2);
   const worker = new Worker(new URL("./_worker.ts", import.meta.url), { type: "module" });
   const outcome = await new Promise<Outcome | { kind: "hang" }>((resolve) => {
@@ -125,10 +128,12 @@ async function runTarget(name: string, o: Options): Promise<boolean> {
       regressions,
       corpus,
       shared,
+      inputFile,
     };
     worker.postMessage(job);
   });
   worker.terminate();
+  Deno.removeSync(inputFile, { recursive: true }); // recursive: no error when it was never written
   const took = ((performance.now() - started) / 1000).toFixed(1);
   if (outcome.kind === "done") {
     print(
