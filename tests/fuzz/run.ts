@@ -133,7 +133,11 @@ async function runTarget(name: string, o: Options): Promise<boolean> {
     worker.postMessage(job);
   });
   worker.terminate();
-  Deno.removeSync(inputFile, { recursive: true }); // recursive: no error when it was never written
+  try {
+    Deno.removeSync(inputFile);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error; // never written: not persisted
+  }
   const took = ((performance.now() - started) / 1000).toFixed(1);
   if (outcome.kind === "done") {
     print(
