@@ -129,7 +129,11 @@ function respondText(stream: http2.ServerHttp2Stream, status: number, message: s
     "content-length": body.length,
     "x-leash-reason": message.replace(/[^\x20-\x7e]/g, "?"),
   });
-  stream.end(body);
+  // The answer is complete: a request still open after it is told to stop (RST_STREAM
+  // NO_ERROR, RFC 9113 §8.1); a request that never ends would hold the session and connection.
+  stream.end(body, () => {
+    if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_NO_ERROR);
+  });
   // The rest of the request body is not wanted: discard it so flow control does not stall.
   stream.resume();
 }
