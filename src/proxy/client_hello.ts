@@ -69,7 +69,10 @@ export function parseClientHello(bytes: Uint8Array): ClientHelloInfo {
         if (p + nameLength > listEnd) fail("server name overruns its list");
         if (nameType === 0) {
           const name = new TextDecoder().decode(ext.subarray(p, p + nameLength));
-          if (!/^[A-Za-z0-9._-]{1,253}$/.test(name)) fail(`bad server name "${name}"`);
+          // Labels, one optional final dot: "a..b" or "a.." would name no host.
+          if (name.length > 253 || !/^(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$/.test(name)) {
+            fail(`bad server name "${name}"`);
+          }
           info.serverName = name.toLowerCase().replace(/\.$/, "");
         }
         p += nameLength;

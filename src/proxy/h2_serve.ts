@@ -65,7 +65,11 @@ export function serveH2(engine: EgressEngine, client: Duplex, target: H2Target):
     socket.once("close", done);
     server.on("session", (session) => {
       session.on("error", () => session.destroy());
-      session.once("connect", () => session.setLocalWindowSize(H2_SESSION_WINDOW));
+      // A client's bad first frames can destroy the session before "connect" runs, and
+      // setLocalWindowSize on a destroyed session throws (an uncaught exception: leash exits).
+      session.once("connect", () => {
+        if (!session.destroyed) session.setLocalWindowSize(H2_SESSION_WINDOW);
+      });
       // The relayed socket allows half-open connections: a client that stopped sending is gone
       // once its open streams are answered.
       client.once("end", () => session.close());
@@ -127,7 +131,11 @@ function respondText(stream: http2.ServerHttp2Stream, status: number, message: s
     "content-length": body.length,
     "x-leash-reason": message.replace(/[^\x20-\x7e]/g, "?"),
   });
-  stream.end(body);
+  // The answer is complete: a request still open after it is told to stop (RST_STREAM
+  // NO_ERROR, RFC 9113 §8.1); a request that never ends would hold the session and connection.
+  stream.end(body, () => {
+    if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_NO_ERROR);
+  });
   // The rest of the request body is not wanted: discard it so flow control does not stall.
   stream.resume();
 }

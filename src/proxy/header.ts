@@ -1,4 +1,5 @@
 /** The relay header line of docs/protocol.md (proxy.sock and dns.sock). */
+import { isIP } from "node:net";
 
 /** Longest header line, newline included. */
 export const MAX_HEADER_BYTES = 1024;
@@ -24,7 +25,7 @@ export interface RelayHeader {
 export function parseRelayAddress(text: string): RelayAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : 0;
-  if (!m || port < 1 || port > 65535) {
+  if (!m || port < 1 || port > 65535 || isIP((m[1] ?? m[2])!) === 0) {
     throw new SyntaxError(`Cannot parse relay address "${text}": expected IP:PORT`);
   }
   return { host: (m[1] ?? m[2])!.toLowerCase(), port };

@@ -40,7 +40,33 @@ export class HttpSyntaxError extends SyntaxError {
 }
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const decoder = new TextDecoder("latin1");
+
+/**
+ * One character per byte (ISO-8859-1). Not TextDecoder("latin1"), which is windows-1252 and
+ * maps 0x80-0x9f elsewhere: a head must serialise back to the bytes it came as.
+ */
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let at = 0; at < bytes.length; at += 4096) {
+    text += String.fromCharCode(...bytes.subarray(at, at + 4096));
+  }
+  return text;
+}
+
+/**
+ * The bytes of a serialised head: one byte per character as parsed (non-ASCII field bytes
+ * pass through unchanged); a character past U+00FF (an injected value) as its UTF-8.
+ */
+export function headBytes(text: string): Uint8Array {
+  if (!/[\u0100-\uffff]/.test(text)) return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  const out: number[] = [];
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    if (code <= 0xff) out.push(code);
+    else out.push(...new TextEncoder().encode(c));
+  }
+  return Uint8Array.from(out);
+}
 
 function parseFields(lines: string[]): HeaderField[] {
   const headers: HeaderField[] = [];
@@ -59,7 +85,7 @@ function parseFields(lines: string[]): HeaderField[] {
 }
 
 function splitHead(bytes: Uint8Array): string[] {
-  const text = decoder.decode(bytes);
+  const text = latin1(bytes);
   if (!text.endsWith("\r\n\r\n")) throw new HttpSyntaxError("Cannot parse head: no blank line");
   const lines = text.slice(0, -4).split("\r\n");
   if (lines.some((l) => l.includes("\n"))) {
@@ -89,7 +115,7 @@ export function parseRequestHead(bytes: Uint8Array): RequestHead {
 /** Parses a response head. */
 export function parseResponseHead(bytes: Uint8Array): ResponseHead {
   const lines = splitHead(bytes);
-  const m = /^(HTTP\/1\.[01]) ([0-9]{3})(?: (.*))?$/.exec(lines[0] ?? "");
+  const m = /^(HTTP\/1\.[01]) ([1-9][0-9]{2})(?: (.*))?$/.exec(lines[0] ?? "");
   if (!m) {
     throw new HttpSyntaxError(`Cannot parse status line "${(lines[0] ?? "").slice(0, 80)}"`);
   }
@@ -168,12 +194,18 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
+const FRAMING_FIELDS = new Set(["content-length", "transfer-encoding"]);
+
 /**
- * Headers to forward: hop-by-hop ones and those `Connection` names removed; `Upgrade` and
- * `Connection: upgrade` kept when `upgrade` is true (WebSocket).
+ * Headers to forward: hop-by-hop ones and those `Connection` names (not the framing fields)
+ * removed; `Upgrade` and `Connection: upgrade` kept when `upgrade` is true (WebSocket).
  */
 export function forwardHeaders(headers: HeaderField[], upgrade: boolean): HeaderField[] {
-  const named = new Set(headerTokens(headers, "connection"));
+  // Framing fields stay whatever Connection names: the body is forwarded as they frame it, and
+  // without them the next hop would read that body as the next message (request smuggling).
+  const named = new Set(
+    headerTokens(headers, "connection").filter((t) => !FRAMING_FIELDS.has(t)),
+  );
   const out = headers.filter(([n]) => {
     const lower = n.toLowerCase();
     return !HOP_BY_HOP.has(lower) && !named.has(lower);

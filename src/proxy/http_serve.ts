@@ -6,6 +6,7 @@ import {
   formatRequestHead,
   formatResponseHead,
   forwardHeaders,
+  headBytes,
   type HeaderField,
   headerTokens,
   headerValues,
@@ -151,7 +152,7 @@ export async function serveHttp(
           if (!upstream) upstream = await dial(key, r);
           const up = upstream;
           bodyDone = (async () => {
-            await writeAll(up.socket, formatRequestHead(head.method, r.path, headers));
+            await writeAll(up.socket, headBytes(formatRequestHead(head.method, r.path, headers)));
             sent = await copyBody(reader, up.socket, framing);
           })();
           bodyDone.catch(() => {});
@@ -189,7 +190,10 @@ export async function serveHttp(
       if (mask) response.reason = mask.text(response.reason, "header");
       if (response.status === 101 && upgrade) {
         const fields = forwardHeaders(response.headers, true);
-        await writeAll(client, formatResponseHead(response, mask?.fields(fields) ?? fields));
+        await writeAll(
+          client,
+          headBytes(formatResponseHead(response, mask?.fields(fields) ?? fields)),
+        );
         engine.emit({ ...base, ...verdictFacts(verdict), status: 101 });
         await bodyDone;
         const down = !mask
@@ -220,7 +224,7 @@ export async function serveHttp(
         alive &&= !masked.close;
       }
       if (!alive) outHeaders.push(["Connection", "close"]);
-      await writeAll(client, formatResponseHead(response, outHeaders));
+      await writeAll(client, headBytes(formatResponseHead(response, outHeaders)));
       const received = await copy();
       await bodyDone;
       engine.emit({

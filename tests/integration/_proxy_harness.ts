@@ -21,7 +21,8 @@ const encoder = new TextEncoder();
 /** A ReadableStream of `n` deterministic bytes in 64 KiB chunks (never buffered whole). */
 export function patternStream(n: number): ReadableStream<Uint8Array> {
   const block = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
-  let left = n;
+  // NaN (a "?n=" that is no number) would never reach 0: an endless stream of empty chunks
+  let left = Number.isFinite(n) ? n : 0;
   return new ReadableStream({
     pull(controller) {
       if (left <= 0) return controller.close();
