@@ -16,6 +16,9 @@ async function removeStaleSocket(path: string): Promise<void> {
   }
 }
 
+/** Pending connections the proxy and DNS sockets queue (the kernel caps it at somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 async function listenUnix(path: string, handle: (socket: net.Socket) => void): Promise<net.Server> {
   await removeStaleSocket(path);
   const server = net.createServer({ allowHalfOpen: true }, handle);
@@ -25,7 +28,9 @@ async function listenUnix(path: string, handle: (socket: net.Socket) => void): P
       (error) =>
         reject(new Error(`Cannot listen on "${path}": ${error.message}`, { cause: error })),
     );
-    server.listen(path, () => resolve());
+    // The relay's connect to this socket fails with EAGAIN once the backlog is full: a burst of
+    // the agent's connections (thousands at once) must wait here, not be dropped.
+    server.listen({ path, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   await Deno.chmod(path, 0o600);
   return server;

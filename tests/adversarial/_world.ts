@@ -176,7 +176,8 @@ export async function runSession(
     let events: Record<string, unknown>[] = [];
     const files = new Map<string, string>();
     if (result.session) {
-      events = await sessionEvents(base.box, result.session).catch(() => []);
+      // Never swallowed: a judge that looks for the absence of an event must see them all.
+      events = await sessionEvents(base.box, result.session);
       for await (const file of filesUnder(sessionDir(base.box, result.session))) {
         files.set(file, new TextDecoder("latin1").decode(await Deno.readFile(file)));
       }

@@ -132,13 +132,27 @@ export function sessionDir(box: Sandbox, session: string | undefined): string {
   return join(box.env.XDG_STATE_HOME!, "leash", "sessions", session);
 }
 
-/** The events of a finished session, parsed. */
+/** The events of a finished session, parsed: the rotated files (oldest first), then the live one. */
 export async function sessionEvents(
   box: Sandbox,
   session: string | undefined,
 ): Promise<Record<string, unknown>[]> {
-  const text = await Deno.readTextFile(join(sessionDir(box, session), "logs", "events.ndjson"));
-  return text.trim().split("\n").map((l) => JSON.parse(l));
+  const logs = join(sessionDir(box, session), "logs");
+  const rotated: number[] = [];
+  for await (const entry of Deno.readDir(logs)) {
+    const n = /^events\.ndjson\.(\d+)$/.exec(entry.name)?.[1];
+    if (n !== undefined) rotated.push(Number(n));
+  }
+  const files = [
+    ...rotated.sort((a, b) => b - a).map((n) => `events.ndjson.${n}`),
+    "events.ndjson",
+  ];
+  const events: Record<string, unknown>[] = [];
+  for (const file of files) {
+    const text = await Deno.readTextFile(join(logs, file));
+    for (const line of text.split("\n")) if (line.trim() !== "") events.push(JSON.parse(line));
+  }
+  return events;
 }
 
 /** The text between `<<name` and `name>>` lines in a command's output. */
