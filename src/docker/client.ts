@@ -1,6 +1,7 @@
 import { EngineApi } from "./_api.ts";
 import { Containers } from "./containers.ts";
 import { apiErrorFromResponse, DockerConnectionError } from "./errors.ts";
+import { type EngineProfile, engineProfile } from "./engine.ts";
 import { type EventsOptions, streamEvents } from "./events.ts";
 import { parseDockerHost } from "./host.ts";
 import { Images } from "./images.ts";
@@ -35,6 +36,7 @@ export class DockerClient implements Disposable {
   /** Network create, inspect, remove. */
   readonly networks: Networks;
   #api: EngineApi;
+  #profile: Promise<EngineProfile> | undefined;
 
   private constructor(api: EngineApi, engine: PingResult) {
     this.#api = api;
@@ -89,6 +91,20 @@ export class DockerClient implements Disposable {
   /** The engine's system facts (`GET /info`). */
   async info(): Promise<EngineInfo> {
     return await this.#api.json<EngineInfo>("GET", "/info");
+  }
+
+  /** What kind of engine this is (Docker or Podman, rootless, remote); asked once, then cached. */
+  profile(): Promise<EngineProfile> {
+    this.#profile ??= this.info().then((info) =>
+      engineProfile({
+        ping: this.engine,
+        info,
+        socket: this.#api.transport.socket,
+        hostKernel: Deno.osRelease(),
+      })
+    );
+    this.#profile.catch(() => (this.#profile = undefined));
+    return this.#profile;
   }
 
   /** Subscribes to engine events; cancel the stream or abort `signal` to stop. */

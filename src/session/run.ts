@@ -31,9 +31,10 @@ import { type ControlChannel, ControlServer } from "../control/mod.ts";
 import type { DockerClient } from "../docker/mod.ts";
 import { type EventLog, Redactor } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
+import { engineLimits, type LayerName } from "../posture/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
-import { activateMessage, activePosture, postureBanner } from "./activation.ts";
+import { activateMessage, activePosture, postureBanner, requestedLayers } from "./activation.ts";
 import { containerNames, targetConfig, targetOptions } from "./containers.ts";
 import type { SessionControl } from "./control.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
@@ -100,6 +101,11 @@ class Session {
   /** What the control UI calls: mode and policy changes, the session's facts. */
   #live: SessionControl | undefined;
   #ui: ControlUi | undefined;
+  /** Layers the engine cannot give (rootless), and whether its root is the user (rootless). */
+  #engine: { limits: Partial<Record<LayerName, string>>; rootless: boolean } = {
+    limits: {},
+    rootless: false,
+  };
 
   constructor(options: RunOptions, io: RunIo) {
     this.#o = options;
@@ -141,6 +147,8 @@ class Session {
   /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
     const image = await inspectImage(this.#docker, this.#o.image);
+    const profile = await this.#docker.profile();
+    this.#engine = { limits: engineLimits(profile), rootless: profile.rootless };
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd);
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
     const log = await createSession(this.#paths, this.#redactor);
@@ -221,6 +229,9 @@ class Session {
     const version = await waitEntryReady(this.#paths.public, { deadline, check });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
     const path = await readCgroupPath(this.#paths.public);
+    // Without kernel layers (a rootless engine) the cgroup is not used, and such engines
+    // give the target none of its own.
+    if (this.#kernelLayers().length === 0) return null;
     return path === null ? null : requireContainerCgroup(path, this.#target!);
   }
 
@@ -253,9 +264,14 @@ class Session {
   /** Activation: the manager attaches, the posture is shown, enforcement.active is written. */
   async #activate(cgroup: string | null, ir: PolicyIr, deadline: number): Promise<void> {
     this.#phase = "activation";
-    if (cgroup === null) throw noCgroup();
+    if (cgroup === null && this.#kernelLayers().length > 0) throw noCgroup();
     const channel = this.#channel!;
-    const options = { ir, mode: this.#o.mode, disabled: this.#o.disabledLayers };
+    const options = {
+      ir,
+      mode: this.#o.mode,
+      disabled: this.#o.disabledLayers,
+      unavailable: this.#engine.limits,
+    };
     const active = await requestActivation(
       channel,
       activateMessage(cgroup, this.#lifeline, options),
@@ -289,6 +305,11 @@ class Session {
     this.#commandStarted = true;
     // A signal that arrived after the last boot wait still ends the session.
     if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
+  }
+
+  /** The manager's kernel layers this session asks for. */
+  #kernelLayers(): LayerName[] {
+    return requestedLayers({ disabled: this.#o.disabledLayers, unavailable: this.#engine.limits });
   }
 
   /** Steady: the command runs; its status is ours. */
@@ -385,7 +406,8 @@ class Session {
    */
   async #createManager(image: string, name: string): Promise<void> {
     const dir = await Deno.stat(this.#paths.sockets);
-    const socketOwner = dir.uid === null || dir.gid === null
+    // A rootless engine maps its user (the socket dir's owner) to the container's root.
+    const socketOwner = dir.uid === null || dir.gid === null || this.#engine.rootless
       ? undefined
       : { uid: dir.uid, gid: dir.gid };
     this.#manager = await createManager(this.#docker, {
