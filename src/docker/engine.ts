@@ -36,13 +36,24 @@ export interface EngineProfileInput {
   socket: string;
   /** This host's kernel release (`Deno.osRelease()`). */
   hostKernel: string;
+  /**
+   * Podman's own `/libpod/info` `host.security.rootless`: its Docker-compatible `/info` does not
+   * list `name=rootless` as Docker's does. @default {undefined: not Podman or not asked}
+   */
+  podmanRootless?: boolean | undefined;
+}
+
+/** Whether `/_ping`'s Server header names Podman (`Libpod/4.3.1 (linux)`). */
+export function isPodman(ping: PingResult): boolean {
+  return /^Libpod\//i.test(ping.server);
 }
 
 /** Classifies the engine from `/_ping` and `/info`; pure. */
 export function engineProfile(input: EngineProfileInput): EngineProfile {
   const { ping, info } = input;
-  const podman = /^Libpod\//i.test(ping.server);
-  const rootless = (info.SecurityOptions ?? []).some((o) => /(^|,)name=rootless(,|$)/.test(o));
+  const podman = isPodman(ping);
+  const rootless = input.podmanRootless === true ||
+    (info.SecurityOptions ?? []).some((o) => /(^|,)name=rootless(,|$)/.test(o));
   const desktop = /docker desktop/i.test(info.OperatingSystem ?? "");
   const elsewhere = desktop ||
     (info.KernelVersion !== "" && info.KernelVersion !== input.hostKernel);

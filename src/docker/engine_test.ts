@@ -59,8 +59,10 @@ Deno.test("engineProfile() recognises Podman by its Server header, rootful and r
   assert.equal(rootful.kind, "podman");
   assert.equal(rootful.product, "Podman 4.3.1");
   assert.equal(rootful.architecture, "x86_64");
-  const rootless = engineProfile(input(ping, info({ SecurityOptions: ["name=rootless"] })));
+  // Podman's compatible /info does not say rootless; its /libpod/info does.
+  const rootless = engineProfile({ ...input(ping, info()), podmanRootless: true });
   assert.equal(rootless.kind, "podman-rootless");
+  assert.equal(rootless.rootless, true);
 });
 
 Deno.test("engineProfile() calls an engine on another kernel or Docker Desktop remote", () => {
