@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { ensureBusyboxImage } from "../fixtures/busybox_image.ts";
+import { note } from "../kernel/note.ts";
 
 /** One engine under test. */
 export interface Engine {
@@ -46,7 +47,7 @@ export function engines(): { engine: Engine | undefined; missing: string; label:
     const engine: Engine | undefined = missing === ""
       ? { label, kind, socket, user: needsUser ? user : undefined, rootless: needsUser }
       : undefined;
-    if (missing !== "") console.log(`engines tier: ${label} not tested: ${missing}`);
+    if (missing !== "") note(`engines tier: ${label} not tested: ${missing}`);
     return { engine, missing, label };
   };
   return [
