@@ -169,6 +169,30 @@ async function runTest(engine: Engine): Promise<void> {
   }
 }
 
+async function requireTest(engine: Engine): Promise<void> {
+  const tag = await image(engine);
+  await using where = await place(engine);
+  const marker = join(where.workspace, "command-ran");
+  const result = await leash(engine, where, [
+    "run",
+    "--listen",
+    "",
+    "--require",
+    "cgroup-net",
+    "--image",
+    tag,
+    "--",
+    "sh",
+    "-c",
+    `touch '${marker}'`,
+  ]);
+  assert.notEqual(result.code, 0, result.stderr);
+  assert.match(result.stderr, /cgroup-net/);
+  assert.match(result.stderr, /the engine is rootless (Docker|Podman) \(/);
+  // The command never started: the file it would have created is not there.
+  await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
+}
+
 for (const { engine, label } of engines()) {
   Deno.test({
     name: `leash doctor on ${label} reports the engine's kind, transport and the layers it allows`,
@@ -181,4 +205,11 @@ for (const { engine, label } of engines()) {
     ignore: engine === undefined,
     fn: () => runTest(engine!),
   });
+  if (label.startsWith("rootless")) {
+    Deno.test({
+      name: `leash run --require cgroup-net on ${label} refuses to start the command`,
+      ignore: engine === undefined,
+      fn: () => requireTest(engine!),
+    });
+  }
 }
