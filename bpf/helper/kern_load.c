@@ -303,6 +303,10 @@ int kern_set_mode(struct kern_state *st, __u32 mode)
 {
 	__u32 zero = 0;
 	struct leash_config cfg;
+	if (!st->shared) { /* relay-only activation: no program reads the mode */
+		st->mode = mode;
+		return 0;
+	}
 	struct bpf_map *map = bpf_object__find_map_by_name(st->shared, "run_config");
 	if (!map)
 		return -ENOENT;

@@ -98,6 +98,10 @@ int ctl_apply_maps(struct control *c, const char *b64, size_t len, char *err, si
 		snprintf(err, errlen, "Cannot decode map image: not base64");
 		return -1;
 	}
+	if (!c->kern.shared) { /* relay-only activation: no kernel map to update */
+		free(img);
+		return 0;
+	}
 	int ret = kern_apply_image(&c->kern, img, img_len, err, errlen);
 	free(img);
 	return ret;
@@ -114,12 +118,6 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 	if (c->active) {
 		ctl_send_error(c, "activate", "Cannot activate: already active");
 		return;
-	}
-	if (json_get_string(msg, len, "cgroup", &cgroup, NULL) != 0 || cgroup_path_check(cgroup) != 0) {
-		ctl_send_error(c, "activate",
-			       "Cannot activate: \"cgroup\" must be a normalised absolute cgroup path below the root "
-			       "(the target container's cgroup, never \"/\")");
-		goto cleanup;
 	}
 	int got = json_get_string(msg, len, "mode", &mode_s, NULL);
 	if (got < 0 || (got == 0 && (mode = kern_mode_parse(mode_s)) < 0)) {
@@ -140,11 +138,20 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		ctl_send_error(c, "activate", "Cannot activate: \"lifeline\" must be a string");
 		goto cleanup;
 	}
-	if (kern_cgroup2_mount(mnt, sizeof(mnt))) {
+	/* No kernel layer asked for (an engine whose containers get no capability over the host
+	 * kernel, e.g. rootless): no cgroup, no programs, no maps; the relay and the lifeline only. */
+	bool kernel = n_layers > 0;
+	if (kernel && (json_get_string(msg, len, "cgroup", &cgroup, NULL) != 0 || cgroup_path_check(cgroup) != 0)) {
+		ctl_send_error(c, "activate",
+			       "Cannot activate: \"cgroup\" must be a normalised absolute cgroup path below the root "
+			       "(the target container's cgroup, never \"/\")");
+		goto cleanup;
+	}
+	if (kernel && kern_cgroup2_mount(mnt, sizeof(mnt))) {
 		ctl_send_error(c, "activate", "Cannot activate: no cgroup v2 mount in the manager");
 		goto cleanup;
 	}
-	snprintf(path, sizeof(path), "%s%s", mnt, cgroup);
+	snprintf(path, sizeof(path), "%s%s", kernel ? mnt : "", kernel ? cgroup : "");
 	struct kern_opts opts = {
 		.cgroup_path = path,
 		.mode = (__u32)mode,
@@ -159,8 +166,10 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 		ctl_send_error(c, "activate", "Cannot activate: cannot open the event stream");
 		goto cleanup;
 	}
-	if (kern_open_cgroup(&c->kern, path, err, sizeof(err)) || kern_activate(&c->kern, &opts, err, sizeof(err)) ||
-	    ctl_apply_maps(c, maps, maps_len, err, sizeof(err))) {
+	if (!kernel)
+		c->kern.mode = opts.mode;
+	else if (kern_open_cgroup(&c->kern, path, err, sizeof(err)) || kern_activate(&c->kern, &opts, err, sizeof(err)) ||
+		 ctl_apply_maps(c, maps, maps_len, err, sizeof(err))) {
 		ctl_send_error(c, "activate", err);
 		ctl_deactivate(c);
 		goto cleanup;
@@ -183,7 +192,8 @@ void ctl_activate(struct control *c, const char *msg, size_t len)
 	}
 	c->ring_h.on_event = on_ring_event;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->ring_h };
-	epoll_ctl(c->epfd, EPOLL_CTL_ADD, kern_events_fd(&c->kern), &ev);
+	if (kernel)
+		epoll_ctl(c->epfd, EPOLL_CTL_ADD, kern_events_fd(&c->kern), &ev);
 	c->active = true;
 
 	char *reply = NULL;

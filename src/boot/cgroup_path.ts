@@ -19,7 +19,7 @@ function components(path: string): string[] {
 /**
  * Checks that `path` is the target container's cgroup or below it: some component names
  * `containerId` (`<id>` with the cgroupfs driver, `docker-<id>.scope` with systemd,
- * `libpod-<id>.scope` with Podman). Throws `RangeError` for the cgroup root or a path
+ * `libpod-<id>.scope` with Podman and systemd, `libpod-<id>` with Podman and cgroupfs). Throws `RangeError` for the cgroup root or a path
  * outside the container, `TypeError` for a path that is not normalised.
  */
 export function requireContainerCgroup(path: string, containerId: string): string {
@@ -35,7 +35,8 @@ export function requireContainerCgroup(path: string, containerId: string): strin
     );
   }
   const named = parts.some((p) =>
-    p === containerId || p === `docker-${containerId}.scope` || p === `libpod-${containerId}.scope`
+    p === containerId || p === `docker-${containerId}.scope` ||
+    p === `libpod-${containerId}.scope` || p === `libpod-${containerId}`
   );
   if (!named) {
     throw new RangeError(

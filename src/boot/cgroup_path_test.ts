@@ -10,6 +10,11 @@ Deno.test("requireContainerCgroup() accepts the container's cgroup and its desce
     `/system.slice/docker-${ID}.scope`,
   );
   assert.equal(requireContainerCgroup(`/docker/${ID}/child`, ID), `/docker/${ID}/child`);
+  // Podman with the cgroupfs manager (rootful Podman on a cgroup v1 host).
+  assert.equal(
+    requireContainerCgroup(`/libpod_parent/libpod-${ID}`, ID),
+    `/libpod_parent/libpod-${ID}`,
+  );
 });
 
 Deno.test("requireContainerCgroup() refuses the cgroup root in every spelling", () => {
@@ -26,5 +31,6 @@ Deno.test("requireContainerCgroup() refuses cgroups outside the container", () =
     /not the target container's cgroup/,
   );
   assert.throws(() => requireContainerCgroup(`/docker/${ID}x`, ID), RangeError);
+  assert.throws(() => requireContainerCgroup(`/libpod_parent/libpod-${ID}x`, ID), RangeError);
   assert.throws(() => requireContainerCgroup(`/docker/${ID.slice(0, 12)}`, ID), RangeError);
 });

@@ -120,7 +120,8 @@ const MANAGER_MESSAGE_TYPES: ReadonlySet<string> = new Set<ManagerMessageType>([
 /** `activate`: attach the layers to the target's cgroup with this policy and mode. */
 export interface ActivateMessage {
   type: "activate";
-  cgroup: string;
+  /** Absent when `layers` is empty (relay and lifeline only). */
+  cgroup?: string;
   mode: "record" | "shadow" | "enforce";
   /** Base64 of the kernel map image. */
   maps: string;

@@ -1,6 +1,7 @@
 import { EngineApi } from "./_api.ts";
 import { Containers } from "./containers.ts";
 import { apiErrorFromResponse, DockerConnectionError } from "./errors.ts";
+import { type EngineProfile, engineProfile, isPodman } from "./engine.ts";
 import { type EventsOptions, streamEvents } from "./events.ts";
 import { parseDockerHost } from "./host.ts";
 import { Images } from "./images.ts";
@@ -35,6 +36,7 @@ export class DockerClient implements Disposable {
   /** Network create, inspect, remove. */
   readonly networks: Networks;
   #api: EngineApi;
+  #profile: Promise<EngineProfile> | undefined;
 
   private constructor(api: EngineApi, engine: PingResult) {
     this.#api = api;
@@ -91,6 +93,25 @@ export class DockerClient implements Disposable {
     return await this.#api.json<EngineInfo>("GET", "/info");
   }
 
+  /** What kind of engine this is (Docker or Podman, rootless, remote); asked once, then cached. */
+  profile(): Promise<EngineProfile> {
+    this.#profile ??= (async () => {
+      const info = await this.info();
+      const podmanRootless = isPodman(this.engine)
+        ? (await this.#api.json<PodmanInfo>("GET", "/libpod/info")).host?.security?.rootless
+        : undefined;
+      return engineProfile({
+        ping: this.engine,
+        info,
+        socket: this.#api.transport.socket,
+        hostKernel: Deno.osRelease(),
+        podmanRootless,
+      });
+    })();
+    this.#profile.catch(() => (this.#profile = undefined));
+    return this.#profile;
+  }
+
   /** Subscribes to engine events; cancel the stream or abort `signal` to stop. */
   async events(options: EventsOptions = {}): Promise<ReadableStream<DockerEvent>> {
     return await streamEvents(this.#api, options);
@@ -104,6 +125,11 @@ export class DockerClient implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** The part of Podman's `GET /libpod/info` leash reads. */
+interface PodmanInfo {
+  host?: { security?: { rootless?: boolean } };
 }
 
 function createTransport(host: string | undefined): DockerTransport {

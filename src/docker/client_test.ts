@@ -135,3 +135,33 @@ Deno.test("containers.start() and stop() accept 304 (already in that state)", as
     "POST /v1.41/containers/c1/stop?t=3",
   ]);
 });
+
+Deno.test("DockerClient.profile() asks Podman's /libpod/info whether it is rootless, once", async () => {
+  await using engine = await startFakeEngine((_request, url) => {
+    if (url.pathname === "/_ping") {
+      return new Response("OK", {
+        headers: { "API-Version": "1.41", "Server": "Libpod/4.3.1 (linux)" },
+      });
+    }
+    if (url.pathname === "/v1.41/info") {
+      return json({
+        ServerVersion: "4.3.1",
+        KernelVersion: Deno.osRelease(),
+        Architecture: "amd64",
+        SecurityOptions: ["name=seccomp,profile=default"],
+      });
+    }
+    if (url.pathname === "/v1.41/libpod/info") {
+      return json({ host: { security: { rootless: true } } });
+    }
+    return json({ message: "unexpected" }, 500);
+  });
+  using docker = await DockerClient.connect({ host: `unix://${engine.socket}` });
+  const profile = await docker.profile();
+  assert.equal(profile.kind, "podman-rootless");
+  assert.equal(profile.product, "Podman 4.3.1");
+  assert.equal(profile.transport, `unix socket ${engine.socket}`);
+  assert.equal(profile.architecture, "x86_64");
+  assert.equal(await docker.profile(), profile);
+  assert.deepEqual(engine.requests, ["GET /_ping", "GET /v1.41/info", "GET /v1.41/libpod/info"]);
+});

@@ -1,3 +1,5 @@
+import { runtimeHint } from "./runtime_hints.ts";
+
 /** A request the Docker engine answered with an error status. */
 export class DockerApiError extends Error {
   override name = "DockerApiError";
@@ -14,7 +16,9 @@ export class DockerApiError extends Error {
     init: { status: number; engineMessage: string; method: string; path: string },
     options?: ErrorOptions,
   ) {
-    const detail = init.engineMessage ? `: ${init.engineMessage}` : "";
+    const hint = runtimeHint(init.engineMessage);
+    const detail = (init.engineMessage ? `: ${init.engineMessage}` : "") +
+      (hint ? `; ${hint}` : "");
     super(`Docker API ${init.method} ${init.path} failed (${init.status})${detail}`, options);
     this.status = init.status;
     this.engineMessage = init.engineMessage;

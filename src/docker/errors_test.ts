@@ -85,3 +85,35 @@ Deno.test("connectionError() explains a missing socket, denied access and refusa
     `Cannot connect to Docker socket "${socket}": odd`,
   );
 });
+
+Deno.test("DockerApiError appends the fix for a runtime failure Podman's runtimes are known for", () => {
+  const crun = new DockerApiError({
+    status: 500,
+    engineMessage:
+      "crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error",
+    method: "POST",
+    path: "/containers/x/start",
+  });
+  assert.match(
+    crun.message,
+    /OCI runtime error; .*runtime = "runc" under \[engine\] in containers\.conf$/,
+  );
+  const limits = new DockerApiError({
+    status: 500,
+    engineMessage:
+      "crun: setrlimit `RLIMIT_NOFILE`: Operation not permitted: OCI permission denied",
+    method: "POST",
+    path: "/containers/x/start",
+  });
+  assert.match(limits.message, /; set default_ulimits \(nofile, nproc\)/);
+  const other = new DockerApiError({
+    status: 404,
+    engineMessage: "No such container: x",
+    method: "GET",
+    path: "/containers/x/json",
+  });
+  assert.equal(
+    other.message,
+    "Docker API GET /containers/x/json failed (404): No such container: x",
+  );
+});

@@ -27,6 +27,13 @@ export type {
 } from "./images.ts";
 export type { Networks } from "./networks.ts";
 export type { EventsOptions } from "./events.ts";
+export {
+  describeEngineKind,
+  type EngineKind,
+  type EngineProfile,
+  engineProfile,
+  kernelArchitecture,
+} from "./engine.ts";
 export { DockerApiError, DockerBuildError, DockerConnectionError } from "./errors.ts";
 export { DEFAULT_DOCKER_SOCKET, type DockerHost, parseDockerHost } from "./host.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, negotiateApiVersion } from "./version.ts";

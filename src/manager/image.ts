@@ -1,4 +1,5 @@
 import { ASSET_NAMES, readAsset, sha256Hex } from "../assets.ts";
+import { checkEngineArchitecture } from "./arch.ts";
 import { type BuildMessage, createTar, type DockerClient, type TarEntry } from "../docker/mod.ts";
 
 /** Repository of manager images; the tag is the content hash of the embedded assets. */
@@ -63,11 +64,15 @@ export async function managerImageContext(): Promise<ManagerImageContext> {
   return { tag, hash, tar: createTar(entries) };
 }
 
-/** Ensures the manager image for the embedded assets exists, building it when absent. */
+/**
+ * Ensures the manager image for the embedded assets exists, building it when absent. Throws
+ * `RangeError` when the engine's architecture is not the embedded helper's.
+ */
 export async function ensureManagerImage(
   client: DockerClient,
   options: EnsureManagerImageOptions = {},
 ): Promise<ManagerImage> {
+  await checkEngineArchitecture(client);
   const context = await managerImageContext();
   if (await client.images.exists(context.tag)) return { tag: context.tag, built: false };
   await client.images.build(context.tar, {

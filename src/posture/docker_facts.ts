@@ -1,5 +1,7 @@
+import { readAsset } from "../assets.ts";
 import { DockerClient, DockerConnectionError, parseDockerHost } from "../docker/mod.ts";
-import type { DockerFacts } from "./facts.ts";
+import { elfArchitecture } from "../manager/mod.ts";
+import type { DockerFacts, EngineFacts } from "./facts.ts";
 
 /** Connects to the engine named by `host` (DOCKER_HOST syntax) and reports it; never throws. */
 export async function dockerFacts(host: string | undefined): Promise<DockerFacts> {
@@ -17,6 +19,7 @@ export async function dockerFacts(host: string | undefined): Promise<DockerFacts
       socket,
       engineVersion: version.Version,
       apiVersion: client.apiVersion,
+      engine: await engineFacts(client),
     };
   } catch (error) {
     // The layer's own fix replaces the one the client appends after "; ".
@@ -27,6 +30,23 @@ export async function dockerFacts(host: string | undefined): Promise<DockerFacts
       socket: error instanceof DockerConnectionError ? error.socket : socket,
       error: message.replace(prefix, ""),
     };
+  }
+}
+
+async function engineFacts(client: DockerClient): Promise<EngineFacts | undefined> {
+  try {
+    const profile = await client.profile();
+    const helper = await readAsset("leash-helper").then(elfArchitecture, () => undefined);
+    return {
+      kind: profile.kind,
+      product: profile.product,
+      transport: profile.transport,
+      rootless: profile.rootless,
+      architecture: profile.architecture,
+      helperArchitecture: helper ?? null,
+    };
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,12 +1,34 @@
 /** What leash measured about the host: the inputs of the posture assessment. */
+import type { EngineKind } from "../docker/mod.ts";
 
 /** How cgroups are mounted: pure v2, v1 with the v2 hierarchy beside it, v1 only, or none. */
 export type CgroupLayout = "v2" | "v1-hybrid" | "v1-only" | "none";
 
 /** Docker Engine reachability. */
 export type DockerFacts =
-  | { reachable: true; socket: string; engineVersion: string; apiVersion: string }
+  | {
+    reachable: true;
+    socket: string;
+    engineVersion: string;
+    apiVersion: string;
+    /** The engine's kind and how leash reaches it (absent when `/info` failed). */
+    engine?: EngineFacts | undefined;
+  }
   | { reachable: false; socket: string; error: string };
+
+/** What `leash doctor` says about the engine itself. */
+export interface EngineFacts {
+  kind: EngineKind;
+  /** E.g. `Podman 4.3.1`. */
+  product: string;
+  /** E.g. `unix socket /run/podman/podman.sock`. */
+  transport: string;
+  /** Containers run in a user namespace (no capability over the host kernel). */
+  rootless: boolean;
+  /** The engine's architecture (kernel spelling) and the embedded helper's. */
+  architecture: string;
+  helperArchitecture: string | null;
+}
 
 /** Result of loading and attaching real eBPF programs (leash-helper probe). */
 export type ProbeFacts =

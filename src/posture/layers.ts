@@ -1,3 +1,4 @@
+import { engineLimits, ROOTLESS_FIX } from "./engine_limits.ts";
 import type { HostFacts } from "./facts.ts";
 
 /** The enforcement layers of DESIGN.md §2, in report order. */
@@ -27,6 +28,12 @@ export interface LayerPosture {
 
 /** Assesses every layer from the measured host facts; pure. */
 export function assessLayers(facts: HostFacts): LayerPosture[] {
+  const engine = facts.docker.reachable ? facts.docker.engine : undefined;
+  const limits = engine ? engineLimits(engine) : {};
+  const limited = (assessed: LayerPosture): LayerPosture => {
+    const why = limits[assessed.name];
+    return why === undefined ? assessed : layer(assessed.name, "off", why, ROOTLESS_FIX);
+  };
   return [
     kernelLsm(facts),
     cgroupNet(facts),
@@ -34,7 +41,7 @@ export function assessLayers(facts: HostFacts): LayerPosture[] {
     netns(facts),
     proxy(),
     observe(facts),
-  ];
+  ].map(limited);
 }
 
 function layer(name: LayerName, status: LayerStatus, reason: string, fix = ""): LayerPosture {

@@ -109,3 +109,36 @@ Deno.test("renderPosture() prints one row per layer, the fixes and the facts", (
   assert.match(text, /fix: run scripts\/build-native/);
   assert.match(text, /^ {2}cgroup +v1-hybrid \(v2 hierarchy at \/sys\/fs\/cgroup\/unified\)$/m);
 });
+
+Deno.test("assessLayers() turns the eBPF layers off on a rootless engine and says why", () => {
+  const facts = vmFacts({
+    docker: {
+      reachable: true,
+      socket: "/run/user/1000/docker.sock",
+      engineVersion: "20.10.24",
+      apiVersion: "1.41",
+      engine: {
+        kind: "rootless",
+        product: "Docker 20.10.24",
+        transport: "unix socket /run/user/1000/docker.sock",
+        rootless: true,
+        architecture: "x86_64",
+        helperArchitecture: "x86_64",
+      },
+    },
+    // The probe ran and cgroup programs loaded: the engine still cannot give them to sessions.
+    probe: { ran: true, results: { lsm: "ok", cgroup: "ok", tracepoint: "ok" } },
+  });
+  for (const name of ["kernel-lsm", "cgroup-net", "observe"] as const) {
+    const layer = byName(facts, name);
+    assert.equal(layer.status, "off", name);
+    assert.match(layer.reason, /^the engine is rootless Docker \(Docker 20\.10\.24\): /);
+    assert.match(layer.fix, /rootful engine/);
+  }
+  assert.equal(byName(facts, "netns").status, "active");
+  assert.equal(byName(facts, "landlock").status, "active");
+  assert.match(
+    renderPosture(postureReport(facts, "0"), (_, t) => t),
+    /engine {6}rootless: Docker 20\.10\.24/,
+  );
+});

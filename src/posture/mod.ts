@@ -4,6 +4,7 @@
  * (`leash doctor`, and the layer names every session reports).
  */
 export { dockerFacts } from "./docker_facts.ts";
+export { engineLimits, ROOTLESS_FIX } from "./engine_limits.ts";
 export { type ProbeFacts } from "./facts.ts";
 export { gatherFacts } from "./gather.ts";
 export { LAYER_NAMES, type LayerName, type LayerStatus } from "./layers.ts";

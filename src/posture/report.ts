@@ -1,4 +1,5 @@
-import type { HostFacts } from "./facts.ts";
+import { describeEngineKind } from "../docker/mod.ts";
+import type { EngineFacts, HostFacts } from "./facts.ts";
 import { assessLayers, type LayerPosture, type LayerStatus } from "./layers.ts";
 
 /** `leash doctor --json` output; `schema` changes only when fields are removed or change meaning. */
@@ -59,9 +60,11 @@ function factLines(f: HostFacts): [string, string][] {
   const probe = f.probe.ran
     ? Object.entries(f.probe.results).map(([type, result]) => `${type}: ${result}`).join(", ")
     : `not run: ${f.probe.reason}`;
+  const engine = f.docker.reachable && f.docker.engine ? f.docker.engine : undefined;
   return [
     ["kernel", f.kernelRelease],
     ["docker", docker],
+    ...(engine ? engineLines(engine) : []),
     ["cgroup", cgroup],
     ["lsm", lsm],
     ["btf", f.btf ? "present (/sys/kernel/btf/vmlinux)" : "absent"],
@@ -69,5 +72,18 @@ function factLines(f: HostFacts): [string, string][] {
     ["bpffs", f.bpffsMounted ? "mounted at /sys/fs/bpf" : "not mounted at /sys/fs/bpf"],
     ["tracefs", f.tracefs ? "offered by the kernel" : "not offered by the kernel"],
     ["ebpf probe", probe],
+  ];
+}
+
+function engineLines(e: EngineFacts): [string, string][] {
+  const helper = e.helperArchitecture === null
+    ? "the embedded helper is not built"
+    : e.helperArchitecture === e.architecture
+    ? `the embedded helper's too`
+    : `MISMATCH: the embedded helper is built for ${e.helperArchitecture}`;
+  return [
+    ["engine", `${e.kind}: ${e.product}, ${describeEngineKind(e.kind)}`],
+    ["transport", e.transport],
+    ["arch", `${e.architecture} (${helper})`],
   ];
 }

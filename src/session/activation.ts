@@ -22,20 +22,32 @@ export interface ActivationOptions {
   mode: "record" | "shadow" | "enforce";
   /** `LEASH_DISABLE_LAYERS`: manager layers not to ask for. @default none */
   disabled?: readonly LayerName[] | undefined;
+  /** Layers the engine cannot provide (rootless), with why: never asked for. @default none */
+  unavailable?: Partial<Record<LayerName, string>> | undefined;
 }
 
-/** The `activate` request for the target's `cgroup`, with the abstract `lifeline` socket. */
+/** The manager layers to ask for: all but the disabled ones and those the engine cannot give. */
+export function requestedLayers(options: Omit<ActivationOptions, "ir" | "mode">): LayerName[] {
+  return MANAGER_LAYERS.filter((l) =>
+    !options.disabled?.includes(l) && options.unavailable?.[l] === undefined
+  );
+}
+
+/**
+ * The `activate` request for the target's `cgroup` (null when no kernel layer is asked for:
+ * the manager then runs the relay and the lifeline only), with the abstract `lifeline` socket.
+ */
 export function activateMessage(
-  cgroup: string,
+  cgroup: string | null,
   lifeline: string,
   options: ActivationOptions,
 ): ActivateMessage {
   return {
     type: "activate",
-    cgroup,
+    ...(cgroup === null ? {} : { cgroup }),
     mode: options.mode,
     maps: encodeBase64(encodeKernelMaps(options.ir)),
-    layers: MANAGER_LAYERS.filter((l) => !options.disabled?.includes(l)),
+    layers: requestedLayers(options),
     log_allow: false,
     lifeline,
   };
@@ -71,7 +83,7 @@ export async function activePosture(
     });
   for (const warning of plan.warnings) options.warn(warning);
   return sessionPosture({
-    attached: active.layers,
+    attached: { ...options.unavailable, ...active.layers },
     landlock: plan.applied,
     landlockReason: plan.reason,
     landlockWarnings: plan.warnings.length,

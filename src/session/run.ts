@@ -31,9 +31,10 @@ import { type ControlChannel, ControlServer, DestinationPermits } from "../contr
 import type { DockerClient } from "../docker/mod.ts";
 import { type DropCounter, type EventLog, formatDrops, Redactor } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
+import { engineLimits, type LayerName } from "../posture/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
-import { activateMessage, activePosture, postureBanner } from "./activation.ts";
+import { activateMessage, activePosture, postureBanner, requestedLayers } from "./activation.ts";
 import { containerNames, targetConfig, targetOptions } from "./containers.ts";
 import { containBinds, type Containment, decideContainment } from "./containment.ts";
 import { hostKind } from "./containment_host.ts";
@@ -113,6 +114,11 @@ class Session {
   #containment!: Containment;
   /** leash-entry's memfd guard as bootstrap.ready reported it. */
   #memfdGuard: string | undefined;
+  /** Layers the engine cannot give (rootless), and whether its root is the user (rootless). */
+  #engine: { limits: Partial<Record<LayerName, string>>; rootless: boolean } = {
+    limits: {},
+    rootless: false,
+  };
 
   constructor(options: RunOptions, io: RunIo) {
     this.#o = options;
@@ -154,6 +160,8 @@ class Session {
   /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
     const image = await inspectImage(this.#docker, this.#o.image);
+    const profile = await this.#docker.profile();
+    this.#engine = { limits: engineLimits(profile), rootless: profile.rootless };
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
     this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
@@ -254,6 +262,9 @@ class Session {
     const version = await waitEntryReady(this.#paths.drop, { deadline, check });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
     const path = await readCgroupPath(this.#paths.drop);
+    // Without kernel layers (a rootless engine) the cgroup is not used, and such engines
+    // give the target none of its own.
+    if (this.#kernelLayers().length === 0) return null;
     return path === null ? null : requireContainerCgroup(path, this.#target!);
   }
 
@@ -288,9 +299,14 @@ class Session {
   /** Activation: the manager attaches, the posture is shown, enforcement.active is written. */
   async #activate(cgroup: string | null, ir: PolicyIr, deadline: number): Promise<void> {
     this.#phase = "activation";
-    if (cgroup === null) throw noCgroup();
+    if (cgroup === null && this.#kernelLayers().length > 0) throw noCgroup();
     const channel = this.#channel!;
-    const options = { ir, mode: this.#o.mode, disabled: this.#o.disabledLayers };
+    const options = {
+      ir,
+      mode: this.#o.mode,
+      disabled: this.#o.disabledLayers,
+      unavailable: this.#engine.limits,
+    };
     const active = await requestActivation(
       channel,
       activateMessage(cgroup, this.#lifeline, options),
@@ -341,6 +357,11 @@ class Session {
     this.#commandStarted = true;
     // A signal that arrived after the last boot wait still ends the session.
     if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
+  }
+
+  /** The manager's kernel layers this session asks for. */
+  #kernelLayers(): LayerName[] {
+    return requestedLayers({ disabled: this.#o.disabledLayers, unavailable: this.#engine.limits });
   }
 
   /** Steady: the command runs; its status is ours. */
@@ -455,7 +476,8 @@ class Session {
    */
   async #createManager(image: string, name: string): Promise<void> {
     const dir = await Deno.stat(this.#paths.sockets);
-    const socketOwner = dir.uid === null || dir.gid === null
+    // A rootless engine maps its user (the socket dir's owner) to the container's root.
+    const socketOwner = dir.uid === null || dir.gid === null || this.#engine.rootless
       ? undefined
       : { uid: dir.uid, gid: dir.gid };
     this.#manager = await createManager(this.#docker, {

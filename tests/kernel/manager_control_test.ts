@@ -305,3 +305,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "manager --control: an activation without kernel layers (rootless engines) runs the relay only",
+  ignore: skip !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    using docker = await DockerClient.connect();
+    await using session = await startSession(docker);
+    const { host, target } = session;
+    const exec = (...args: string[]) => sh("docker", ["exec", ...args]);
+    // No cgroup: a rootless engine gives the target none of its own, and nothing uses it.
+    await host.send({ type: "activate", mode: "enforce", maps: encodedMaps(POLICY), layers: [] });
+    const active = await host.next((m) => m.type === "active" || m.type === "error");
+    assert.equal(active.type, "active", JSON.stringify(active));
+    assert.deepEqual(active.layers, {});
+    /* the explicit proxy reaches the host through the relay */
+    const explicit = await exec(
+      "-e",
+      "http_proxy=http://127.0.0.1:3128",
+      target,
+      "wget",
+      "-q",
+      "-O",
+      "-",
+      "http://example.test/",
+    );
+    assert.equal(explicit.out, "hello from explicit");
+    /* nothing redirects: an outside address is unreachable (only lo), no stream reaches the host */
+    const streams = host.streamCount;
+    const direct = await exec(target, "relayprobe", "halfclose", "1.2.3.4", "80", "x");
+    assert.match(direct.out, /^error connect: Network is unreachable/);
+    assert.equal(host.streamCount, streams);
+    /* runtime changes have no kernel work to do and succeed */
+    await host.send({ type: "mode.set", mode: "record" });
+    assert.deepEqual(await host.next((m) => m.type.startsWith("mode.") || m.type === "error"), {
+      type: "mode.updated",
+      mode: "record",
+    });
+    await host.send({ type: "policy.update", maps: encodedMaps(POLICY) });
+    assert.equal(
+      (await host.next((m) => m.type.startsWith("policy.") || m.type === "error")).type,
+      "policy.updated",
+    );
+    /* fail closed: the host goes away, the relay with it */
+    host.closeControl();
+    assert.notEqual((await docker.containers.wait(session.manager)).StatusCode, 0);
+    assert.notEqual(
+      (await exec(target, "relayprobe", "halfclose", "127.0.0.1", "3128", "x")).code,
+      0,
+    );
+  },
+});
