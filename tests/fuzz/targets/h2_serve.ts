@@ -126,10 +126,14 @@ async function settled(open: () => number): Promise<void> {
   ensure(open() === 0, `${open()} relayed sockets still open ${BOUND_MS} ms after the client left`);
 }
 
-/** One well-formed GET through the proxy with node's HTTP/2 client: the response body. */
+/**
+ * One well-formed GET through the proxy with node's HTTP/2 client: the response body. Its
+ * authority names the port the relay header says was dialled, as a real client's would.
+ */
 function wellFormedGet(socketPath: string, dst: string, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect("https://h2.test", {
+    const port = dst.slice(dst.lastIndexOf(":") + 1);
+    const session = http2.connect(`https://h2.test:${port}`, {
       createConnection: () => connect(socketPath, dst, ca),
     });
     session.on("error", reject);
