@@ -63,24 +63,23 @@ static __always_inline int path_error(struct scratch *s, __u16 kind, __u8 acc, _
 	return v.block ? -EACCES : 0;
 }
 
-/* The exec verdict for a PROT_EXEC mapping of path (mmap_file, file_mprotect). */
-static __always_inline int exec_mapping(const struct path *path, __u8 via)
+/* The verdict on one access (acc) to path, reported as an event of kind (via: how code was
+ * reached, for exec mappings); fails closed when the path cannot be resolved. */
+static __always_inline int judge_path(struct scratch *s, const struct path *path, __u16 kind,
+				      __u8 acc, __u8 via)
 {
-	struct scratch *s = get_scratch();
-	if (!s)
-		return -EACCES; /* cannot happen (a per-CPU array of one): never fail open */
 	long r = resolve_path(s, path);
 	if (r < 0)
-		return path_error(s, LEASH_EV_EXEC, LEASH_ACC_EXEC, via, r);
+		return path_error(s, kind, acc, via, r);
 	__u32 len = (__u32)r;
 	if (!len)
 		return 0;
 	struct leash_config *cfg = get_config();
-	struct path_verdict pv = path_decide(cfg ? cfg->slot : 0, len, LEASH_ACC_EXEC);
+	struct path_verdict pv = path_decide(cfg ? cfg->slot : 0, len, acc);
 	struct verdict v = apply_mode(cfg, pv.deny);
 	if (v.report) {
-		event_init(&s->ev, LEASH_EV_EXEC, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
-		s->ev.access = LEASH_ACC_EXEC;
+		event_init(&s->ev, kind, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
+		s->ev.access = acc;
 		s->ev.decision = v.block ? LEASH_DEC_DENY : LEASH_DEC_ALLOW;
 		s->ev.flags = v.flags;
 		s->ev.rule = pv.rule;
@@ -89,6 +88,15 @@ static __always_inline int exec_mapping(const struct path *path, __u8 via)
 		event_send(s, len);
 	}
 	return v.block ? -EACCES : 0;
+}
+
+/* The exec verdict for a PROT_EXEC mapping of path (mmap_file, file_mprotect). */
+static __always_inline int exec_mapping(const struct path *path, __u8 via)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return -EACCES; /* cannot happen (a per-CPU array of one): never fail open */
+	return judge_path(s, path, LEASH_EV_EXEC, LEASH_ACC_EXEC, via);
 }
 
 SEC("lsm/file_open")
@@ -111,25 +119,7 @@ int BPF_PROG(leash_file_open, struct file *file, int ret)
 	struct scratch *s = get_scratch();
 	if (!s)
 		return -EACCES;
-	long r = resolve_path(s, &file->f_path);
-	if (r < 0)
-		return path_error(s, LEASH_EV_FILE_OPEN, acc, 0, r);
-	__u32 len = (__u32)r;
-	if (!len)
-		return 0;
-	struct leash_config *cfg = get_config();
-	struct path_verdict pv = path_decide(cfg ? cfg->slot : 0, len, acc);
-	struct verdict v = apply_mode(cfg, pv.deny);
-	if (v.report) {
-		event_init(&s->ev, LEASH_EV_FILE_OPEN, LEASH_LAYER_LSM, cfg ? cfg->mode : 0);
-		s->ev.access = acc;
-		s->ev.decision = v.block ? LEASH_DEC_DENY : LEASH_DEC_ALLOW;
-		s->ev.flags = v.flags;
-		s->ev.rule = pv.rule;
-		s->ev.path_len = len;
-		event_send(s, len);
-	}
-	return v.block ? -EACCES : 0;
+	return judge_path(s, &file->f_path, LEASH_EV_FILE_OPEN, acc, 0);
 }
 
 SEC("lsm/bprm_check_security")

@@ -31,6 +31,21 @@ interface RelayCounts {
 const DATAGRAMS = 5000;
 
 /** The relay's counters of a "drops" message (absent: the manager does not count them). */
+/** A session whose manager may hold 64 descriptors, its relay echoing streams. */
+const LIMITED = {
+  streamEcho: true,
+  managerUlimits: [{ Name: "nofile", Soft: 64, Hard: 64 }],
+};
+
+/** Activates `session` with cgroup-net; `exec` runs a command in its target. */
+async function activated(session: Awaited<ReturnType<typeof startSession>>) {
+  const { host, target, cgroup } = session;
+  await host.send({ type: "activate", cgroup, maps: encodedMaps(POLICY), layers: ["cgroup-net"] });
+  const active = await host.next((m) => m.type === "active" || m.type === "error");
+  assert.equal(active.type, "active", JSON.stringify(active));
+  return { host, exec: (...args: string[]) => sh("docker", ["exec", target, ...args]) };
+}
+
 function relayCounts(drops: ControlMessage): RelayCounts {
   assert.ok(
     typeof drops.relay === "object",
@@ -47,20 +62,8 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     using docker = await DockerClient.connect();
-    await using session = await startSession(docker, {
-      streamEcho: true,
-      managerUlimits: [{ Name: "nofile", Soft: 64, Hard: 64 }],
-    });
-    const { host, target, cgroup } = session;
-    await host.send({
-      type: "activate",
-      cgroup,
-      maps: encodedMaps(POLICY),
-      layers: ["cgroup-net"],
-    });
-    const active = await host.next((m) => m.type === "active" || m.type === "error");
-    assert.equal(active.type, "active", JSON.stringify(active));
-    const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
+    await using session = await startSession(docker, LIMITED);
+    const { host, exec } = await activated(session);
     assert.equal(
       (await exec("relayprobe", "halfclose", "1.2.3.4", "80", "before")).out,
       "got before",
@@ -137,21 +140,8 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     using docker = await DockerClient.connect();
-    await using session = await startSession(docker, {
-      streamEcho: true,
-      dnsSilent: true,
-      managerUlimits: [{ Name: "nofile", Soft: 64, Hard: 64 }],
-    });
-    const { host, target, cgroup } = session;
-    await host.send({
-      type: "activate",
-      cgroup,
-      maps: encodedMaps(POLICY),
-      layers: ["cgroup-net"],
-    });
-    const active = await host.next((m) => m.type === "active" || m.type === "error");
-    assert.equal(active.type, "active", JSON.stringify(active));
-    const exec = (...args: string[]) => sh("docker", ["exec", target, ...args]);
+    await using session = await startSession(docker, { ...LIMITED, dnsSilent: true });
+    const { host, exec } = await activated(session);
 
     /* queries to a resolver (redirected to the DNS relay) that the host never answers: each
      * holds a descriptor for 5 s, and the flood keeps every descriptor taken until released */
