@@ -15,6 +15,22 @@ const CRLF = [13, 10];
 const LINE_LIMIT = 8 * 1024;
 const latin1 = new TextDecoder("latin1");
 
+/** Yields exactly `n` bytes of `from` as they arrive, counting them; an early end throws. */
+async function* exactly(
+  from: StreamReader,
+  n: number,
+  count: (n: number) => void,
+): AsyncGenerator<Uint8Array> {
+  let left = n;
+  while (left > 0) {
+    const chunk = await from.read(left);
+    if (chunk === null) throw new StreamEndedError("Cannot copy body: the stream ended early");
+    left -= chunk.length;
+    count(chunk.length);
+    yield chunk;
+  }
+}
+
 /** The payload of a framed body, chunk framing removed; trailer lines (with CRLF) collected. */
 async function* payloadOf(
   from: StreamReader,
@@ -23,14 +39,7 @@ async function* payloadOf(
   count: (n: number) => void,
 ): AsyncGenerator<Uint8Array> {
   if (framing.kind === "length") {
-    let left = framing.length;
-    while (left > 0) {
-      const chunk = await from.read(left);
-      if (chunk === null) throw new StreamEndedError("Cannot copy body: the stream ended early");
-      left -= chunk.length;
-      count(chunk.length);
-      yield chunk;
-    }
+    yield* exactly(from, framing.length, count);
   } else if (framing.kind === "close") {
     for (;;) {
       const chunk = await from.read();
@@ -46,14 +55,7 @@ async function* payloadOf(
       if (!m) throw new HttpSyntaxError("Cannot parse chunk size line");
       const size = parseInt(m[1]!, 16);
       if (size === 0) break;
-      let left = size;
-      while (left > 0) {
-        const chunk = await from.read(left);
-        if (chunk === null) throw new StreamEndedError("Cannot copy body: the stream ended early");
-        left -= chunk.length;
-        count(chunk.length);
-        yield chunk;
-      }
+      yield* exactly(from, size, count);
       const end = await from.readExact(2);
       if (end[0] !== 13 || end[1] !== 10) throw new HttpSyntaxError("Cannot parse chunk end");
     }
