@@ -10,6 +10,17 @@ import type {
   Filters,
 } from "./types.ts";
 
+/** Go's os.FileMode bits the engine reports in a path stat. */
+const GO_MODE_DIR = 0x80000000;
+const GO_MODE_SYMLINK = 0x08000000;
+
+/** A path in a container as the engine stats it (no final symlink followed). */
+export interface ContainerPathStat {
+  kind: "dir" | "file" | "symlink";
+  /** Where a symlink points (the engine's resolution inside the container); "" otherwise. */
+  linkTarget: string;
+}
+
 /** Options of `containers.list()`. */
 export interface ContainerListOptions {
   /** Stopped containers too. @default false */
@@ -169,6 +180,29 @@ export class Containers {
       body: archive,
       headers: { "Content-Type": "application/x-tar" },
     });
+  }
+
+  /**
+   * Stats `path` in the container's filesystem without following a final symlink (the engine
+   * reads it, so no access to the host's view of the container is needed); undefined when
+   * missing.
+   */
+  async statPath(id: string, path: string): Promise<ContainerPathStat | undefined> {
+    const response = await this.#api.request("HEAD", `/containers/${pathPart(id)}/archive`, {
+      query: { path },
+      accept: [404],
+    });
+    await response.body?.cancel();
+    if (response.status === 404) return undefined;
+    const header = response.headers.get("X-Docker-Container-Path-Stat");
+    if (header === null) {
+      throw new TypeError(
+        `Cannot stat "${path}" in container ${id}: the engine sent no X-Docker-Container-Path-Stat header`,
+      );
+    }
+    const stat = JSON.parse(atob(header)) as { mode: number; linkTarget?: string };
+    const kind = stat.mode & GO_MODE_SYMLINK ? "symlink" : stat.mode & GO_MODE_DIR ? "dir" : "file";
+    return { kind, linkTarget: stat.linkTarget ?? "" };
   }
 
   /** Reads a file or directory of the container as a tar archive (read it with `readTar`). */

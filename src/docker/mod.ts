@@ -12,6 +12,7 @@ export type {
   ContainerCreateOptions,
   ContainerListOptions,
   ContainerLogsOptions,
+  ContainerPathStat,
   ContainerRemoveOptions,
   Containers,
   ContainerStopOptions,

@@ -9,6 +9,12 @@ import { dirname } from "node:path";
 export interface SafeAncestorsOptions {
   /** The user who must own each component (or root). @default Deno.uid() */
   uid?: number | null;
+  /**
+   * The uid that stands for an owner this user namespace does not map (root's directories,
+   * seen from `unshare --user`), counted as root; undefined outside a user namespace.
+   * @default {@linkcode unmappedUid}()
+   */
+  unmapped?: number | undefined;
   /** What to do about it, appended to the message. */
   fix: string;
 }
@@ -24,6 +30,7 @@ export async function assertSafeAncestors(
   options: SafeAncestorsOptions,
 ): Promise<void> {
   const uid = options.uid === undefined ? Deno.uid() : options.uid;
+  const unmapped = "unmapped" in options ? options.unmapped : await unmappedUid();
   const chain: string[] = [];
   for (let p = path;; p = dirname(p)) {
     chain.unshift(p);
@@ -43,7 +50,8 @@ export async function assertSafeAncestors(
       );
     if (stat.isSymlink) throw refuse("is a symbolic link");
     if (!stat.isDirectory) throw refuse("is not a directory");
-    if (uid !== null && stat.uid !== null && stat.uid !== 0 && stat.uid !== uid) {
+    const owner = stat.uid === unmapped ? 0 : stat.uid;
+    if (uid !== null && owner !== null && owner !== 0 && owner !== uid) {
       throw refuse(`is owned by uid ${stat.uid}, neither you (uid ${uid}) nor root`);
     }
     const mode = stat.mode ?? 0;
@@ -52,5 +60,22 @@ export async function assertSafeAncestors(
         `is writable by ${mode & 0o002 ? "everyone" : "its group"} without the sticky bit`,
       );
     }
+  }
+}
+
+/**
+ * In a user namespace that does not map every uid, the overflow uid (`/proc/sys/kernel/
+ * overflowuid`, 65534) that unmapped owners show as; undefined in the initial namespace.
+ * Unmapped owners are taken for root: what a user namespace hides is the host's system dirs.
+ */
+export async function unmappedUid(): Promise<number | undefined> {
+  try {
+    const map = (await Deno.readTextFile("/proc/self/uid_map")).trim().split(/\s+/);
+    if (map.length === 3 && map[0] === "0" && map[1] === "0" && map[2] === "4294967295") {
+      return undefined;
+    }
+    return Number((await Deno.readTextFile("/proc/sys/kernel/overflowuid")).trim());
+  } catch {
+    return undefined;
   }
 }

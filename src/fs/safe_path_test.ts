@@ -63,3 +63,20 @@ Deno.test("assertSafeAncestors() refuses a symlink anywhere on the way", () =>
       /"[^"]*link" is a symbolic link/,
     );
   }));
+
+Deno.test({
+  name: "assertSafeAncestors() takes the unmapped uid of a user namespace for root, and only there",
+  // chown to 65534 needs root; as another user the e2e-user tier covers it in a user namespace.
+  ignore: Deno.uid() !== 0,
+  fn: () =>
+    withDir(async (dir) => {
+      const system = join(dir, "system");
+      await Deno.mkdir(system, { mode: 0o755 });
+      await Deno.chown(system, 65534, 65534);
+      await assertSafeAncestors(join(system, "id"), { ...FIX, uid: 4242, unmapped: 65534 });
+      await assert.rejects(
+        assertSafeAncestors(join(system, "id"), { ...FIX, uid: 4242, unmapped: undefined }),
+        /is owned by uid 65534, neither you \(uid 4242\) nor root/,
+      );
+    }),
+});

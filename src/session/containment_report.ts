@@ -3,38 +3,32 @@
  * that cannot hold (refused with `--strict`) and the banner's exec and limits lines.
  */
 import { BootError } from "../boot/mod.ts";
+import type { ContainerPathStat } from "../docker/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import { type Containment, renderExecGuards } from "./containment.ts";
-import { execLinkWarnings, rootExecFs } from "./exec_links.ts";
+import { engineExecFs, execLinkWarnings, rootExecFs } from "./exec_links.ts";
 import { renderLimits, type TargetLimits } from "./limits.ts";
 import { noexecMounts } from "./mountinfo.ts";
 import type { SessionLayer } from "./posture.ts";
 
 /**
- * Resolves the policy's exec forbids in the target's filesystem (`/proc/<pid>/root`); returns
- * the warnings, or throws `BootError` with them when `strict`. A host that cannot see the
- * target's root (not root) gets one warning saying the check did not run (refused when `strict`:
- * an unchecked forbid is not known to hold).
+ * Resolves the policy's exec forbids in the target's filesystem: through `/proc/<pid>/root`
+ * when this host can read it (root), else through the engine's path stat; returns the
+ * warnings, or throws `BootError` with them when `strict`.
  */
 export async function checkExecLinks(
   ir: PolicyIr,
-  targetPid: number,
+  target: { pid: number; stat: (path: string) => Promise<ContainerPathStat | undefined> },
   strict: boolean,
 ): Promise<string[]> {
   const forbids = ir.file.entries.some((e) =>
     e.exec.decision === "deny" && e.exec.rules.length > 0
   );
   if (!forbids) return [];
-  const root = `/proc/${targetPid}/root`;
-  const warnings: string[] = [];
-  try {
-    await Deno.lstat(`${root}/`);
-  } catch {
-    warnings.push(
-      `Cannot check exec forbids for symlinks: the target's filesystem ("${root}") is not readable by this user`,
-    );
-  }
-  if (warnings.length === 0) warnings.push(...await execLinkWarnings(ir, rootExecFs(root)));
+  const root = `/proc/${target.pid}/root`;
+  const readable = await Deno.lstat(`${root}/`).then(() => true, () => false);
+  const fs = readable ? rootExecFs(root) : engineExecFs(target.stat);
+  const warnings = await execLinkWarnings(ir, fs);
   if (strict && warnings.length > 0) {
     throw new BootError(
       `Cannot start the session with --strict: ${warnings.join("; ")}`,

@@ -6,6 +6,7 @@
  * under any of its names. At session start the policy's exec forbids are resolved in the
  * target's own filesystem and each that cannot hold is reported, naming the file it resolves to.
  */
+import type { ContainerPathStat } from "../docker/mod.ts";
 import { fileDecisions, normaliseRequestPath, type PolicyIr } from "../policy/mod.ts";
 
 /** What the check needs of the target's filesystem (its root seen from the host, or a fake). */
@@ -96,6 +97,27 @@ export function rootExecFs(root: string): ExecFs {
       } catch {
         return undefined;
       }
+    },
+  };
+}
+
+/**
+ * An ExecFs through the engine's path stat (`stat`: `containers.statPath` of the target), for a
+ * host that cannot read the target's root (a user of the docker group). The engine does not
+ * say how many hard links a file has, so that warning needs the host's view (root).
+ */
+export function engineExecFs(
+  stat: (path: string) => Promise<ContainerPathStat | undefined>,
+): ExecFs {
+  const get = (path: string) => stat(path).catch(() => undefined);
+  return {
+    async lstat(path) {
+      const info = await get(path);
+      return info && { kind: info.kind, nlink: 1 };
+    },
+    async readLink(path) {
+      const info = await get(path);
+      return info?.kind === "symlink" && info.linkTarget !== "" ? info.linkTarget : undefined;
     },
   };
 }

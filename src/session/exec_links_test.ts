@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compilePolicy } from "../policy/mod.ts";
-import { type ExecFs, execLinkWarnings, resolveIn } from "./exec_links.ts";
+import { engineExecFs, type ExecFs, execLinkWarnings, resolveIn } from "./exec_links.ts";
 
 /** Paths to a file (its link count), a directory, or a symlink's stored target. */
 type Node = { file: number } | "dir" | { link: string };
@@ -84,4 +84,17 @@ Deno.test("execLinkWarnings() warns about a forbidden file with several hard lin
   const warnings = await execLinkWarnings(ir, BUSYBOX);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /"\/usr\/bin\/ln-a", one of 3 hard links to the same file/);
+});
+
+Deno.test("engineExecFs() resolves applet links through the engine's path stat, as the host's view does", async () => {
+  const stats: Record<string, { kind: "dir" | "file" | "symlink"; linkTarget: string }> = {
+    "/bin": { kind: "dir", linkTarget: "" },
+    "/bin/busybox": { kind: "file", linkTarget: "" },
+    "/bin/wget": { kind: "symlink", linkTarget: "/bin/busybox" },
+  };
+  const fs = engineExecFs((path) => Promise.resolve(stats[path]));
+  assert.equal(await resolveIn(fs, "/bin/wget"), "/bin/busybox");
+  assert.equal(await fs.lstat("/missing"), undefined);
+  const failing = engineExecFs(() => Promise.reject(new Error("engine gone")));
+  assert.equal(await resolveIn(failing, "/bin/wget"), undefined);
 });

@@ -340,7 +340,10 @@ class Session {
       attached: Object.entries(active.layers).filter(([, v]) => v === "ok").map(([k]) => k),
       posture: layers,
     });
-    const links = await checkExecLinks(ir, await targetPid(), this.#o.strict ?? false);
+    const links = await checkExecLinks(ir, {
+      pid: await targetPid(),
+      stat: (path) => this.#docker.containers.statPath(this.#target!, path),
+    }, this.#o.strict ?? false);
     for (const warning of links) await this.#warn(warning);
     this.#emit("boot.active", `layers ${on.join(",")}`);
     const mappings = active.exec_mappings;

@@ -290,3 +290,19 @@ Deno.test("images.remove() deletes a built image", async () => {
   assert.ok(removed.some((item) => item.Untagged === tag), JSON.stringify(removed));
   await assert.rejects(docker.images.inspect(tag), { name: "DockerApiError", status: 404 });
 });
+
+Deno.test("containers.statPath() tells a symlink (with its target), a file, a dir and a missing path", async () => {
+  using docker = await DockerClient.connect();
+  await using cleanup = new DockerCleanup(docker);
+  const id = await createContainer(docker, cleanup, { Cmd: ["true"] });
+  assert.deepEqual(await docker.containers.statPath(id, "/bin/cat"), {
+    kind: "symlink",
+    linkTarget: "/bin/busybox",
+  });
+  assert.deepEqual(await docker.containers.statPath(id, "/bin/busybox"), {
+    kind: "file",
+    linkTarget: "",
+  });
+  assert.equal((await docker.containers.statPath(id, "/bin"))?.kind, "dir");
+  assert.equal(await docker.containers.statPath(id, "/no/such/path"), undefined);
+});
