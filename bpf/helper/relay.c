@@ -21,6 +21,8 @@
 
 #define RELAY_BUF 32768
 #define ACCEPT_PAUSE_S 0.5
+/* How long a connection over the limit waits in the backlog for a slot before it is refused. */
+#define LIMIT_WAIT_S 0.5
 
 struct pipe_buf {
 	char *data;
@@ -354,6 +356,18 @@ static void pause_accepting(struct relay_listener *l, int err)
 		     l->port, strerror(err), ACCEPT_PAUSE_S);
 }
 
+/* Every slot is taken: new connections wait in the backlog rather than being refused at once,
+ * since the agent's connections that just closed may still be on their way out (the host ends
+ * its side of each, then the relay closes it). */
+static void pause_at_limit(struct relay *r)
+{
+	r->accept_paused = true;
+	r->paused_at_limit = true;
+	r->accept_resume_at = relay_now() + LIMIT_WAIT_S;
+	r->conns_at_pause = r->n_conns;
+	watch_listeners(r, false);
+}
+
 static void on_listener_event(struct relay_handler *h, uint32_t events)
 {
 	struct relay_listener *l = (struct relay_listener *)h;
@@ -363,12 +377,19 @@ static void on_listener_event(struct relay_handler *h, uint32_t events)
 		return;
 	}
 	for (int i = 0; i < 64; i++) {
+		struct relay *r = l->relay;
+		if (r->n_conns >= r->max_conns && !r->limit_refusing) {
+			pause_at_limit(r);
+			return;
+		}
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		int fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
 				pause_accepting(l, errno);
+			else if (errno == EAGAIN || errno == EWOULDBLOCK)
+				r->limit_refusing = false; /* what waited was refused: the next one waits */
 			return;
 		}
 		/* Small writes (TLS handshakes, request heads) go out at once: Nagle plus the
@@ -468,7 +489,11 @@ int relay_start(struct relay **out, const struct relay_options *opts, char *err,
 void relay_tick(struct relay *r)
 {
 	if (r->accept_paused && (r->n_conns < r->conns_at_pause || relay_now() >= r->accept_resume_at)) {
+		/* still full after the wait: refuse (and report) what waited, as over the limit */
+		if (r->paused_at_limit && r->n_conns >= r->max_conns)
+			r->limit_refusing = true;
 		r->accept_paused = false;
+		r->paused_at_limit = false;
 		watch_listeners(r, true);
 	}
 	reap(r);

@@ -41,6 +41,11 @@ struct relay {
 	bool accept_paused;
 	double accept_resume_at;
 	size_t conns_at_pause;
+	/* At the connection limit the listeners leave the loop too: a new connection waits in the
+	 * backlog for a slot (one frees as soon as a connection closes) up to LIMIT_WAIT_S; then
+	 * what waits is accepted and refused (limit_refusing) until the backlog is empty. */
+	bool paused_at_limit;
+	bool limit_refusing;
 };
 
 /* Seconds on the monotonic clock. */

@@ -87,6 +87,8 @@ export interface VerifiedTlsOptions {
   caCerts: string[];
   /** ALPN protocols offered, in preference order. @default ["http/1.1"] */
   alpn?: string[];
+  /** Closes the connection being made when aborted. @default undefined */
+  signal?: AbortSignal;
 }
 
 /** A verified TLS stream and the application protocol the server selected (null: none). */
@@ -97,7 +99,11 @@ export interface VerifiedTls {
 
 /** Dials TCP, runs a verified TLS handshake for `serverName`, returns the stream. */
 export async function connectVerifiedTls(options: VerifiedTlsOptions): Promise<VerifiedTls> {
-  const tcp = await Deno.connect({ hostname: options.address, port: options.port });
+  const tcp = await Deno.connect({
+    hostname: options.address,
+    port: options.port,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   // Small request heads must not wait for delayed ACKs (Nagle).
   tcp.setNoDelay(true);
   let tls: Deno.TlsConn;

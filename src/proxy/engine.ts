@@ -27,6 +27,15 @@ export class UpstreamError extends Error {
   }
 }
 
+/** Options for {@linkcode EgressEngine.dial}. */
+export interface DialOptions {
+  /**
+   * Gives up the dial when aborted (the client it is for went away): the connecting socket is
+   * closed at once, not left to the kernel's SYN retries. @default undefined
+   */
+  signal?: AbortSignal;
+}
+
 /** State shared by every relayed connection: policy, mode, leaves, trust, open sockets. */
 export class EgressEngine {
   ir: PolicyIr;
@@ -94,34 +103,61 @@ export class EgressEngine {
    * Connects to `host:port`, with verified TLS (server name `host`, the system trust store
    * plus `upstreamCa`) when `secure`. Rejects with UpstreamError.
    */
-  async dial(host: string, port: number, secure: boolean): Promise<Duplex> {
-    return (await this.dialWith(host, port, secure ? ["http/1.1"] : undefined)).socket;
+  async dial(
+    host: string,
+    port: number,
+    secure: boolean,
+    options: DialOptions = {},
+  ): Promise<Duplex> {
+    return (await this.dialWith(host, port, secure ? ["http/1.1"] : undefined, options)).socket;
   }
 
   /**
    * Like {@linkcode EgressEngine.dial}, with verified TLS offering `alpn` when given (plain TCP
    * otherwise); also returns the protocol the upstream selected.
    */
-  async dialWith(host: string, port: number, alpn?: string[]): Promise<VerifiedTls> {
+  async dialWith(
+    host: string,
+    port: number,
+    alpn?: string[],
+    options: DialOptions = {},
+  ): Promise<VerifiedTls> {
     const secure = alpn !== undefined;
     const what = secure
       ? `Cannot connect with TLS to "${host}:${port}"`
       : `Cannot connect to "${host}:${port}"`;
+    const { signal } = options;
     const addresses = await this.#admitted(host, port, what);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UpstreamError(`${what}: timed out`)), CONNECT_TIMEOUT_MS);
+    // One controller stops the attempt in flight, on the timeout or the caller's abort.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(new UpstreamError(`${what}: the client went away`));
+    const stopped = new Promise<never>((_, reject) => {
+      stop.signal.addEventListener("abort", () => reject(stop.signal.reason), { once: true });
     });
+    stopped.catch(() => {}); // raced below; never an unhandled rejection
+    const timer = setTimeout(
+      () => stop.abort(new UpstreamError(`${what}: timed out`)),
+      CONNECT_TIMEOUT_MS,
+    );
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     let dialled: VerifiedTls | undefined;
     try {
       // Every admitted address in turn (as a resolver's client would); never one not judged.
       for (let i = 0; !dialled; i++) {
         const address = addresses[i]!;
         const connecting: Promise<VerifiedTls> = secure
-          ? connectVerifiedTls({ address, port, serverName: host, caCerts: this.#extraCa, alpn })
-          : connectTcp(address, port).then((socket) => ({ socket, protocol: null }));
+          ? connectVerifiedTls({
+            address,
+            port,
+            serverName: host,
+            caCerts: this.#extraCa,
+            alpn,
+            signal: stop.signal,
+          })
+          : connectTcp(address, port, stop.signal).then((socket) => ({ socket, protocol: null }));
         try {
-          dialled = await Promise.race([connecting, timeout]);
+          dialled = await Promise.race([connecting, stopped]);
         } catch (error) {
           connecting.then((late) => late.socket.destroy(), () => {});
           if (error instanceof UpstreamError) throw error;
@@ -132,6 +168,7 @@ export class EgressEngine {
       }
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
     this.track(dialled.socket);
     return dialled;
@@ -227,15 +264,24 @@ export class AddressRefusedError extends UpstreamError {
   }
 }
 
-function connectTcp(host: string, port: number): Promise<Duplex> {
+function connectTcp(host: string, port: number, signal: AbortSignal): Promise<Duplex> {
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port, allowHalfOpen: true });
+    // Stopped before it connected: close it now rather than leave it to the SYN retries.
+    const onAbort = () => {
+      socket.destroy();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
     socket.setNoDelay(true);
     socket.once("connect", () => {
+      signal.removeEventListener("abort", onAbort);
       socket.off("error", reject);
       resolve(socket);
     });
     socket.once("error", (error) => {
+      signal.removeEventListener("abort", onAbort);
       socket.destroy();
       reject(error);
     });

@@ -8,6 +8,7 @@ import {
   looksLikeTls,
   parseClientHello,
 } from "./client_hello.ts";
+import { clientLeft } from "./client_left.ts";
 import { AddressRefusedError, type EgressEngine } from "./engine.ts";
 import { MAX_HEADER_BYTES, parseRelayHeader, type RelayHeader } from "./header.ts";
 import { HttpSyntaxError, MAX_HEAD_BYTES, parseRequestHead } from "./http_head.ts";
@@ -322,8 +323,9 @@ async function tunnel(
   port: number,
 ): Promise<void> {
   let upstream: Duplex;
+  const left = clientLeft(client, reader);
   try {
-    upstream = await engine.dial(host, port, false);
+    upstream = await engine.dial(host, port, false, { signal: left.signal });
   } catch (error) {
     engine.emit({
       event: "net.connect",
@@ -335,6 +337,8 @@ async function tunnel(
     });
     client.destroy();
     return;
+  } finally {
+    left.dispose();
   }
   try {
     await Promise.all([pump(reader, upstream), pump(new StreamReader(upstream), client)]);

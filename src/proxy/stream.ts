@@ -112,6 +112,12 @@ export class StreamReader {
       this.#pending.length > 0 || this.#stream.readableLength > 0;
   }
 
+  /** Whether the stream ended or failed with every byte taken from it consumed: nothing is left. */
+  get exhausted(): boolean {
+    return (this.#ended || this.#error !== undefined || this.#stream.destroyed) &&
+      this.#pending.length === 0 && this.#stream.readableLength === 0;
+  }
+
   /** Puts bytes back in front of the stream. */
   unread(bytes: Uint8Array): void {
     if (bytes.length > 0) this.#pending.unshift(bytes);

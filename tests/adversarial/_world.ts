@@ -181,6 +181,16 @@ export async function runSession(
       for await (const file of filesUnder(sessionDir(base.box, result.session))) {
         files.set(file, new TextDecoder("latin1").decode(await Deno.readFile(file)));
       }
+      // LEASH_ADV_KEEP=DIR keeps each session's dir (manager.log, events) after the sandbox goes.
+      const keep = Deno.env.get("LEASH_ADV_KEEP");
+      if (keep) {
+        await Deno.mkdir(keep, { recursive: true });
+        const to = join(keep, `${kind}-${result.session}`);
+        const cp = await new Deno.Command("cp", {
+          args: ["-a", sessionDir(base.box, result.session), to],
+        }).output();
+        if (!cp.success) throw new Error(`Cannot keep the session dir in "${to}": cp failed`);
+      }
     }
     const outcomes = new Map<string, Outcome>();
     for (const a of attempts) {

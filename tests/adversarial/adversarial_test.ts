@@ -6,6 +6,7 @@
  * rule. All attempts of a session run in one `leash run`; each is its own test here, named
  * `adversarial: CLASS: NAME`. Attempts whose fix has not landed fail, and say what got through.
  * `LEASH_ADV_DUMP=FILE` writes every attempt's output there.
+ * `LEASH_ADV_KEEP=DIR` keeps each session's dir there (manager.log, events.ndjson).
  */
 import assert from "node:assert/strict";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
