@@ -1,4 +1,3 @@
-import tls from "node:tls";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { hostPort, parseAuthority } from "../net/mod.ts";
@@ -14,6 +13,7 @@ import { HttpSyntaxError, MAX_HEAD_BYTES, parseRequestHead } from "./http_head.t
 import { connectH2, h2Key, type H2Target, serveH2 } from "./h2_serve.ts";
 import { readAheadGate } from "./deno_conn.ts";
 import { serveHttp } from "./http_serve.ts";
+import { serverTlsSocket } from "./tls_server.ts";
 import { respond } from "./respond.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
 import { denyReason, verdictFacts } from "./verdict.ts";
@@ -216,17 +216,18 @@ async function handleTls(
   }
   const leaf = await engine.leaves.get(host);
   const target = { host, port: dest.port };
-  const protocol = hello.alpn.includes("h2") ? await upstreamProtocol(engine, target) : "http/1.1";
+  // An HTTP/1.0-only client (`curl --http1.0`) offers just "http/1.0": served as HTTP/1.x.
+  const protocol = hello.alpn.includes("h2")
+    ? await upstreamProtocol(engine, target)
+    : hello.alpn.includes("http/1.0") && !hello.alpn.includes("http/1.1")
+    ? "http/1.0"
+    : "http/1.1";
   reader.detach();
   const rest = reader.drain();
   if (rest) socket.unshift(rest);
   const gate = readAheadGate(socket);
   const secure = engine.track(
-    new tls.TLSSocket(gate.transport, {
-      isServer: true,
-      secureContext: leaf.secureContext,
-      ALPNProtocols: [protocol],
-    }),
+    serverTlsSocket(gate.transport, { secureContext: leaf.secureContext, alpn: protocol }),
   );
   const ok = await new Promise<boolean>((resolve) => {
     secure.once("secure", () => resolve(true));
