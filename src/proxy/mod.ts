@@ -37,6 +37,7 @@
  *   carries the streams of every client connection to it.
  */
 export { startEgress } from "./egress.ts";
+export { FIRST_BYTES_WAIT_MS } from "./relay.ts";
 export { markerPatterns, type MaskPattern, StreamMasker, wirePatterns } from "./mask.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
 export type { HostAddressProvider } from "./host_addresses.ts";
