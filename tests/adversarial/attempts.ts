@@ -5,6 +5,7 @@
 import type { Attempt } from "./_attempt.ts";
 import { frontAttempts } from "./attempts_front.ts";
 import { hostAttempts } from "./attempts_host.ts";
+import { inspectAttempts } from "./attempts_inspect.ts";
 import { nameAttempts } from "./attempts_names.ts";
 import { pathAttempts } from "./attempts_paths.ts";
 import { secretAttempts } from "./attempts_secrets.ts";
@@ -20,6 +21,7 @@ export function allAttempts(plan: Plan): Attempt[] {
     ...frontAttempts(plan),
     ...pathAttempts(),
     ...secretAttempts(),
+    ...inspectAttempts(),
   ];
   const names = new Set<string>();
   for (const a of all) {
