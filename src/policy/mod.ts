@@ -30,3 +30,4 @@ export { dirCovers, normaliseRequestPath } from "./paths.ts";
 export { DENO_POLICY_FS, policyFileReader, type PolicyFs, readPolicyFile } from "./read.ts";
 export { cedarDecide, policiesById } from "./cedar_check.ts";
 export { explainIr } from "./explain.ts";
+export { httpRuleFor } from "./http_scope.ts";

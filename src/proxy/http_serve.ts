@@ -8,7 +8,6 @@ import {
   forwardHeaders,
   headBytes,
   type HeaderField,
-  headerTokens,
   headerValues,
   keepsAlive,
   MAX_HEAD_BYTES,
@@ -23,6 +22,7 @@ import { maskStage } from "./mask_stage.ts";
 import { maskHttp1Response } from "./mask_http1.ts";
 import { isWebSocket, pumpMasked, pumpMaskedFrames, withoutExtensionOffer } from "./mask_ws.ts";
 import { respond } from "./respond.ts";
+import { forwardRequestFields, switchedToWebSocket, upgradeOffer } from "./upgrade.ts";
 import { applyRewrites } from "./rewrite.ts";
 import { type Upstream, upstreamKey } from "./pool.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
@@ -121,13 +121,14 @@ export async function serveHttp(
       const r = { host: j.authority.host, port: j.authority.port, path: j.path };
       const url = j.url;
       const base = { event: "http.request" as const, host: r.host, method: head.method, url };
-      const upgrade = headerTokens(head.headers, "connection").includes("upgrade") &&
-        headerValues(head.headers, "upgrade").length > 0;
+      // WebSocket is the only upgrade forwarded; other offers (h2c...) are removed (upgrade.ts).
+      const offer = upgradeOffer(head.headers);
+      const upgrade = offer === "websocket";
       const mask = maskStage(engine, { ...base, protocol: "http/1.1" });
       // The Host forwarded is the authority judged, in its normalised spelling.
       let headers: HeaderField[] = [
         ["Host", j.hostField],
-        ...forwardHeaders(head.headers, upgrade).filter(([n]) => n.toLowerCase() !== "host"),
+        ...forwardRequestFields(head.headers, offer).filter(([n]) => n.toLowerCase() !== "host"),
       ];
       // Compressed WebSocket frames could hide a secret from the mask stage.
       if (mask && upgrade) headers = withoutExtensionOffer(headers);
@@ -188,7 +189,16 @@ export async function serveHttp(
       }
       const up = upstream!;
       if (mask) response.reason = mask.text(response.reason, "header");
-      if (response.status === 101 && upgrade) {
+      if (response.status === 101 && !(upgrade && switchedToWebSocket(response.headers))) {
+        const message = `upstream switched protocols (${
+          mask?.text(headerValues(response.headers, "upgrade").join(", "), "header") ??
+            headerValues(response.headers, "upgrade").join(", ")
+        }) without a WebSocket offer forwarded: refused, it could not be inspected`;
+        engine.emit({ ...base, ...verdictFacts(verdict), status: 502, message });
+        await respond(client, 502, `leash: ${message}`, true);
+        return;
+      }
+      if (response.status === 101) {
         const fields = forwardHeaders(response.headers, true);
         await writeAll(
           client,

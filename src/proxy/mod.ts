@@ -30,13 +30,31 @@
  *   trailers, bodies across chunk boundaries, HTTP/2 DATA, WebSocket frames, 502 messages), with
  *   an `http.mask` event. gzip/deflate/br bodies are decoded and sent decoded; other content
  *   codings get 502. WebSocket upgrades lose their extension offer (no compression). Not
- *   masked: passthrough hosts and raw TCP tunnels (not inspected at all), and values an
- *   upstream transforms (base64, reversed, split across WebSocket messages).
+ *   masked: passthrough hosts (not inspected at all; a session with secrets has no other raw
+ *   TCP tunnels), and values an upstream transforms (base64, reversed, split across WebSocket
+ *   messages).
+ * - Inspection cannot be skipped by waiting (inspection.ts): a connection is tunnelled as raw TCP
+ *   only when nothing at the HTTP level could apply to it, i.e. its host is in the passthrough
+ *   list, or the session has no secrets and no HttpRequest/HttpRewrite rule could apply to its
+ *   host (the CONNECT target, or the address a transparent connection dialled). Otherwise the
+ *   client must start with TLS or HTTP, however late (the idle timeout bounds the wait), and
+ *   anything else is refused (net.connect deny). Where raw TCP is allowed, a client silent for
+ *   500 ms gets it only once the upstream spoke first (SSH, SMTP: first_speaker.ts); if the
+ *   client speaks first it is sniffed as usual. A first line that looks like HTTP is served as
+ *   HTTP (400 when malformed, so h2c's prior-knowledge preface too), never tunnelled.
+ * - Upgrades (upgrade.ts): only WebSocket is forwarded. An h2c offer (`Upgrade: h2c`,
+ *   `HTTP2-Settings`) or any other/unknown upgrade is removed and the request forwarded as
+ *   plain HTTP/1.1; a `101` to a request without a forwarded WebSocket offer, or switching to
+ *   anything else, gets 502.
+ * - Client TLS (tls_server.ts): no ClientHello can throw out of the proxy (Deno's node:tls
+ *   start read a handle a refused hello had cleared); a client offering only ALPN `http/1.0`
+ *   is served as HTTP/1.x.
  * - Keep-alive: HTTP/1.1 upstream connections return to a pool shared by every client
  *   connection (per scheme, host and port); one upstream HTTP/2 session per host and port
  *   carries the streams of every client connection to it.
  */
 export { startEgress } from "./egress.ts";
+export { FIRST_BYTES_WAIT_MS } from "./relay.ts";
 export { markerPatterns, type MaskPattern, StreamMasker, wirePatterns } from "./mask.ts";
 export type { Egress, EgressMode, EgressOptions } from "./options.ts";
 export type { HostAddressProvider } from "./host_addresses.ts";

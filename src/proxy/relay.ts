@@ -1,4 +1,3 @@
-import tls from "node:tls";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { hostPort, parseAuthority } from "../net/mod.ts";
@@ -15,14 +14,19 @@ import { HttpSyntaxError, MAX_HEAD_BYTES, parseRequestHead } from "./http_head.t
 import { connectH2, h2Key, type H2Target, serveH2 } from "./h2_serve.ts";
 import { readAheadGate } from "./deno_conn.ts";
 import { serveHttp } from "./http_serve.ts";
+import { serverTlsSocket } from "./tls_server.ts";
+import { IDLE_TIMEOUT_MS } from "./engine.ts";
+import { firstSpeaker } from "./first_speaker.ts";
+import { inspectionReason } from "./inspection.ts";
 import { respond } from "./respond.ts";
 import { HeadTooLargeError, pump, StreamReader, writeAll } from "./stream.ts";
 import { denyReason, verdictFacts } from "./verdict.ts";
 
-/** A server that speaks first (SSH, SMTP) sends nothing for this long: tunnel it as raw TCP. */
+/** A client silent this long may be waiting for a server that speaks first (SSH, SMTP). */
 export const FIRST_BYTES_WAIT_MS = 500;
 
-const HTTP_START = /^[A-Z]{3,10} [^\s]+ HTTP\/1\.[01]\r?$/;
+/** A first line that looks like an HTTP request (strictly parsed later: malformed gets 400). */
+const LOOKS_HTTP = /^[A-Za-z][!-~]*[ \t]+[^\r\n]*HTTP\/[0-9]/;
 
 interface Destination {
   host: string;
@@ -144,21 +148,50 @@ async function handleExplicit(
   await handleDestination(engine, socket, reader, { ...target, transparent: false });
 }
 
-async function firstBytes(reader: StreamReader): Promise<Uint8Array | null | "silent"> {
-  if (!await reader.waitData(FIRST_BYTES_WAIT_MS)) return "silent";
-  return await reader.read();
-}
-
+/**
+ * Sniffs what the client sends first: TLS (MITM), HTTP, or else a raw tunnel, which only a
+ * connection nothing at the HTTP level applies to may get (inspection.ts).
+ */
 async function handleDestination(
   engine: EgressEngine,
   socket: net.Socket,
   reader: StreamReader,
   dest: Destination,
 ): Promise<void> {
-  const first = await firstBytes(reader);
-  if (first === null) return void socket.end();
-  if (first !== "silent") reader.unread(first);
-  if (first !== "silent" && looksLikeTls(first)) {
+  const mustInspect = inspectionReason(engine, dest);
+  let first: Uint8Array | null;
+  let raw: { upstream: Duplex; reader: StreamReader } | undefined;
+  if (mustInspect !== undefined) {
+    // The client must speak first (TLS or HTTP); the idle timeout bounds the wait.
+    if (!await reader.waitData(IDLE_TIMEOUT_MS)) {
+      return refuseUninspected(engine, socket, dest, mustInspect, "the client sent nothing");
+    }
+    first = await reader.read();
+  } else if (await reader.waitData(FIRST_BYTES_WAIT_MS)) first = await reader.read();
+  else {
+    // Silent: dial, then whoever speaks first decides (first_speaker.ts).
+    if (!judgeRawConnect(engine, dest)) return void socket.destroy();
+    const upstream = await dialRaw(engine, socket, reader, dest.host, dest.port);
+    if (!upstream) return;
+    raw = { upstream, reader: new StreamReader(upstream) };
+    const speaker = await firstSpeaker(reader, raw.reader, IDLE_TIMEOUT_MS);
+    if (speaker !== "client") {
+      if (speaker === "server") await relayRaw(socket, reader, raw.upstream, raw.reader);
+      upstream.destroy();
+      socket.destroy();
+      return;
+    }
+    first = await reader.read();
+  }
+  if (first === null) {
+    raw?.upstream.destroy();
+    return void socket.end();
+  }
+  reader.unread(first);
+  const line = new TextDecoder("latin1").decode(first.subarray(0, Math.min(first.length, 4096)))
+    .split("\n")[0]!;
+  if (looksLikeTls(first) || LOOKS_HTTP.test(line)) raw?.upstream.destroy();
+  if (looksLikeTls(first)) {
     const length = Math.min(clientHelloLength(first), 5 + 16 * 1024 + 256);
     const hello = await reader.readExact(Math.max(5, length));
     reader.unread(hello);
@@ -179,10 +212,9 @@ async function handleDestination(
     await handleTls(engine, socket, reader, dest, hi);
     return;
   }
-  const line = first === "silent" ? "" : new TextDecoder("latin1").decode(
-    first.subarray(0, Math.min(first.length, 4096)),
-  ).split("\n")[0]!;
-  if (first !== "silent" && HTTP_START.test(line)) {
+  // Anything that looks like an HTTP request line is served (and judged) as HTTP: a malformed
+  // one gets 400 there, never a raw tunnel a lenient upstream would parse (h2c's preface too).
+  if (LOOKS_HTTP.test(line)) {
     await serveHttp(engine, socket, reader, {
       scheme: "http",
       target: { host: dest.host, port: dest.port },
@@ -190,20 +222,50 @@ async function handleDestination(
     });
     return;
   }
-  if (dest.transparent) {
-    const key = hostPort(dest.host, dest.port);
-    const verdict = engine.judge("NetworkConnect", key);
-    engine.emit({
-      event: "net.connect",
-      ...verdictFacts(verdict),
-      addr: dest.host,
-      port: dest.port,
-      protocol: "tcp",
-      ...(verdict.allowed ? {} : { message: denyReason(verdict, `connect ${key}`) }),
-    });
-    if (!verdict.allowed) return void socket.destroy();
+  if (mustInspect !== undefined) {
+    return refuseUninspected(engine, socket, dest, mustInspect, "it is neither TLS nor HTTP");
   }
+  if (raw) return void await relayRaw(socket, reader, raw.upstream, raw.reader);
+  if (!judgeRawConnect(engine, dest)) return void socket.destroy();
   await tunnel(engine, socket, reader, dest.host, dest.port);
+}
+
+/** Judges a raw TCP connection on the transparent port (CONNECT was judged already). */
+function judgeRawConnect(engine: EgressEngine, dest: Destination): boolean {
+  if (!dest.transparent) return true;
+  const key = hostPort(dest.host, dest.port);
+  const verdict = engine.judge("NetworkConnect", key);
+  engine.emit({
+    event: "net.connect",
+    ...verdictFacts(verdict),
+    addr: dest.host,
+    port: dest.port,
+    protocol: "tcp",
+    ...(verdict.allowed ? {} : { message: denyReason(verdict, `connect ${key}`) }),
+  });
+  return verdict.allowed;
+}
+
+/** Closes a connection that must be inspected but cannot be, with a deny event saying why. */
+function refuseUninspected(
+  engine: EgressEngine,
+  socket: net.Socket,
+  dest: Destination,
+  why: string,
+  what: string,
+): void {
+  engine.emit({
+    event: "net.connect",
+    decision: "deny",
+    layer: "proxy",
+    host: dest.host,
+    port: dest.port,
+    ...(dest.addr !== undefined ? { addr: dest.addr } : {}),
+    message: `leash: connection to ${
+      hostPort(dest.host, dest.port)
+    } refused: it must be inspected (${why}) but ${what}`,
+  });
+  socket.destroy();
 }
 
 async function handleTls(
@@ -237,17 +299,18 @@ async function handleTls(
   }
   const leaf = await engine.leaves.get(host);
   const target = { host, port: dest.port };
-  const protocol = hello.alpn.includes("h2") ? await upstreamProtocol(engine, target) : "http/1.1";
+  // An HTTP/1.0-only client (`curl --http1.0`) offers just "http/1.0": served as HTTP/1.x.
+  const protocol = hello.alpn.includes("h2")
+    ? await upstreamProtocol(engine, target)
+    : hello.alpn.includes("http/1.0") && !hello.alpn.includes("http/1.1")
+    ? "http/1.0"
+    : "http/1.1";
   reader.detach();
   const rest = reader.drain();
   if (rest) socket.unshift(rest);
   const gate = readAheadGate(socket);
   const secure = engine.track(
-    new tls.TLSSocket(gate.transport, {
-      isServer: true,
-      secureContext: leaf.secureContext,
-      ALPNProtocols: [protocol],
-    }),
+    serverTlsSocket(gate.transport, { secureContext: leaf.secureContext, alpn: protocol }),
   );
   const ok = await new Promise<boolean>((resolve) => {
     secure.once("secure", () => resolve(true));
@@ -322,10 +385,24 @@ async function tunnel(
   host: string,
   port: number,
 ): Promise<void> {
-  let upstream: Duplex;
+  const upstream = await dialRaw(engine, client, reader, host, port);
+  if (upstream) await relayRaw(client, reader, upstream, new StreamReader(upstream));
+}
+
+/**
+ * Dials `host:port` as plain TCP, given up when the client leaves first (its slot in the relay
+ * is released at once); on failure reports it, closes `client`, returns undefined.
+ */
+async function dialRaw(
+  engine: EgressEngine,
+  client: Duplex,
+  reader: StreamReader,
+  host: string,
+  port: number,
+): Promise<Duplex | undefined> {
   const left = clientLeft(client, reader);
   try {
-    upstream = await engine.dial(host, port, false, { signal: left.signal });
+    return await engine.dial(host, port, false, { signal: left.signal });
   } catch (error) {
     engine.emit({
       event: "net.connect",
@@ -336,12 +413,21 @@ async function tunnel(
       message: error instanceof Error ? error.message : String(error),
     });
     client.destroy();
-    return;
+    return undefined;
   } finally {
     left.dispose();
   }
+}
+
+/** Copies both ways until both ends finished, then closes both. */
+async function relayRaw(
+  client: Duplex,
+  reader: StreamReader,
+  upstream: Duplex,
+  upstreamReader: StreamReader,
+): Promise<void> {
   try {
-    await Promise.all([pump(reader, upstream), pump(new StreamReader(upstream), client)]);
+    await Promise.all([pump(reader, upstream), pump(upstreamReader, client)]);
   } finally {
     upstream.destroy();
     client.destroy();

@@ -90,19 +90,27 @@ export class StreamReader {
     }
   }
 
-  /** Whether bytes (or the end) arrive within `ms`, without consuming anything. */
-  async waitData(ms: number): Promise<boolean> {
+  /**
+   * Whether bytes (or the end) arrive within `ms`, without consuming anything; `signal` ends the
+   * wait early (false unless they arrived).
+   */
+  async waitData(ms: number, signal?: AbortSignal): Promise<boolean> {
     const ready = () =>
       this.#pending.length > 0 || this.#stream.readableLength > 0 || this.#ended ||
       this.#error !== undefined || this.#stream.destroyed;
     if (ready()) return true;
+    if (signal?.aborted) return false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let abort: (() => void) | undefined;
     const woken = new Promise<boolean>((resolve) => this.#waiters.push(() => resolve(true)));
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
+      abort = () => resolve(false);
+      signal?.addEventListener("abort", abort, { once: true });
     });
     const result = await Promise.race([woken, timeout]);
     clearTimeout(timer);
+    if (abort) signal?.removeEventListener("abort", abort);
     return result || ready();
   }
 

@@ -13,8 +13,10 @@
  * - `h2c HOST PORT AUTHORITY|PATH...` the same over cleartext HTTP/2 (prior knowledge)
  * - `ws URL HOST [PATH]` a WebSocket upgrade with that Host header (PATH sent as is, not
  *   normalised like URL's): `status N` and the first frame
- * - `connectsni PROXYPORT TARGET SNI PATH HOST` CONNECT TARGET through 127.0.0.1:PROXYPORT,
- *   then TLS with server name SNI and `GET PATH` with that Host: the response head or an error
+ * - `connectsni PROXYPORT TARGET SNI PATH HOST [WAITMS]` CONNECT TARGET through
+ *   127.0.0.1:PROXYPORT, then (WAITMS later, accepting any certificate, when given) TLS with
+ *   server name SNI and `GET PATH` with that Host: the response head, the issuer of the
+ *   certificate it got (`issuer CN`) or an error
  * - `flood-udp HOST PORT N` / `flood-tcp HOST PORT N` N datagrams / N concurrent connections,
  *   `flood-dns N SUFFIX` N queries `f<i>.SUFFIX` through the system resolver, `flood-open PATH N`
  *   N opens of PATH: counts of outcomes
@@ -116,7 +118,7 @@ function ws(url, host, rawPath) {
     req.end();
   });
 }
-function connectsni(proxyPort, target, sni, path, host) {
+function connectsni(proxyPort, target, sni, path, host, waitMs) {
   return new Promise((resolve) => {
     guard(resolve, "connectsni");
     const s = net.connect({ host: "127.0.0.1", port: Number(proxyPort) }, () => {
@@ -130,13 +132,21 @@ function connectsni(proxyPort, target, sni, path, host) {
       s.off("data", onData);
       const first = head.split("\\r\\n")[0];
       if (!/ 200 /.test(first)) { s.destroy(); return resolve("connect " + first); }
-      const t = tls.connect({ socket: s, servername: sni, ALPNProtocols: ["http/1.1"] }, () => {
-        t.write("GET " + path + " HTTP/1.1\\r\\nHost: " + host + "\\r\\nConnection: close\\r\\n\\r\\n");
-      });
-      let got = "";
-      t.on("data", (x) => { got += x; });
-      t.on("error", (e) => resolve("connect " + first + "; tls error " + (e.code || e.message)));
-      t.on("close", () => resolve("connect " + first + "; response " + got.split("\\r\\n")[0]));
+      const start = () => {
+        const t = tls.connect({
+          socket: s, servername: sni, ALPNProtocols: ["http/1.1"],
+          ...(waitMs ? { rejectUnauthorized: false } : {}),
+        }, () => {
+          t.write("GET " + path + " HTTP/1.1\\r\\nHost: " + host + "\\r\\nConnection: close\\r\\n\\r\\n");
+        });
+        let got = "", issuer = "";
+        t.on("secureConnect", () => { issuer = ((t.getPeerCertificate() || {}).issuer || {}).CN || ""; });
+        // A 403 keeps the connection open: the response head is enough.
+        t.on("data", (x) => { got += x; if (got.includes("\\r\\n\\r\\n")) t.destroy(); });
+        t.on("error", (e) => resolve("connect " + first + "; tls error " + (e.code || e.message)));
+        t.on("close", () => resolve("connect " + first + "; response " + got.split("\\r\\n")[0] + (waitMs ? "\\nissuer " + issuer : "")));
+      };
+      if (waitMs) setTimeout(start, Number(waitMs)); else start();
     };
     s.on("data", onData);
   });

@@ -7,6 +7,7 @@ import { bootAttempts } from "./attempts_boot.ts";
 import { containAttempts } from "./attempts_contain.ts";
 import { frontAttempts } from "./attempts_front.ts";
 import { hostAttempts } from "./attempts_host.ts";
+import { inspectAttempts } from "./attempts_inspect.ts";
 import { nameAttempts } from "./attempts_names.ts";
 import { pathAttempts } from "./attempts_paths.ts";
 import { secretAttempts } from "./attempts_secrets.ts";
@@ -24,6 +25,7 @@ export function allAttempts(plan: Plan): Attempt[] {
     ...secretAttempts(),
     ...bootAttempts(),
     ...containAttempts(),
+    ...inspectAttempts(),
   ];
   const names = new Set<string>();
   for (const a of all) {
