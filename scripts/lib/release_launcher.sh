@@ -95,4 +95,11 @@ done
 [ -z "$tmp" ] || rm -rf "$tmp"
 trap - EXIT
 ready || fail "Cannot use the extracted leash at \"$dir\"; remove it and run again"
+# Trees of extractions that were killed: not the published one, and older than an hour (a
+# concurrent first run's tree is younger).
+live=$(readlink "$dir" 2>/dev/null) || live=""
+for old in "$dir".d.*; do
+  [ -d "$old" ] && [ "${old##*/}" != "${live%/root}" ] || continue
+  [ -n "$(find "$old" -maxdepth 0 -mmin +60 2>/dev/null)" ] && rm -rf "$old"
+done
 run "$@"

@@ -154,6 +154,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "release file: a first run removes trees of killed extractions older than an hour",
+  ignore: !!reason,
+  async fn() {
+    await using user = await freshUser();
+    const head = new TextDecoder().decode((await Deno.readFile(user.leash)).subarray(0, 4096));
+    const hash = /^payload_sha256=([0-9a-f]{64})$/m.exec(head)?.[1];
+    assert.ok(hash, "the launcher names its payload's hash");
+    const base = cacheDir(user);
+    await Deno.mkdir(join(base, `${hash}.d.killed1`, "root"), { recursive: true });
+    await Deno.mkdir(join(base, `${hash}.d.running`, "root"), { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await Deno.utime(join(base, `${hash}.d.killed1`), twoHoursAgo, twoHoursAgo);
+    const r = await runOffline(user, ["version"]);
+    assert.equal(r.code, 0, r.stderr);
+    const left = [];
+    for await (const e of Deno.readDir(base)) left.push(e.name);
+    assert.ok(!left.includes(`${hash}.d.killed1`), left.join(" "));
+    assert.ok(left.includes(`${hash}.d.running`), left.join(" "));
+  },
+});
+
+Deno.test({
   name: "release file: a truncated file fails with one line and extracts nothing",
   ignore: !!reason,
   async fn() {
