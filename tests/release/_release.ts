@@ -19,6 +19,15 @@ export async function cannotRun(): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * The kind the tier builds and tests: `compiled` when DENORT_BIN names a denort (scripts/release
+ * then runs `deno compile`), else `self-extracting`. The same tests run on both; the launcher's
+ * own tests only on the self-extracting file.
+ */
+export const KIND: "compiled" | "self-extracting" = Deno.env.get("DENORT_BIN")
+  ? "compiled"
+  : "self-extracting";
+
 let built: Promise<string> | undefined;
 
 /** Path of the release file built from this clone (built once per test run). */
@@ -28,7 +37,7 @@ export function releaseFile(): Promise<string> {
     const file = join(dir, "leash-linux-x86_64");
     // Without DENORT_BIN (unset, not empty): the self-extracting kind.
     const env = Deno.env.toObject();
-    delete env.DENORT_BIN;
+    if (KIND === "self-extracting") delete env.DENORT_BIN;
     const out = await new Deno.Command("bash", {
       args: [join(ROOT, "scripts/release"), "--output", file],
       clearEnv: true,

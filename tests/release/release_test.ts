@@ -13,6 +13,7 @@ import {
   cannotRun,
   cloneSha256,
   freshUser,
+  KIND,
   releaseFile,
   runOffline,
   spawnOffline,
@@ -22,6 +23,8 @@ const reason = await cannotRun();
 if (reason) note(`release tier skipped: ${reason}`);
 const noDocker = reason ? undefined : !(await dockerAnswers());
 if (noDocker) note("release session test skipped: no Docker engine answers");
+const notLauncher = KIND === "compiled" ? "a deno compile build has no launcher" : undefined;
+if (!reason && notLauncher) note(`release launcher tests skipped: ${notLauncher}`);
 
 Deno.test({
   name: "release file, offline with an empty HOME: version names the build and the clone's hashes",
@@ -31,13 +34,13 @@ Deno.test({
     const text = await runOffline(user, ["version"]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^leash \d+\.\d+\.\d+ \(deno 2\.9\.6\)$/m);
-    assert.match(text.stdout, /^build: self-extracting, target linux-x86_64$/m);
+    assert.match(text.stdout, new RegExp(`^build: ${KIND}, target linux-x86_64$`, "m"));
     const helper = await cloneSha256("bpf/dist/leash-helper");
     assert.match(text.stdout, new RegExp(`^ {2}leash-helper \\(x86_64\\) +sha256:${helper}$`, "m"));
     const json = await runOffline(user, ["version", "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const v = JSON.parse(json.stdout);
-    assert.deepEqual(v.build, { kind: "self-extracting", target: "linux-x86_64" });
+    assert.deepEqual(v.build, { kind: KIND, target: "linux-x86_64" });
     assert.deepEqual(
       v.assets.map((
         a: { name: string; arch: string; sha256: string },
@@ -118,7 +121,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: two first runs at once both succeed and leave one extracted tree",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     const [a, b] = await Promise.all(
@@ -138,7 +141,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: a damaged extraction is detected and extracted again",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     assert.equal((await runOffline(user, ["version"])).code, 0);
@@ -155,7 +158,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: a first run removes trees of killed extractions older than an hour",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     const head = new TextDecoder().decode((await Deno.readFile(user.leash)).subarray(0, 4096));
@@ -177,7 +180,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: a truncated file fails with one line and extracts nothing",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     const size = (await Deno.stat(user.leash)).size;
@@ -194,7 +197,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: a payload with one byte changed is refused and nothing runs",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     const bytes = await Deno.readFile(user.leash);
@@ -215,7 +218,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: an unwritable cache dir is named with LEASH_CACHE_DIR, which moves it",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     const r = await runOffline(user, ["version"], {
@@ -235,7 +238,7 @@ Deno.test({
 
 Deno.test({
   name: "release file: another OS or architecture is named with the supported ones",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     await using user = await freshUser();
     // A uname that reports another machine, first on PATH: the launcher's only source.
@@ -262,7 +265,7 @@ Deno.test({
 Deno.test({
   name:
     "release file: its launcher is POSIX sh and the payload a gzip'd tar of deno, app, deno_dir",
-  ignore: !!reason,
+  ignore: !!reason || !!notLauncher,
   async fn() {
     const file = await releaseFile();
     const bytes = await Deno.readFile(file);
