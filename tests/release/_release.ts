@@ -34,6 +34,7 @@ let built: Promise<string> | undefined;
 export function releaseFile(): Promise<string> {
   built ??= (async () => {
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "lrel-build-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     const file = join(dir, "leash-linux-x86_64");
     // Without DENORT_BIN (unset, not empty): the self-extracting kind.
     const env = Deno.env.toObject();
