@@ -19,7 +19,9 @@ fail() {
 self=$0
 case $self in */*) ;; *) self=$(command -v -- "$0") || fail "Cannot find this file's path from \"$0\"" ;; esac
 
-os=$(uname -s) arch=$(uname -m)
+# One fork: the later runs' start-up is mostly this launcher's forks.
+machine=$(uname -sm)
+os=${machine%% *} arch=${machine#* }
 [ "$os" = Linux ] && [ "$arch" = "$target_arch" ] ||
   fail "Cannot run on $os $arch: this file is leash-linux-$target_arch; supported: Linux x86_64 (leash-linux-x86_64), Linux aarch64 (leash-linux-aarch64)"
 

@@ -247,7 +247,7 @@ Deno.test({
     for (const [os, arch] of [["Darwin", "arm64"], ["Linux", "riscv64"]]) {
       await Deno.writeTextFile(
         join(bin, "uname"),
-        `#!/bin/sh\ncase "$1" in -s) echo ${os} ;; -m) echo ${arch} ;; *) exec /bin/uname "$@" ;; esac\n`,
+        `#!/bin/sh\ncase "$1" in -sm) echo ${os} ${arch} ;; *) exec /bin/uname "$@" ;; esac\n`,
         { mode: 0o755 },
       );
       const r = await runOffline(user, ["version"], {
