@@ -44,7 +44,11 @@ Deno.test("leash version prints the version and one line per native asset", asyn
   const result = await runLeash(["version"]);
   assert.equal(result.code, 0);
   assert.match(result.stdout, /^leash \d+\.\d+\.\d+ \(deno 2\.\d+\.\d+\)$/m);
-  assert.match(result.stdout, /^ {2}leash-helper +(sha256:[0-9a-f]{64}|not built)$/m);
+  assert.match(result.stdout, /^build: source, target linux-(x86_64|aarch64)$/m);
+  assert.match(
+    result.stdout,
+    /^ {2}leash-helper \((x86_64|aarch64)\) +sha256:[0-9a-f]{64}$|^ {2}leash-helper \(\?\) +not built$/m,
+  );
 });
 
 Deno.test("leash version --json gives the assets with hashes or null", async () => {
