@@ -1,4 +1,5 @@
 /** Real components for the proxy tests: upstream servers, a relay-like bridge, the engine. */
+import type { Duplex } from "node:stream";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { type CertificateAuthority, createCa, createLeafMinter } from "../../src/ca/mod.ts";
@@ -494,4 +495,22 @@ export async function slowDownload(
   ]);
   const [version, size] = r.stdout.split(" ");
   return { code: r.code, stderr: r.stderr, version, ahead: up.pulled() - Number(size) };
+}
+
+/**
+ * Sends `CONNECT authority` on `raw` (connected to the proxy) and reads the proxy's answer
+ * head; `raw` is paused after it, ready for a TLS client on top.
+ */
+export async function connectHead(raw: Duplex, authority: string): Promise<string> {
+  raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+  let head = "";
+  while (!head.includes("\r\n\r\n")) {
+    const chunk = await new Promise<Buffer>((resolve, reject) => {
+      raw.once("data", resolve);
+      raw.once("error", reject);
+    });
+    head += chunk.toString("latin1");
+  }
+  raw.pause();
+  return head;
 }

@@ -12,6 +12,7 @@ import {
 } from "./_h2_upstream.ts";
 import {
   bigBothWays,
+  connectHead,
   type CountingUpstream,
   countingUpstream,
   curl,
@@ -95,16 +96,7 @@ async function tlsThroughProxy(
     raw.once("error", reject);
   });
   const authority = `${host}:${world.up.port}`;
-  raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
-  let head = "";
-  while (!head.includes("\r\n\r\n")) {
-    const chunk = await new Promise<Buffer>((resolve, reject) => {
-      raw.once("data", resolve);
-      raw.once("error", reject);
-    });
-    head += chunk.toString("latin1");
-  }
-  raw.pause();
+  const head = await connectHead(raw, authority);
   assert.match(head, /^HTTP\/1\.1 200 /);
   const secure = tls.connect({
     socket: raw,

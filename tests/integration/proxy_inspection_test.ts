@@ -10,7 +10,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { createLeafMinter } from "../../src/ca/mod.ts";
 import { FIRST_BYTES_WAIT_MS } from "../../src/proxy/mod.ts";
-import { portOf, startWorld, type World } from "./_proxy_harness.ts";
+import { connectHead, portOf, startWorld, type World } from "./_proxy_harness.ts";
 
 const POLICY = `
 @id("all-test")
@@ -35,16 +35,7 @@ async function connectThrough(w: World, host: string, port: number): Promise<net
     raw.once("connect", resolve);
     raw.once("error", reject);
   });
-  raw.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
-  let head = "";
-  while (!head.includes("\r\n\r\n")) {
-    const chunk = await new Promise<Buffer>((resolve, reject) => {
-      raw.once("data", resolve);
-      raw.once("error", reject);
-    });
-    head += chunk.toString("latin1");
-  }
-  raw.pause();
+  const head = await connectHead(raw, `${host}:${port}`);
   assert.match(head, /^HTTP\/1\.1 200 /);
   return raw;
 }

@@ -11,7 +11,7 @@ import net from "node:net";
 import tls from "node:tls";
 import zlib from "node:zlib";
 import { createLeafMinter } from "../../src/ca/mod.ts";
-import { curl, startWorld, viaProxy, type World } from "./_proxy_harness.ts";
+import { connectHead, curl, startWorld, viaProxy, type World } from "./_proxy_harness.ts";
 
 const POLICY = `
 @id("allow-echo")
@@ -402,16 +402,7 @@ async function tlsThroughProxy(m: MaskWorld, port: number, alpn: string[]): Prom
     raw.once("error", reject);
   });
   const authority = `echo.test:${port}`;
-  raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
-  let head = "";
-  while (!head.includes("\r\n\r\n")) {
-    const chunk = await new Promise<Buffer>((resolve, reject) => {
-      raw.once("data", resolve);
-      raw.once("error", reject);
-    });
-    head += chunk.toString("latin1");
-  }
-  raw.pause();
+  const head = await connectHead(raw, authority);
   assert.match(head, /^HTTP\/1\.1 200 /);
   const secure = tls.connect({
     socket: raw,
