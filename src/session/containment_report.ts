@@ -88,3 +88,38 @@ export async function verifyNoexec(containment: Containment, targetPid: number):
   }
   return view;
 }
+
+/** What {@linkcode containmentReport} needs of the session. */
+export interface ContainmentReportOptions {
+  ir: PolicyIr;
+  /** The target's init on the host. */
+  pid: number;
+  /** The engine's path stat in the target (for a host that cannot read its root). */
+  stat: (path: string) => Promise<ContainerPathStat | undefined>;
+  /** `--strict`: an exec forbid that cannot hold refuses the session. */
+  strict: boolean;
+  containment: Containment;
+  layers: readonly SessionLayer[];
+  /** leash-entry's memfd guard, as bootstrap.ready reported it. */
+  memfd: string | undefined;
+  /** The manager's `exec_mappings` answer (kernel-lsm's mmap hooks), when a string. */
+  mappings: unknown;
+  limits: TargetLimits | undefined;
+}
+
+/**
+ * Before the command starts: the exec forbids that cannot hold (warnings; `BootError` when
+ * strict) and the banner's exec-guard and limits lines, with the noexec mounts checked in the
+ * target.
+ */
+export async function containmentReport(
+  o: ContainmentReportOptions,
+): Promise<{ warnings: string[]; lines: string[] }> {
+  const warnings = await checkExecLinks(o.ir, { pid: o.pid, stat: o.stat }, o.strict);
+  const view = await verifyNoexec(o.containment, o.pid);
+  const lines = containmentLines(view, o.layers, {
+    memfd: o.memfd,
+    mappings: typeof o.mappings === "string" ? o.mappings : undefined,
+  }, o.limits);
+  return { warnings, lines };
+}

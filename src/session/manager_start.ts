@@ -15,16 +15,23 @@ export interface ManagerCreateOptions {
   target: string;
   /** The session's socket dir (bind-mounted into the manager only). */
   socketDir: string;
-  /** The socket dir's owner, whose fsuid/fsgid the manager takes to connect. */
-  socketOwner?: { uid: number; gid: number } | undefined;
+  /** A rootless engine: it maps its user (the socket dir's owner) to the container's root. */
+  rootless: boolean;
 }
 
-/** Creates the manager container; resolves to its id. */
+/**
+ * Creates the manager container; resolves to its id. It connects to the sockets as the socket
+ * dir's owner (a docker-group user's 0700 dir), except on a rootless engine.
+ */
 export async function createManager(
   docker: DockerClient,
   options: ManagerCreateOptions,
 ): Promise<string> {
-  const { image, name, sessionId, target, socketDir, socketOwner } = options;
+  const { image, name, sessionId, target, socketDir } = options;
+  const dir = await Deno.stat(socketDir);
+  const socketOwner = dir.uid === null || dir.gid === null || options.rootless
+    ? undefined
+    : { uid: dir.uid, gid: dir.gid };
   return await createManagerContainer(
     docker,
     managerConfig({ image, sessionId, target, socketDir, socketOwner }),

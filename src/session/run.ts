@@ -12,7 +12,6 @@ import { join } from "node:path";
 import {
   BootError,
   delay,
-  explainExit,
   interrupted,
   ManagerExit,
   managerTimeout,
@@ -29,7 +28,7 @@ import {
 } from "../boot/mod.ts";
 import { type ControlChannel, ControlServer, DestinationPermits } from "../control/mod.ts";
 import type { DockerClient } from "../docker/mod.ts";
-import { type DropCounter, type EventLog, formatDrops, Redactor } from "../events/mod.ts";
+import { type DropCounter, type EventLog, Redactor } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import { engineLimits, type LayerName } from "../posture/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
@@ -38,12 +37,13 @@ import { activateMessage, activePosture, postureBanner, requestedLayers } from "
 import { containerNames, targetConfig, targetOptions } from "./containers.ts";
 import { containBinds, type Containment, decideContainment } from "./containment.ts";
 import { hostKind } from "./containment_host.ts";
-import { checkExecLinks, containmentLines, verifyNoexec } from "./containment_report.ts";
+import { containmentReport } from "./containment_report.ts";
+import { summarizeEvents } from "./summary.ts";
 import type { SessionControl } from "./control.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
 import { ExitWatch } from "./exit_watch.ts";
 import { acceptManager, requestActivation } from "./handshake.ts";
-import { captureLogs, type LogCapture, logTail } from "./logs.ts";
+import { captureLogs, type LogCapture } from "./logs.ts";
 import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
@@ -61,9 +61,9 @@ import {
 import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 import { forwardSignal } from "./signals.ts";
 import { awaitCommand, type TargetStdio } from "./steady.ts";
-import { diagnoseSocketFailure } from "./socket_diagnosis.ts";
 import { pumpStdio } from "./stdio.ts";
 import { teardownSession } from "./teardown.ts";
+import { explainDeath, settledTail } from "./explain.ts";
 
 export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 
@@ -340,18 +340,20 @@ class Session {
       attached: Object.entries(active.layers).filter(([, v]) => v === "ok").map(([k]) => k),
       posture: layers,
     });
-    const links = await checkExecLinks(ir, {
+    const report = await containmentReport({
+      ir,
       pid: await targetPid(),
       stat: (path) => this.#docker.containers.statPath(this.#target!, path),
-    }, this.#o.strict ?? false);
-    for (const warning of links) await this.#warn(warning);
-    this.#emit("boot.active", `layers ${on.join(",")}`);
-    const mappings = active.exec_mappings;
-    const view = await verifyNoexec(this.#containment, await targetPid());
-    const extra = containmentLines(view, layers, {
+      strict: this.#o.strict ?? false,
+      containment: this.#containment,
+      layers,
       memfd: this.#memfdGuard,
-      mappings: typeof mappings === "string" ? mappings : undefined,
-    }, this.#o.limits);
+      mappings: active.exec_mappings,
+      limits: this.#o.limits,
+    });
+    for (const warning of report.warnings) await this.#warn(warning);
+    this.#emit("boot.active", `layers ${on.join(",")}`);
+    const extra = report.lines;
     this.#emit("boot.containment", extra.map((line) => line.trim()).join("; "));
     await this.#io.note(postureBanner(layers, this.#paths.logs, this.#ui, extra));
     await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
@@ -379,7 +381,7 @@ class Session {
       managerWatch: this.#managerWatch!,
       stdio,
       managerLog: join(this.#paths.logs, "manager.log"),
-      managerTail: () => this.#settledTail("manager.log"),
+      managerTail: () => settledTail(this.#captures, this.#paths.logs, "manager.log"),
     });
     this.#emit("session.exit", `command exited with status ${status}`);
     return status;
@@ -401,25 +403,11 @@ class Session {
       control: this.#control,
       paths: this.#paths,
       eventsFile: this.#eventsFile,
-      summary: () => this.#summary(),
+      summary: () =>
+        this.#events && this.#drops
+          ? summarizeEvents(this.#events, this.#drops, this.#paths.logs, (t) => this.#io.note(t))
+          : Promise.resolve(),
     });
-  }
-
-  /**
-   * The end-of-session summary: how many events were recorded and what was lost at each stage,
-   * as a `session.drops` event (the log's drops line) and one line on stderr.
-   */
-  async #summary(): Promise<void> {
-    if (!this.#events || !this.#drops) return;
-    const drops = this.#drops.snapshot();
-    const lost = this.#drops.lostEvents();
-    const line = `drops: ${formatDrops(drops)}`;
-    this.#events.emit({ event: "session.drops", ...drops, lost, message: line });
-    await this.#io.note(
-      `leash: events: ${this.#events.seq} recorded in ${join(this.#paths.logs, "events.ndjson")}; ${
-        lost === 0 ? "none lost" : `${lost} LOST`
-      } (${line})\n`,
-    );
   }
 
   /** Turns a failure during boot into the phase's message; called from the wait loops. */
@@ -442,22 +430,10 @@ class Session {
     }
   }
 
-  /**
-   * Adds the exit code and log excerpt to a container's death; a manager that could not reach
-   * its sockets gets the sockets' modes, owners and the fix instead.
-   */
-  async #explain(error: unknown): Promise<unknown> {
-    if (error instanceof ManagerExit) {
-      const log = await this.#settledTail("manager.log");
-      const diagnosed = await diagnoseSocketFailure(log, this.#paths.sockets);
-      if (diagnosed) return diagnosed;
-    }
-    return await explainExit(error, this.#phase, (name) => this.#settledTail(name));
-  }
-
-  async #settledTail(name: string): Promise<string> {
-    for (const c of this.#captures) await Promise.race([c.done, delay(500)]);
-    return await logTail(join(this.#paths.logs, name));
+  /** Explains a container's death (explain.ts) with this session's logs and phase. */
+  #explain(error: unknown): Promise<unknown> {
+    const { logs, sockets } = this.#paths;
+    return explainDeath(error, { phase: this.#phase, captures: this.#captures, logs, sockets });
   }
 
   #onSignal(signal: SessionSignal): void {
@@ -473,23 +449,15 @@ class Session {
     if (this.#target) forwardSignal(this.#docker, this.#target, signal);
   }
 
-  /**
-   * Creates the manager container (to run in the target's netns); it connects to the sockets
-   * as the socket dir's owner.
-   */
+  /** Creates the manager container (to run in the target's netns). */
   async #createManager(image: string, name: string): Promise<void> {
-    const dir = await Deno.stat(this.#paths.sockets);
-    // A rootless engine maps its user (the socket dir's owner) to the container's root.
-    const socketOwner = dir.uid === null || dir.gid === null || this.#engine.rootless
-      ? undefined
-      : { uid: dir.uid, gid: dir.gid };
     this.#manager = await createManager(this.#docker, {
       image,
       name,
       sessionId: this.#paths.id,
       target: this.#target!,
       socketDir: this.#paths.sockets,
-      socketOwner,
+      rootless: this.#engine.rootless,
     });
   }
 
