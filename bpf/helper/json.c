@@ -1,17 +1,14 @@
-/* The strict JSON reader (json.h): a validating recursive-descent scanner, lookups of
- * top-level keys on top of it, base64 and string quoting. */
+/* The strict JSON reader (json.h): the validating recursive-descent scanner. Lookups of
+ * top-level keys are in json_get.c, base64 and string quoting in json_text.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
+#include "json_internal.h"
 
 #define NUMBER_MAX 64
 
-struct reader {
-	const char *p, *end;
-	const char *err;
-};
 
 static int fail(struct reader *r, const char *why)
 {
@@ -20,7 +17,7 @@ static int fail(struct reader *r, const char *why)
 	return -1;
 }
 
-static void skip_ws(struct reader *r)
+void skip_ws(struct reader *r)
 {
 	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
 		r->p++;
@@ -197,7 +194,7 @@ static int read_string(struct reader *r, char *out, size_t *out_len)
 }
 
 /* Reads a string literal into a malloc'd buffer. */
-static int dup_string(struct reader *r, char **out, size_t *out_len)
+int dup_string(struct reader *r, char **out, size_t *out_len)
 {
 	struct reader probe = *r;
 	if (read_string(&probe, NULL, NULL))
@@ -223,7 +220,7 @@ static int digits(struct reader *r)
 }
 
 /* RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int read_number(struct reader *r, double *out)
+int read_number(struct reader *r, double *out)
 {
 	const char *start = r->p;
 	if (r->p < r->end && *r->p == '-')
@@ -256,7 +253,7 @@ static int read_number(struct reader *r, double *out)
 	return 0;
 }
 
-static int literal(struct reader *r, const char *word)
+int literal(struct reader *r, const char *word)
 {
 	size_t n = strlen(word);
 	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
@@ -288,7 +285,6 @@ static int check_unique(struct reader *r, struct key *keys, size_t n)
 	return 0;
 }
 
-static int skip_value(struct reader *r, int depth);
 
 static int skip_object(struct reader *r, int depth)
 {
@@ -369,7 +365,7 @@ static int skip_array(struct reader *r, int depth)
 }
 
 /* depth counts the containers around the value (the top-level object is at depth 0). */
-static int skip_value(struct reader *r, int depth)
+int skip_value(struct reader *r, int depth)
 {
 	skip_ws(r);
 	if (r->p >= r->end)
@@ -414,194 +410,5 @@ int json_check_object(const char *text, size_t len, const char **err)
 		*err = "trailing data after the object";
 		return -1;
 	}
-	return 0;
-}
-
-/* Positions r on the value of a top-level key: 0 found, 1 absent, -1 malformed. */
-static int find_key(const char *text, size_t len, const char *key, struct reader *r)
-{
-	*r = (struct reader){ text, text + len, NULL };
-	if (len > JSON_MAX_INPUT)
-		return -1;
-	skip_ws(r);
-	if (r->p >= r->end || *r->p != '{')
-		return -1;
-	r->p++;
-	skip_ws(r);
-	if (r->p < r->end && *r->p == '}')
-		return 1;
-	for (;;) {
-		char *k;
-		size_t kn;
-		skip_ws(r);
-		if (dup_string(r, &k, &kn))
-			return -1;
-		bool match = kn == strlen(key) && memcmp(k, key, kn) == 0;
-		free(k);
-		skip_ws(r);
-		if (r->p >= r->end || *r->p != ':')
-			return -1;
-		r->p++;
-		skip_ws(r);
-		if (match)
-			return 0;
-		if (skip_value(r, 1))
-			return -1;
-		skip_ws(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		return r->p < r->end && *r->p == '}' ? 1 : -1;
-	}
-}
-
-int json_get_string(const char *text, size_t len, const char *key, char **out, size_t *out_len)
-{
-	struct reader r;
-	int found = find_key(text, len, key, &r);
-	if (found)
-		return found;
-	return dup_string(&r, out, out_len);
-}
-
-int json_get_bool(const char *text, size_t len, const char *key, bool *out)
-{
-	struct reader r;
-	int found = find_key(text, len, key, &r);
-	if (found)
-		return found;
-	if (literal(&r, "true") == 0) {
-		*out = true;
-		return 0;
-	}
-	r.err = NULL;
-	if (literal(&r, "false") == 0) {
-		*out = false;
-		return 0;
-	}
-	return -1;
-}
-
-int json_get_number(const char *text, size_t len, const char *key, double *out)
-{
-	struct reader r;
-	int found = find_key(text, len, key, &r);
-	if (found)
-		return found;
-	if (r.p >= r.end || (*r.p != '-' && (*r.p < '0' || *r.p > '9')))
-		return -1;
-	return read_number(&r, out) ? -1 : 0;
-}
-
-int json_get_strings(const char *text, size_t len, const char *key, char **out, int *n)
-{
-	struct reader r;
-	int found = find_key(text, len, key, &r);
-	*n = 0;
-	if (found)
-		return found;
-	if (r.p >= r.end || *r.p != '[')
-		return -1;
-	r.p++;
-	skip_ws(&r);
-	if (r.p < r.end && *r.p == ']')
-		return 0;
-	for (;;) {
-		skip_ws(&r);
-		if (*n >= JSON_MAX_STRINGS || dup_string(&r, &out[*n], NULL))
-			goto fail;
-		(*n)++;
-		skip_ws(&r);
-		if (r.p < r.end && *r.p == ',') {
-			r.p++;
-			continue;
-		}
-		if (r.p < r.end && *r.p == ']')
-			return 0;
-		goto fail;
-	}
-fail:
-	for (int i = 0; i < *n; i++)
-		free(out[i]);
-	*n = 0;
-	return -1;
-}
-
-static int b64_value(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-int json_base64_decode(const char *in, size_t len, unsigned char **out, size_t *out_len)
-{
-	while (len > 0 && in[len - 1] == '=')
-		len--;
-	if (len % 4 == 1)
-		return -1;
-	unsigned char *buf = malloc(len / 4 * 3 + 3);
-	size_t n = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	if (!buf)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64_value((unsigned char)in[i]);
-		if (v < 0) {
-			free(buf);
-			return -1;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	*out = buf;
-	*out_len = n;
-	return 0;
-}
-
-int json_quote(char *dst, size_t cap, const char *s)
-{
-	size_t n = strnlen(dst, cap);
-	if (n + 1 >= cap)
-		return -1;
-	dst[n++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[8];
-		const char *add = esc;
-		if (*p == '"')
-			add = "\\\"";
-		else if (*p == '\\')
-			add = "\\\\";
-		else if (*p < 0x20)
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-		else {
-			esc[0] = (char)*p;
-			esc[1] = '\0';
-		}
-		size_t k = strlen(add);
-		if (n + k + 1 >= cap)
-			return -1;
-		memcpy(dst + n, add, k);
-		n += k;
-	}
-	if (n + 2 > cap)
-		return -1;
-	dst[n++] = '"';
-	dst[n] = '\0';
 	return 0;
 }

@@ -41,6 +41,8 @@ Deno.test({
           h,
           `${ROOT}tests/kernel/tools/helper_unit.c`,
           `${h}json.c`,
+          `${h}json_get.c`,
+          `${h}json_text.c`,
           `${h}entry_active.c`,
           `${h}cgroup_path.c`,
           `${h}relay_format.c`,
