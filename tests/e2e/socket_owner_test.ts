@@ -23,6 +23,12 @@ globalThis.addEventListener("unload", () => docker.close());
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const UNSHARE = "/usr/bin/unshare";
+
+/** `leash run` from source without the UI, `extra` options, then `--`: the command follows. */
+function leashRun(extra: string[]): string[] {
+  const deno = [Deno.execPath(), "run", "--allow-all", "--quiet", MAIN];
+  return [...deno, "run", "--listen", "", ...extra, "--image", image, "--"];
+}
 const userns = await canUnshare();
 if (userns) note(`socket_owner_test: ${userns}: the user-namespace test is skipped`);
 const NON_ROOT = Deno.uid() !== 0
@@ -63,19 +69,7 @@ Deno.test({
       "--user",
       "--map-user=4242",
       "--map-group=4242",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      "--quiet",
-      MAIN,
-      "run",
-      "--listen",
-      "",
-      "--bootstrap-timeout",
-      "300",
-      "--image",
-      image,
-      "--",
+      ...leashRun(["--bootstrap-timeout", "300"]),
       "echo",
       "the command ran",
     ],
@@ -125,17 +119,7 @@ Deno.test({
       "--user",
       "--map-user=4242",
       "--map-group=4242",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      "--quiet",
-      MAIN,
-      "run",
-      "--listen",
-      "",
-      "--image",
-      image,
-      "--",
+      ...leashRun([]),
       "true",
     ],
     cwd: box.workspace,
@@ -177,19 +161,7 @@ Deno.test({
       "-c",
       'mount -t tmpfs -o mode=0700 tmpfs "$0" && exec "$@"',
       run,
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      "--quiet",
-      MAIN,
-      "run",
-      "--listen",
-      "",
-      "--bootstrap-timeout",
-      "300",
-      "--image",
-      image,
-      "--",
+      ...leashRun(["--bootstrap-timeout", "300"]),
       "true",
     ],
     cwd: box.workspace,
