@@ -17,19 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "relay_internal.h"
+#include "relay_pipe.h"
 #include "sock_owner.h"
 
-#define RELAY_BUF 32768
 #define ACCEPT_PAUSE_S 0.5
 /* How long a connection over the limit waits in the backlog for a slot before it is refused. */
 #define LIMIT_WAIT_S 0.5
-
-struct pipe_buf {
-	char *data;
-	size_t off, len;
-	bool eof;  /* the source side sent FIN */
-	bool shut; /* FIN forwarded to the sink side */
-};
 
 struct relay_end {
 	struct relay_handler h;
@@ -138,72 +131,21 @@ static void reap(struct relay *r)
 	relay_dns_reap(r);
 }
 
-/* Reads from fd into b while there is room; 0, or -1 on a hard error. */
-static int fill(int fd, struct pipe_buf *b)
-{
-	while (!b->eof && b->off + b->len < RELAY_BUF) {
-		if (b->off && b->len == 0)
-			b->off = 0;
-		ssize_t n = read(fd, b->data + b->off + b->len, RELAY_BUF - b->off - b->len);
-		if (n > 0) {
-			b->len += (size_t)n;
-		} else if (n == 0) {
-			b->eof = true;
-		} else if (errno == EINTR) {
-			continue;
-		} else {
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		}
-	}
-	if (b->off + b->len == RELAY_BUF && b->off > 0) {
-		memmove(b->data, b->data + b->off, b->len);
-		b->off = 0;
-	}
-	return 0;
-}
-
-/* Writes b to fd as far as it takes it, then forwards EOF; 0, or -1 on a hard error. */
-static int drain(int fd, struct pipe_buf *b)
-{
-	while (b->len) {
-		ssize_t n = send(fd, b->data + b->off, b->len, MSG_NOSIGNAL);
-		if (n > 0) {
-			b->off += (size_t)n;
-			b->len -= (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-		}
-	}
-	b->off = 0;
-	if (b->eof && !b->shut) {
-		shutdown(fd, SHUT_WR);
-		b->shut = true;
-	}
-	return 0;
-}
-
-static void abandon(struct pipe_buf *b)
-{
-	b->off = b->len = 0;
-	b->eof = b->shut = true;
-}
 
 static void conn_pump(struct relay_conn *c)
 {
 	int epfd = c->relay->opts.epfd;
 	/* a read error (reset) ends the connection; a write error only ends that direction,
 	 * so an answer already read from the other side is still delivered */
-	if (fill(c->client.fd, &c->up) || fill(c->host.fd, &c->down)) {
+	if (pipe_fill(c->client.fd, &c->up) || pipe_fill(c->host.fd, &c->down)) {
 		conn_close(c);
 		return;
 	}
-	if (drain(c->host.fd, &c->up))
-		abandon(&c->up);
-	if (drain(c->client.fd, &c->down))
-		abandon(&c->down);
-	if (fill(c->client.fd, &c->up) || fill(c->host.fd, &c->down)) {
+	if (pipe_drain(c->host.fd, &c->up))
+		pipe_abandon(&c->up);
+	if (pipe_drain(c->client.fd, &c->down))
+		pipe_abandon(&c->down);
+	if (pipe_fill(c->client.fd, &c->up) || pipe_fill(c->host.fd, &c->down)) {
 		conn_close(c);
 		return;
 	}
