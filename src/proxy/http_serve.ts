@@ -110,9 +110,10 @@ export async function serveHttp(
           status: j.status,
           message: text,
         });
-        // Only a policy 403 of a bodiless request keeps the connection: a malformed or
-        // misdirected one is not answered twice.
-        const close = j.status !== 403 || framing.kind !== "none";
+        // Only a policy 403 of a bodiless request keeps the connection, and only when the
+        // client did not ask to close it: a malformed or misdirected one is not answered twice.
+        const close = j.status !== 403 || framing.kind !== "none" ||
+          !keepsAlive(head.version, head.headers);
         await respond(client, j.status, text, close);
         if (close) return;
         continue;

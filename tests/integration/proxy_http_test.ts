@@ -408,3 +408,30 @@ Deno.test("proxy: separate client connections reuse a pooled upstream connection
     await w.close();
   }
 });
+
+Deno.test("proxy: a refused request that asked for Connection: close ends the connection", async () => {
+  const w = await world();
+  try {
+    const port = portOf(w, "plain.test");
+    const url = `http://plain.test:${port}`;
+    // Two requests in one write: the refused one asks to close, so the second is never read.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: w.explicit.port });
+    const wire =
+      `DELETE ${url}/thing HTTP/1.1\r\nHost: plain.test:${port}\r\nConnection: close\r\n\r\n` +
+      `GET ${url}/after HTTP/1.1\r\nHost: plain.test:${port}\r\n\r\n`;
+    await conn.write(new TextEncoder().encode(wire));
+    const chunks: string[] = [];
+    const buffer = new Uint8Array(65536);
+    const decoder = new TextDecoder();
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      chunks.push(decoder.decode(buffer.subarray(0, n)));
+    }
+    conn.close();
+    const answer = chunks.join("");
+    assert.match(answer, /^HTTP\/1\.1 403 /);
+    assert.equal(answer.match(/HTTP\/1\.1 \d{3} /g)?.length, 1, answer);
+    assert.deepEqual(w.upstreams.get("plain.test")!.seen, []);
+  } finally {
+    await w.close();
+  }
+});
