@@ -1,0 +1,411 @@
+/**
+ * A real remote engine for the `remote` tier: a second dockerd inside a container on the host's
+ * engine (docker-in-docker), with a data root of its own (an anonymous volume, removed with it),
+ * so its filesystem is not the host's. It listens on `tcp://0.0.0.0:2376 --tlsverify` with a CA,
+ * server and client certificates this fixture makes with openssl, and an sshd beside it takes
+ * `ssh://root@...` with a key the fixture makes (`docker system dial-stdio` runs there). Both
+ * ports are published on the host's 127.0.0.1 only. The images the tests need are saved from
+ * the host's engine and loaded into it through the API.
+ */
+import { join } from "node:path";
+import { collectOutput, createTar, DockerClient } from "../../src/docker/mod.ts";
+import { ensureDindImage } from "./_dind_image.ts";
+
+/** Capabilities of `--privileged` that Docker 20.10 knows, for hosts whose bounding set lacks one. */
+const CAPS = [
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "DAC_READ_SEARCH",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "SETGID",
+  "SETUID",
+  "SETPCAP",
+  "LINUX_IMMUTABLE",
+  "NET_BIND_SERVICE",
+  "NET_BROADCAST",
+  "NET_ADMIN",
+  "NET_RAW",
+  "IPC_LOCK",
+  "IPC_OWNER",
+  "SYS_MODULE",
+  "SYS_RAWIO",
+  "SYS_CHROOT",
+  "SYS_PTRACE",
+  "SYS_PACCT",
+  "SYS_ADMIN",
+  "SYS_BOOT",
+  "SYS_NICE",
+  "SYS_RESOURCE",
+  "SYS_TIME",
+  "SYS_TTY_CONFIG",
+  "MKNOD",
+  "LEASE",
+  "AUDIT_WRITE",
+  "AUDIT_CONTROL",
+  "SETFCAP",
+  "MAC_OVERRIDE",
+  "MAC_ADMIN",
+  "SYSLOG",
+  "WAKE_ALARM",
+  "BLOCK_SUSPEND",
+  "AUDIT_READ",
+];
+
+/**
+ * The container's entrypoint: fresh read-write cgroup v1 hierarchies of its own cgroup
+ * namespace (Docker mounts them read-only), sshd, then dockerd on TLS tcp and its unix socket
+ * (which `docker system dial-stdio` uses).
+ */
+const START = `
+set -e
+if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+  for d in /sys/fs/cgroup/*; do
+    n=\${d##*/}
+    umount "$d" 2>/dev/null || continue
+    mkdir -p "$d"
+    case "$n" in
+      unified) mount -t cgroup2 cgroup2 "$d" ;;
+      systemd) mount -t cgroup -o none,name=systemd cgroup "$d" ;;
+      *) mount -t cgroup -o "$n" cgroup "$d" ;;
+    esac
+  done
+fi
+mkdir -p /run/sshd /root/.ssh
+chmod 700 /root/.ssh
+cp /etc/leash-remote/authorized_keys /root/.ssh/authorized_keys
+chmod 600 /root/.ssh/authorized_keys /etc/leash-remote/ssh_host_key /etc/leash-remote/server-key.pem
+/usr/sbin/sshd -h /etc/leash-remote/ssh_host_key -o PermitRootLogin=prohibit-password -E /var/log/sshd.log
+exec dockerd -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2376 --tlsverify \
+  --tlscacert /etc/leash-remote/ca.pem --tlscert /etc/leash-remote/server-cert.pem \
+  --tlskey /etc/leash-remote/server-key.pem
+`;
+
+/** A running remote engine and everything a test needs to reach it. */
+export interface RemoteEngine extends AsyncDisposable {
+  /** `tcp://127.0.0.1:PORT` (TLS). */
+  tcpHost: string;
+  /** `ssh://root@127.0.0.1:PORT`. */
+  sshHost: string;
+  /** Directories in Docker's layout (ca.pem, cert.pem, key.pem): see {@linkcode CertDirs}. */
+  certs: CertDirs;
+  /** The ssh config file the ssh transport needs (`LEASH_SSH_CONFIG`): key, known_hosts. */
+  sshConfig: string;
+  /** Environment for leash or the client: DOCKER_HOST and the TLS variables. */
+  tlsEnv: Record<string, string>;
+  sshEnv: Record<string, string>;
+  /** The outer container (on the host's engine). */
+  container: string;
+  /** Images loaded into the engine. */
+  images: string[];
+  /** Stops the engine and removes its container, data root and files. */
+  close(): Promise<void>;
+}
+
+/** The certificate directories the fixture makes. */
+export interface CertDirs {
+  /** The right CA and a client certificate it signed. */
+  good: string;
+  /** Another CA as ca.pem (the engine's certificate does not chain to it), the good client pair. */
+  wrongCa: string;
+  /** The right ca.pem, and a client certificate signed by another CA. */
+  foreignClient: string;
+  /** The right ca.pem and key.pem, no cert.pem. */
+  noCert: string;
+}
+
+/** Options of {@linkcode startRemoteEngine}. */
+export interface RemoteEngineOptions {
+  /** Host images to load into the engine. @default {[]} */
+  images?: string[];
+}
+
+/** Starts the remote engine (about 10 s once the image exists) and waits until both ways answer. */
+export async function startRemoteEngine(
+  host: DockerClient,
+  options: RemoteEngineOptions = {},
+): Promise<RemoteEngine> {
+  const image = await ensureDindImage(host);
+  const dir = await Deno.makeTempDir({ prefix: "leash-remote-" });
+  let container: string | undefined;
+  try {
+    const certs = await makeCerts(dir);
+    const ssh = await makeSshKeys(dir);
+    container = (await host.containers.create({
+      Image: image,
+      Entrypoint: ["sh", "-c", START],
+      Cmd: [],
+      Labels: { "leash.test": "remote" },
+      ExposedPorts: { "2376/tcp": {}, "22/tcp": {} },
+      Volumes: { "/var/lib/docker": {} },
+      HostConfig: {
+        ...(await hasAllCapabilities() ? { Privileged: true } : {
+          CapAdd: CAPS.filter((c) => c !== "SYS_RESOURCE"),
+          SecurityOpt: ["seccomp=unconfined", "apparmor=unconfined"],
+          MaskedPaths: [],
+          ReadonlyPaths: [],
+        }),
+        CgroupnsMode: "private",
+        PortBindings: {
+          "2376/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }],
+          "22/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }],
+        },
+      },
+    }, { name: `leash-test-remote-${crypto.randomUUID().slice(0, 8)}` })).Id;
+    const file = (path: string, data: string, mode = 0o644) => ({ path, data, mode });
+    await host.containers.putArchive(
+      container,
+      "/",
+      createTar([
+        { path: "etc/leash-remote", type: "directory" },
+        file("etc/leash-remote/ca.pem", certs.serverCa),
+        file("etc/leash-remote/server-cert.pem", certs.serverCert),
+        file("etc/leash-remote/server-key.pem", certs.serverKey, 0o600),
+        file("etc/leash-remote/ssh_host_key", ssh.hostKey, 0o600),
+        file("etc/leash-remote/authorized_keys", ssh.authorizedKeys),
+      ]),
+    );
+    await host.containers.start(container);
+    const ports = (await host.containers.inspect(container)).NetworkSettings.Ports as Record<
+      string,
+      { HostPort: string }[] | null
+    >;
+    const tlsPort = Number(ports["2376/tcp"]?.[0]?.HostPort);
+    const sshPort = Number(ports["22/tcp"]?.[0]?.HostPort);
+    const knownHosts = join(dir, "known_hosts");
+    await Deno.writeTextFile(knownHosts, `[127.0.0.1]:${sshPort} ${ssh.hostPublic}\n`);
+    const sshConfig = join(dir, "ssh_config");
+    await Deno.writeTextFile(
+      sshConfig,
+      [
+        "Host *",
+        `  IdentityFile ${ssh.identity}`,
+        "  IdentitiesOnly yes",
+        `  UserKnownHostsFile ${knownHosts}`,
+        "  StrictHostKeyChecking yes",
+        "  BatchMode yes",
+        "  LogLevel ERROR",
+        "",
+      ].join("\n"),
+    );
+    const tcpHost = `tcp://127.0.0.1:${tlsPort}`;
+    const sshHost = `ssh://root@127.0.0.1:${sshPort}`;
+    const tlsEnv = {
+      DOCKER_HOST: tcpHost,
+      DOCKER_TLS_VERIFY: "1",
+      DOCKER_CERT_PATH: certs.dirs.good,
+    };
+    const sshEnv = { DOCKER_HOST: sshHost, LEASH_SSH_CONFIG: sshConfig };
+    const remote = await waitForEngine(tlsEnv, host, container);
+    const images = options.images ?? [];
+    try {
+      if (images.length > 0) await remote.images.load(await host.images.save(images));
+    } finally {
+      remote.close();
+    }
+    const id = container;
+    const close = async () => {
+      await host.containers.remove(id, { force: true, volumes: true }).catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    };
+    return {
+      tcpHost,
+      sshHost,
+      certs: certs.dirs,
+      sshConfig,
+      tlsEnv,
+      sshEnv,
+      container: id,
+      images,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    if (container) await host.containers.remove(container, { force: true, volumes: true });
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/** Connects with `env` until the engine answers (dockerd takes a few seconds to start). */
+async function waitForEngine(
+  env: Record<string, string>,
+  host: DockerClient,
+  container: string,
+): Promise<DockerClient> {
+  const deadline = Date.now() + 60_000;
+  while (true) {
+    try {
+      return await DockerClient.connect({ env: (name) => env[name] });
+    } catch (error) {
+      const state = (await host.containers.inspect(container)).State;
+      if (!state.Running || Date.now() > deadline) {
+        const logs = await host.containers.logs(container, { stdout: true, stderr: true })
+          .then(collectOutput).then((o) => (o.stdout + o.stderr).split("\n").slice(-30).join("\n"))
+          .catch(() => "");
+        throw new Error(`The remote engine did not start: ${(error as Error).message}\n${logs}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** Whether this process's bounding set holds every capability (`--privileged` then works). */
+async function hasAllCapabilities(): Promise<boolean> {
+  const status = await Deno.readTextFile("/proc/self/status");
+  const bounding = BigInt(`0x${/CapBnd:\s*([0-9a-f]+)/.exec(status)?.[1] ?? "0"}`);
+  const last = Number((await Deno.readTextFile("/proc/sys/kernel/cap_last_cap")).trim());
+  return bounding === (1n << BigInt(last + 1)) - 1n;
+}
+
+interface Certs {
+  serverCa: string;
+  serverCert: string;
+  serverKey: string;
+  dirs: CertDirs;
+}
+
+/** Makes two CAs, the engine's certificate (127.0.0.1, localhost) and client certificates. */
+async function makeCerts(dir: string): Promise<Certs> {
+  const pki = join(dir, "pki");
+  await Deno.mkdir(pki);
+  const at = (name: string) => join(pki, name);
+  await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", at("ca-key.pem")]);
+  await openssl([
+    "ecparam",
+    "-name",
+    "prime256v1",
+    "-genkey",
+    "-noout",
+    "-out",
+    at("other-key.pem"),
+  ]);
+  for (
+    const [key, cert, cn] of [["ca-key.pem", "ca.pem", "leash test CA"], [
+      "other-key.pem",
+      "other-ca.pem",
+      "another CA",
+    ]]
+  ) {
+    await openssl([
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      at(key!),
+      "-out",
+      at(cert!),
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${cn}`,
+    ]);
+  }
+  const leaf = async (name: string, ca: string, ext: string) => {
+    await openssl([
+      "ecparam",
+      "-name",
+      "prime256v1",
+      "-genkey",
+      "-noout",
+      "-out",
+      at(`${name}-key.pem`),
+    ]);
+    await openssl([
+      "req",
+      "-new",
+      "-key",
+      at(`${name}-key.pem`),
+      "-out",
+      at(`${name}.csr`),
+      "-subj",
+      `/CN=${name}`,
+    ]);
+    await Deno.writeTextFile(at(`${name}.ext`), ext);
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      at(`${name}.csr`),
+      "-CA",
+      at(`${ca}.pem`),
+      "-CAkey",
+      at(`${ca}-key.pem`),
+      "-CAcreateserial",
+      "-out",
+      at(`${name}.pem`),
+      "-days",
+      "2",
+      "-extfile",
+      at(`${name}.ext`),
+    ]);
+  };
+  await leaf(
+    "server",
+    "ca",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
+  await leaf("client", "ca", "extendedKeyUsage=clientAuth\n");
+  await Deno.rename(at("other-key.pem"), at("other-ca-key.pem"));
+  await leaf("foreign", "other-ca", "extendedKeyUsage=clientAuth\n");
+  const read = (name: string) => Deno.readTextFile(at(name));
+  const layout = async (name: string, files: Record<string, string>) => {
+    const target = join(dir, name);
+    await Deno.mkdir(target);
+    for (const [file, source] of Object.entries(files)) {
+      await Deno.writeTextFile(join(target, file), await read(source), { mode: 0o600 });
+    }
+    return target;
+  };
+  return {
+    serverCa: await read("ca.pem"),
+    serverCert: await read("server.pem"),
+    serverKey: await read("server-key.pem"),
+    dirs: {
+      good: await layout("good", {
+        "ca.pem": "ca.pem",
+        "cert.pem": "client.pem",
+        "key.pem": "client-key.pem",
+      }),
+      wrongCa: await layout("wrong-ca", {
+        "ca.pem": "other-ca.pem",
+        "cert.pem": "client.pem",
+        "key.pem": "client-key.pem",
+      }),
+      foreignClient: await layout("foreign-client", {
+        "ca.pem": "ca.pem",
+        "cert.pem": "foreign.pem",
+        "key.pem": "foreign-key.pem",
+      }),
+      noCert: await layout("no-cert", { "ca.pem": "ca.pem", "key.pem": "client-key.pem" }),
+    },
+  };
+}
+
+/** Makes the sshd host key and the client's key. */
+async function makeSshKeys(dir: string) {
+  const at = (name: string) => join(dir, name);
+  for (const name of ["ssh_host_key", "id_ed25519"]) {
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "leash-test", "-f", at(name)]);
+  }
+  return {
+    hostKey: await Deno.readTextFile(at("ssh_host_key")),
+    hostPublic: (await Deno.readTextFile(at("ssh_host_key.pub"))).trim(),
+    authorizedKeys: await Deno.readTextFile(at("id_ed25519.pub")),
+    identity: at("id_ed25519"),
+  };
+}
+
+function openssl(args: string[]): Promise<void> {
+  return run("openssl", args);
+}
+
+async function run(tool: string, args: string[]): Promise<void> {
+  const output = await new Deno.Command(tool, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!output.success) {
+    throw new Error(
+      `${tool} ${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr).trim()}`,
+    );
+  }
+}
