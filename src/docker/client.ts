@@ -142,8 +142,14 @@ async function ping(transport: DockerTransport): Promise<PingResult> {
   const response = await transport.fetch("/_ping");
   if (!response.ok) {
     const error = await apiErrorFromResponse(response, "GET", "/_ping");
+    const said = error.engineMessage ? `: ${error.engineMessage}` : "";
+    const fix = /HTTPS server/i.test(error.engineMessage)
+      ? "; the engine requires TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH instead of LEASH_DOCKER_INSECURE"
+      : "";
     throw new DockerConnectionError(
-      `Cannot use ${engineName(transport)}: the engine answered /_ping with ${response.status}`,
+      `Cannot use ${
+        engineName(transport)
+      }: the engine answered /_ping with ${response.status}${said}${fix}`,
       transport.socket,
       { cause: error },
     );

@@ -103,11 +103,13 @@ function authority(value: string, scheme: string) {
     hostname = colon < 0 ? rest : rest.slice(0, colon);
     portText = colon < 0 ? undefined : rest.slice(colon + 1);
   }
-  if (hostname === "" || /[\s@:]/.test(hostname) && !rest.startsWith("[") || /\s/.test(hostname)) {
-    throw invalid(value, "the host is missing or malformed", `${scheme}HOST:PORT`);
-  }
+  const bracketed = rest.startsWith("[");
+  const valid = bracketed ? /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/ : /^[A-Za-z0-9._-]+$/;
   if (hostname.startsWith("-")) {
     throw invalid(value, "a host cannot start with -", `${scheme}HOST:PORT`);
+  }
+  if (!valid.test(hostname)) {
+    throw invalid(value, "the host is missing or malformed", `${scheme}HOST:PORT`);
   }
   let port: number | undefined;
   if (portText !== undefined) {

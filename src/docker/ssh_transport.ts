@@ -28,7 +28,8 @@ export interface SshTransportOptions {
   connectTimeoutS?: number;
 }
 
-interface SshFailure {
+/** How one ssh ended: its exit status (-1: it did not start) and what it printed. */
+export interface SshFailure {
   code: number;
   stderr: string;
 }
@@ -51,7 +52,7 @@ export class SshTransport implements DockerTransport {
     this.#o = options;
     this.socket = options.address;
     const user = options.user === undefined ? "" : `${options.user}@`;
-    const port = options.port === undefined ? "" : ` port ${options.port}`;
+    const port = options.port === undefined ? "" : `:${options.port}`;
     this.description = `ssh ${user}${options.hostname}${port}`;
     this.#dir = dir;
     this.#listener = listener;
@@ -65,24 +66,6 @@ export class SshTransport implements DockerTransport {
     await Deno.chmod(dir, 0o700);
     const listener = Deno.listen({ transport: "unix", path: `${dir}/engine.sock` });
     return new SshTransport(options, dir, listener);
-  }
-
-  /** The ssh command line of one connection (without the program). */
-  sshArgs(): string[] {
-    const o = this.#o;
-    return [
-      ...(o.configFile ? ["-F", o.configFile] : []),
-      "-o",
-      `ConnectTimeout=${o.connectTimeoutS ?? 10}`,
-      "-T",
-      ...(o.user === undefined ? [] : ["-l", o.user]),
-      ...(o.port === undefined ? [] : ["-p", String(o.port)]),
-      "--",
-      o.hostname,
-      "docker",
-      "system",
-      "dial-stdio",
-    ];
   }
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
@@ -138,7 +121,7 @@ export class SshTransport implements DockerTransport {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(this.#o.ssh ?? "ssh", {
-        args: this.sshArgs(),
+        args: sshArgs(this.#o),
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",
@@ -158,7 +141,22 @@ export class SshTransport implements DockerTransport {
     }
     this.#children.add(child);
     const stderr = readBounded(child.stderr, 4096);
-    const up = conn.readable.pipeTo(child.stdin).catch(() => {});
+    // Not conn.readable: it closes the whole connection at end of input, and a half-closed
+    // connection (attach's closeStdin) still carries the engine's output back.
+    const up = (async () => {
+      const writer = child.stdin.getWriter();
+      const buffer = new Uint8Array(64 * 1024);
+      try {
+        while (true) {
+          const n = await conn.read(buffer);
+          if (n === null) break;
+          await writer.write(buffer.slice(0, n));
+        }
+        await writer.close();
+      } catch {
+        await writer.abort().catch(() => {});
+      }
+    })();
     const down = (async () => {
       try {
         for await (const chunk of child.stdout) {
@@ -210,8 +208,31 @@ export class SshTransport implements DockerTransport {
   }
 }
 
+/** The ssh command line of one connection (without the program); pure. */
+export function sshArgs(o: SshTransportOptions): string[] {
+  return [
+    ...(o.configFile ? ["-F", o.configFile] : []),
+    "-o",
+    `ConnectTimeout=${o.connectTimeoutS ?? 10}`,
+    "-T",
+    ...(o.user === undefined ? [] : ["-l", o.user]),
+    ...(o.port === undefined ? [] : ["-p", String(o.port)]),
+    "--",
+    o.hostname,
+    "docker",
+    "system",
+    "dial-stdio",
+  ];
+}
+
 /** The reason and fix for a failed ssh; pure. */
-export function sshReason(failure: SshFailure, o: { hostname: string }): string {
+export function sshReason(
+  failure: SshFailure,
+  o: { hostname: string; user?: string | undefined; port?: number | undefined },
+): string {
+  const target = `${o.port === undefined ? "" : `-p ${o.port} `}${
+    o.user === undefined ? "" : `${o.user}@`
+  }${o.hostname}`;
   if (failure.code === -1) return failure.stderr;
   const said = failure.stderr.trim().split("\n").map((l) => l.trim()).filter((l) =>
     l !== "" && !/^Warning: Permanently added/.test(l)
@@ -221,23 +242,23 @@ export function sshReason(failure: SshFailure, o: { hostname: string }): string 
   let fix: string;
   if (/Permission denied|Too many authentication failures/i.test(text)) {
     fix =
-      `let ssh log in without a prompt (ssh-copy-id, ssh-agent, or IdentityFile in ~/.ssh/config), then check with: ssh ${o.hostname} docker version`;
+      `let ssh log in without a prompt (ssh-copy-id, ssh-agent, or IdentityFile in ~/.ssh/config), then check with: ssh ${target} docker version`;
   } else if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(text)) {
     fix =
-      `add the engine host's key to known_hosts (ssh ${o.hostname} once, after checking its fingerprint)`;
+      `add the engine host's key to known_hosts (ssh ${target} once, after checking its fingerprint)`;
   } else if (
     /docker: (?:command )?not found|dial-stdio|unknown command|Cannot connect to the Docker daemon|permission denied while trying to connect/i
       .test(text)
   ) {
     fix =
-      `the remote user needs the docker CLI and access to its engine: check with ssh ${o.hostname} docker version`;
+      `the remote user needs the docker CLI and access to its engine: check with ssh ${target} docker version`;
   } else if (
     /Connection refused|Connection timed out|No route to host|Could not resolve hostname|Network is unreachable/i
       .test(text)
   ) {
     fix = "check the host and port in DOCKER_HOST and that sshd runs there";
   } else {
-    fix = `check with: ssh ${o.hostname} docker system dial-stdio`;
+    fix = `check with: ssh ${target} docker system dial-stdio`;
   }
   return `ssh exited with status ${failure.code}${quoted}; ${fix}`;
 }

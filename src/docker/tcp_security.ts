@@ -51,7 +51,7 @@ export function tcpSecurity(address: string, env: EnvReader): TcpSecurity {
 
 const FILES = {
   ca: ["ca.pem", "the CA certificate that signed the engine's certificate"],
-  cert: ["cert.pem", "leash's client certificate, signed by the CA the engine trusts"],
+  cert: ["cert.pem", "leash's client certificate, signed by a CA the engine trusts"],
   key: ["key.pem", "the client certificate's private key"],
 } as const;
 
@@ -71,7 +71,7 @@ export async function loadTlsMaterial(address: string, certPath: string): Promis
         ? "permission denied"
         : (error as Error).message;
       throw new DockerConnectionError(
-        `Cannot use DOCKER_HOST "${address}": cannot read ${what} "${file}": ${why}; put ${name} there or set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem`,
+        `Cannot use DOCKER_HOST "${address}": cannot read "${file}" (${what}): ${why}; put ${name} there or set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem`,
         address,
         { cause: error },
       );

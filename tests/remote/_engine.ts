@@ -71,6 +71,10 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
       *) mount -t cgroup -o "$n" cgroup "$d" ;;
     esac
   done
+  # Docker mounts no cgroup2 beside v1; the host has it at unified/, so the engine's does too.
+  if [ ! -d /sys/fs/cgroup/unified ] && grep -q cgroup2 /proc/filesystems; then
+    mkdir /sys/fs/cgroup/unified && mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified || true
+  fi
 fi
 mkdir -p /run/sshd /root/.ssh
 chmod 700 /root/.ssh
@@ -121,12 +125,16 @@ export interface RemoteEngineOptions {
   images?: string[];
 }
 
-/** Starts the remote engine (about 10 s once the image exists) and waits until both ways answer. */
-export async function startRemoteEngine(
-  host: DockerClient,
-  options: RemoteEngineOptions = {},
-): Promise<RemoteEngine> {
-  const image = await ensureDindImage(host);
+/**
+ * Starts the remote engine on the host's engine (the default DOCKER_HOST) and waits until it
+ * answers over TLS: a few seconds once its image exists (debootstrap, about a minute, once).
+ */
+export async function startRemoteEngine(options: RemoteEngineOptions = {}): Promise<RemoteEngine> {
+  const host = await DockerClient.connect();
+  const image = await ensureDindImage(host).catch((error) => {
+    host.close();
+    throw error;
+  });
   const dir = await Deno.makeTempDir({ prefix: "leash-remote-" });
   let container: string | undefined;
   try {
@@ -208,6 +216,7 @@ export async function startRemoteEngine(
     const close = async () => {
       await host.containers.remove(id, { force: true, volumes: true }).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      host.close();
     };
     return {
       tcpHost,
@@ -224,6 +233,7 @@ export async function startRemoteEngine(
   } catch (error) {
     if (container) await host.containers.remove(container, { force: true, volumes: true });
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+    host.close();
     throw error;
   }
 }
