@@ -9,7 +9,7 @@ import { type RemoteEngine, startRemoteEngine } from "./_engine.ts";
 
 /** Why the tier cannot run here, or undefined (printed once as the reason for `ignore`). */
 export const MISSING = missingPrerequisite();
-if (MISSING) console.log(`remote tier: ignored: ${MISSING}`);
+if (MISSING) Deno.stderr.writeSync(new TextEncoder().encode(`remote tier: ignored: ${MISSING}\n`));
 
 /** Lazily starts the file's engine, loaded with the busybox test image. */
 export function remoteEngine(): Promise<RemoteEngine & { busybox: string }> {
