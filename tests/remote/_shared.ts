@@ -52,7 +52,7 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs leash from source with exactly `env` (plus PATH and HOME) and no stdin. */
+/** Runs leash from source with `env` and none of this process's Docker or leash variables. */
 export async function leash(args: string[], env: Record<string, string>): Promise<Result> {
   const main = new URL("../../main.ts", import.meta.url).pathname;
   const home = await Deno.makeTempDir({ prefix: "leash-remote-home-" });
@@ -62,8 +62,7 @@ export async function leash(args: string[], env: Record<string, string>): Promis
       cwd: home,
       clearEnv: true,
       env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: home,
+        ...inherited(),
         XDG_STATE_HOME: `${home}/state`,
         XDG_RUNTIME_DIR: home,
         NO_COLOR: "1",
@@ -78,6 +77,13 @@ export async function leash(args: string[], env: Record<string, string>): Promis
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+}
+
+/** This process's environment without DOCKER_* and LEASH_* (HOME and Deno's cache stay). */
+function inherited(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([name]) => !/^(DOCKER|LEASH)_/.test(name)),
+  );
 }
 
 function missingPrerequisite(): string | undefined {
