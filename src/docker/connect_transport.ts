@@ -52,6 +52,8 @@ export async function createTransport(
     }
   } catch (error) {
     if (error instanceof DockerConnectionError) throw error;
+    // The parsers' own errors already say everything: no "Caused by" repeating them.
+    if (error instanceof RangeError) throw new DockerConnectionError(error.message, value ?? "");
     throw new DockerConnectionError((error as Error).message, value ?? "", { cause: error });
   }
 }
