@@ -101,7 +101,11 @@ export class SshTransport implements DockerTransport {
         // Already gone.
       }
     }
-    Deno.removeSync(this.#dir, { recursive: true });
+    try {
+      Deno.removeSync(this.#dir, { recursive: true });
+    } catch {
+      // Removed by someone else: nothing left to release.
+    }
   }
 
   async #acceptLoop(): Promise<void> {
