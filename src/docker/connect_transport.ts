@@ -32,7 +32,7 @@ export async function createTransport(
         const address = formatDockerHost(parsed);
         const security = tcpSecurity(address, env);
         const tls = security.tls ? await loadTlsMaterial(address, security.certPath) : undefined;
-        return new TcpTransport({
+        return await TcpTransport.open({
           hostname: parsed.hostname,
           port: parsed.port ?? (tls ? DOCKER_TLS_PORT : DOCKER_PLAIN_PORT),
           tls,

@@ -2,11 +2,11 @@
  * The engine over ssh, the way the Docker CLI does it: each connection to the engine is one
  * `ssh [-l USER] [-p PORT] -- HOST docker system dial-stdio` whose stdin/stdout carry the
  * engine's HTTP. Deno's HTTP client cannot speak over a child's pipes, so the transport serves
- * a unix socket in a private directory (0700, made for this client, removed by `close()`)
- * and starts one ssh per connection accepted there; the HTTP client pools its connections,
- * so a pooled request costs no new ssh. ssh reads the user's ~/.ssh/config, keys and agent;
+ * a private unix socket (`_bridge.ts`) and starts one ssh per connection accepted there; the
+ * HTTP client pools its connections, so a pooled request costs no new ssh. ssh reads the user's ~/.ssh/config, keys and agent;
  * `LEASH_SSH_CONFIG` names another config file (`ssh -F`).
  */
+import { LocalBridge } from "./_bridge.ts";
 import { DockerConnectionError } from "./errors.ts";
 import { errorText } from "./tcp_errors.ts";
 import { type DockerTransport, type RawConn, UnixSocketTransport } from "./transport.ts";
@@ -40,32 +40,26 @@ export class SshTransport implements DockerTransport {
   readonly description: string;
   readonly remote = true;
   #o: SshTransportOptions;
-  #dir: string;
-  #listener: Deno.Listener;
+  #bridge: LocalBridge;
   #inner: UnixSocketTransport;
-  #children = new Set<Deno.ChildProcess>();
-  #failure: SshFailure | undefined;
-  #onFailure: (() => void)[] = [];
-  #closed = false;
 
-  private constructor(options: SshTransportOptions, dir: string, listener: Deno.Listener) {
+  private constructor(options: SshTransportOptions, bridge: LocalBridge) {
     this.#o = options;
     this.socket = options.address;
     const user = options.user === undefined ? "" : `${options.user}@`;
     const port = options.port === undefined ? "" : `:${options.port}`;
     this.description = `ssh ${user}${options.hostname}${port}`;
-    this.#dir = dir;
-    this.#listener = listener;
-    this.#inner = new UnixSocketTransport(`${dir}/engine.sock`);
-    this.#acceptLoop();
+    this.#bridge = bridge;
+    this.#inner = new UnixSocketTransport(bridge.path);
   }
 
   /** Opens the private socket the HTTP client talks to; ssh starts with the first request. */
   static async open(options: SshTransportOptions): Promise<SshTransport> {
-    const dir = await Deno.makeTempDir({ prefix: "leash-ssh-" });
-    await Deno.chmod(dir, 0o700);
-    const listener = Deno.listen({ transport: "unix", path: `${dir}/engine.sock` });
-    return new SshTransport(options, dir, listener);
+    const bridge: LocalBridge = await LocalBridge.open(
+      () => dialSsh(options, (e) => bridge.fail(e)),
+      "leash-ssh-",
+    );
+    return new SshTransport(options, bridge);
   }
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
@@ -86,130 +80,104 @@ export class SshTransport implements DockerTransport {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#inner.close();
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    for (const child of this.#children) {
+    this.#bridge.close();
+  }
+
+  /** Names what ssh said when a request failed because its ssh did. */
+  async #explain(error: unknown): Promise<DockerConnectionError> {
+    const failure = await this.#bridge.failure(2000);
+    const reason = failure instanceof SshExit
+      ? sshReason(failure.failure, this.#o)
+      : errorText(failure ?? error);
+    return new DockerConnectionError(
+      `Cannot connect to Docker engine "${this.#o.address}" (DOCKER_HOST): ${reason}`,
+      this.#o.address,
+      { cause: failure ?? error },
+    );
+  }
+}
+
+/** An ssh that ended with a failure status, as the bridge keeps it. */
+class SshExit extends Error {
+  override name = "SshExit";
+  readonly failure: SshFailure;
+  constructor(failure: SshFailure) {
+    super(`ssh exited with status ${failure.code}: ${failure.stderr.trim()}`);
+    this.failure = failure;
+  }
+}
+
+/**
+ * Starts one ssh and hands its pipes over as a connection; a failing exit is reported to
+ * `onFailure` with what ssh printed (bounded).
+ */
+function dialSsh(o: SshTransportOptions, onFailure: (error: SshExit) => void): Promise<RawConn> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(o.ssh ?? "ssh", {
+      args: sshArgs(o),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return Promise.reject(error);
+    return Promise.reject(
+      new SshExit({
+        code: -1,
+        stderr: `"${
+          o.ssh ?? "ssh"
+        }" is not installed; install the OpenSSH client (apt-get install openssh-client)`,
+      }),
+    );
+  }
+  let killed = false;
+  let ended = false;
+  const stderr = readBounded(child.stderr, 4096);
+  child.status.then(async (status) => {
+    // ssh ending by itself with a failure explains the request it carried; our SIGTERM does not.
+    if (status.success || (killed && status.signal !== null)) return;
+    onFailure(new SshExit({ code: status.code, stderr: await stderr }));
+  });
+  const reader = child.stdout.getReader();
+  const writer = child.stdin.getWriter();
+  let pending: Uint8Array | undefined;
+  return Promise.resolve({
+    async read(buffer: Uint8Array): Promise<number | null> {
+      if (!pending) {
+        const { value, done } = await reader.read();
+        if (done) {
+          ended = true;
+          return null;
+        }
+        pending = value;
+      }
+      const n = Math.min(buffer.length, pending.length);
+      buffer.set(pending.subarray(0, n));
+      pending = n === pending.length ? undefined : pending.subarray(n);
+      return n;
+    },
+    async write(data: Uint8Array): Promise<number> {
+      await writer.write(data.slice());
+      return data.length;
+    },
+    async closeWrite(): Promise<void> {
+      await writer.close();
+    },
+    close(): void {
+      writer.abort().catch(() => {});
+      reader.cancel().catch(() => {});
+      // An ssh whose output ended is exiting by itself (its status may explain a failure).
+      if (ended) return;
+      killed = true;
       try {
         child.kill("SIGTERM");
       } catch {
         // Already gone.
       }
-    }
-    try {
-      Deno.removeSync(this.#dir, { recursive: true });
-    } catch {
-      // Removed by someone else: nothing left to release.
-    }
-  }
-
-  async #acceptLoop(): Promise<void> {
-    while (true) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch {
-        return;
-      }
-      this.#serve(conn).catch(() => {});
-    }
-  }
-
-  /** Runs one ssh for one accepted connection and copies bytes both ways until both end. */
-  async #serve(conn: Deno.Conn): Promise<void> {
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(this.#o.ssh ?? "ssh", {
-        args: sshArgs(this.#o),
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (error) {
-      const missing = error instanceof Deno.errors.NotFound;
-      this.#fail({
-        code: -1,
-        stderr: missing
-          ? `"${
-            this.#o.ssh ?? "ssh"
-          }" is not installed; install the OpenSSH client (apt-get install openssh-client)`
-          : errorText(error),
-      });
-      conn.close();
-      return;
-    }
-    this.#children.add(child);
-    const stderr = readBounded(child.stderr, 4096);
-    // Not conn.readable: it closes the whole connection at end of input, and a half-closed
-    // connection (attach's closeStdin) still carries the engine's output back.
-    const up = (async () => {
-      const writer = child.stdin.getWriter();
-      const buffer = new Uint8Array(64 * 1024);
-      try {
-        while (true) {
-          const n = await conn.read(buffer);
-          if (n === null) break;
-          await writer.write(buffer.slice(0, n));
-        }
-        await writer.close();
-      } catch {
-        await writer.abort().catch(() => {});
-      }
-    })();
-    const down = (async () => {
-      try {
-        for await (const chunk of child.stdout) {
-          let written = 0;
-          while (written < chunk.length) written += await conn.write(chunk.subarray(written));
-        }
-        await conn.closeWrite();
-      } catch {
-        // The client went away: ssh is stopped below.
-      }
-    })();
-    const status = await child.status;
-    this.#children.delete(child);
-    if (!status.success && !this.#closed) {
-      this.#fail({ code: status.code, stderr: await stderr });
-    }
-    await down;
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
-    await up;
-  }
-
-  #fail(failure: SshFailure): void {
-    this.#failure = failure;
-    for (const wake of this.#onFailure.splice(0)) wake();
-  }
-
-  /** Names what ssh said when a request failed because its ssh did. */
-  async #explain(error: unknown): Promise<DockerConnectionError> {
-    if (this.#failure === undefined) {
-      // The HTTP client may notice the closed connection before ssh's exit is seen.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#onFailure.push(resolve);
-        timer = setTimeout(resolve, 2000);
-      });
-      clearTimeout(timer);
-    }
-    const failure = this.#failure;
-    const reason = failure === undefined ? errorText(error) : sshReason(failure, this.#o);
-    return new DockerConnectionError(
-      `Cannot connect to Docker engine "${this.#o.address}" (DOCKER_HOST): ${reason}`,
-      this.#o.address,
-      { cause: error },
-    );
-  }
+    },
+  });
 }
 
 /** The ssh command line of one connection (without the program); pure. */

@@ -41,7 +41,7 @@ export function tcpReason(endpoint: TcpEndpoint, text: string, error?: unknown):
     return `cannot resolve "${endpoint.hostname}"; check the host name in DOCKER_HOST`;
   }
   if (
-    /UnknownIssuer|BadSignature|invalid peer certificate: (?:Other|Expired|NotValidYet)|certificate verify/i
+    /UnknownIssuer|BadSignature|invalid peer certificate: (?:Other|Expired|NotValidYet)|certificate verify|unable to verify the first certificate|unable to get (?:local )?issuer certificate|self[- ]signed certificate/i
       .test(text)
   ) {
     return `TLS verification failed: the engine's certificate is not signed by the CA in ${ca} (${

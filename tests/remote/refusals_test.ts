@@ -28,7 +28,7 @@ Deno.test({
     const message = await refusal({ ...engine.tlsEnv, DOCKER_CERT_PATH: engine.certs.wrongCa });
     assert.equal(
       message,
-      `Cannot connect to Docker engine "${engine.tcpHost}" (DOCKER_HOST): TLS verification failed: the engine's certificate is not signed by the CA in "${engine.certs.wrongCa}/ca.pem" (invalid peer certificate: UnknownIssuer); set DOCKER_CERT_PATH to the directory holding that engine's ca.pem, cert.pem and key.pem`,
+      `Cannot connect to Docker engine "${engine.tcpHost}" (DOCKER_HOST): TLS verification failed: the engine's certificate is not signed by the CA in "${engine.certs.wrongCa}/ca.pem" (unable to verify the first certificate); set DOCKER_CERT_PATH to the directory holding that engine's ca.pem, cert.pem and key.pem`,
     );
   },
 });
