@@ -37,7 +37,10 @@ export function tcpReason(endpoint: TcpEndpoint, text: string, error?: unknown):
   if (/os error 113\b|os error 101\b|unreachable/i.test(text)) {
     return `${where} is unreachable (no route); check DOCKER_HOST's host and your network`;
   }
-  if (/dns error|failed to lookup|name or service not known|nodename nor servname/i.test(text)) {
+  if (
+    /dns error|failed to lookup|name or service not known|nodename nor servname|ENOTFOUND|EAI_AGAIN/i
+      .test(text)
+  ) {
     return `cannot resolve "${endpoint.hostname}"; check the host name in DOCKER_HOST`;
   }
   if (

@@ -41,3 +41,10 @@ Deno.test("tcpReason() names host and port for a refused connection and a silent
     /^no answer from engine:2376 within 10 s/,
   );
 });
+
+Deno.test("tcpReason() says a host name does not resolve", () => {
+  assert.equal(
+    tcpReason(TLS, "getaddrinfo ENOTFOUND engine"),
+    'cannot resolve "engine"; check the host name in DOCKER_HOST',
+  );
+});
