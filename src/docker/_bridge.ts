@@ -47,8 +47,9 @@ export class LocalBridge {
   }
 
   /**
-   * The latest failure; when there is none yet, waits up to `waitMs` for one (the HTTP client
-   * can see the closed connection before the dialer's error arrives).
+   * Takes the latest failure (a later request does not see it again); when there is none yet,
+   * waits up to `waitMs` for one (the HTTP client can see the closed connection before the
+   * dialer's error arrives).
    */
   async failure(waitMs: number): Promise<unknown> {
     if (this.#failure === undefined) {
@@ -59,7 +60,9 @@ export class LocalBridge {
       });
       clearTimeout(timer);
     }
-    return this.#failure;
+    const failure = this.#failure;
+    this.#failure = undefined;
+    return failure;
   }
 
   /** Stops accepting, closes every copied connection and removes the directory. */

@@ -57,7 +57,9 @@ export function rawConnOf(socket: Duplex): RawConn {
     write(data: Uint8Array): Promise<number> {
       return new Promise((resolve, reject) => {
         if (failure !== undefined) return reject(failure);
-        socket.write(data, (error?: Error | null) => error ? reject(error) : resolve(data.length));
+        // A copy: the socket may hold the chunk after the callback, the caller reuses its buffer.
+        const chunk = data.slice();
+        socket.write(chunk, (error?: Error | null) => error ? reject(error) : resolve(data.length));
       });
     },
     closeWrite(): Promise<void> {

@@ -95,6 +95,11 @@ for (const way of WAYS) {
       });
       try {
         const secret = `put over ${way} ${crypto.randomUUID()}\n`;
+        // 8 MiB of random bytes: many reads and writes through the transport, both ways.
+        const bulk = new Uint8Array(8 * 1024 * 1024);
+        for (let i = 0; i < bulk.length; i += 65536) {
+          crypto.getRandomValues(bulk.subarray(i, i + 65536));
+        }
         await docker.containers.putArchive(
           id,
           "/",
@@ -102,12 +107,16 @@ for (const way of WAYS) {
             path: "put/file",
             data: secret,
             mode: 0o640,
-          }]),
+          }, { path: "put/bulk", data: bulk }]),
         );
         const entries = await readTar(await docker.containers.getArchive(id, "/put/file"));
         assert.equal(entries.length, 1);
         assert.equal(new TextDecoder().decode(entries[0]!.data), secret);
         assert.equal(entries[0]!.mode & 0o777, 0o640);
+        const [back] = await readTar(await docker.containers.getArchive(id, "/put/bulk"));
+        assert.ok(
+          back && back.data.length === bulk.length && back.data.every((b, i) => b === bulk[i]),
+        );
         await docker.containers.start(id);
         assert.equal((await docker.containers.wait(id)).StatusCode, 0);
         const out = await collectOutput(await docker.containers.logs(id, { stdout: true }));
