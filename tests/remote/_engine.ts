@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { collectOutput, createTar, DockerClient } from "../../src/docker/mod.ts";
 import { ensureDindImage } from "./_dind_image.ts";
+import { type CertDirs, makeCerts, makeSshKeys } from "./_pki.ts";
 
 /** Capabilities of `--privileged` that Docker 20.10 knows, for hosts whose bounding set lacks one. */
 const CAPS = [
@@ -86,6 +87,8 @@ exec dockerd -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2376 --tlsverify \
   --tlskey /etc/leash-remote/server-key.pem
 `;
 
+export type { CertDirs };
+
 /** A running remote engine and everything a test needs to reach it. */
 export interface RemoteEngine extends AsyncDisposable {
   /** `tcp://127.0.0.1:PORT` (TLS). */
@@ -105,18 +108,6 @@ export interface RemoteEngine extends AsyncDisposable {
   images: string[];
   /** Stops the engine and removes its container, data root and files. */
   close(): Promise<void>;
-}
-
-/** The certificate directories the fixture makes. */
-export interface CertDirs {
-  /** The right CA and a client certificate it signed. */
-  good: string;
-  /** Another CA as ca.pem (the engine's certificate does not chain to it), the good client pair. */
-  wrongCa: string;
-  /** The right ca.pem, and a client certificate signed by another CA. */
-  foreignClient: string;
-  /** The right ca.pem and key.pem, no cert.pem. */
-  noCert: string;
 }
 
 /** Options of {@linkcode startRemoteEngine}. */
@@ -267,155 +258,4 @@ async function hasAllCapabilities(): Promise<boolean> {
   const bounding = BigInt(`0x${/CapBnd:\s*([0-9a-f]+)/.exec(status)?.[1] ?? "0"}`);
   const last = Number((await Deno.readTextFile("/proc/sys/kernel/cap_last_cap")).trim());
   return bounding === (1n << BigInt(last + 1)) - 1n;
-}
-
-interface Certs {
-  serverCa: string;
-  serverCert: string;
-  serverKey: string;
-  dirs: CertDirs;
-}
-
-/** Makes two CAs, the engine's certificate (127.0.0.1, localhost) and client certificates. */
-async function makeCerts(dir: string): Promise<Certs> {
-  const pki = join(dir, "pki");
-  await Deno.mkdir(pki);
-  const at = (name: string) => join(pki, name);
-  await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", at("ca-key.pem")]);
-  await openssl([
-    "ecparam",
-    "-name",
-    "prime256v1",
-    "-genkey",
-    "-noout",
-    "-out",
-    at("other-key.pem"),
-  ]);
-  for (
-    const [key, cert, cn] of [["ca-key.pem", "ca.pem", "leash test CA"], [
-      "other-key.pem",
-      "other-ca.pem",
-      "another CA",
-    ]]
-  ) {
-    await openssl([
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      at(key!),
-      "-out",
-      at(cert!),
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${cn}`,
-    ]);
-  }
-  const leaf = async (name: string, ca: string, ext: string) => {
-    await openssl([
-      "ecparam",
-      "-name",
-      "prime256v1",
-      "-genkey",
-      "-noout",
-      "-out",
-      at(`${name}-key.pem`),
-    ]);
-    await openssl([
-      "req",
-      "-new",
-      "-key",
-      at(`${name}-key.pem`),
-      "-out",
-      at(`${name}.csr`),
-      "-subj",
-      `/CN=${name}`,
-    ]);
-    await Deno.writeTextFile(at(`${name}.ext`), ext);
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      at(`${name}.csr`),
-      "-CA",
-      at(`${ca}.pem`),
-      "-CAkey",
-      at(`${ca}-key.pem`),
-      "-CAcreateserial",
-      "-out",
-      at(`${name}.pem`),
-      "-days",
-      "2",
-      "-extfile",
-      at(`${name}.ext`),
-    ]);
-  };
-  await leaf(
-    "server",
-    "ca",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-  );
-  await leaf("client", "ca", "extendedKeyUsage=clientAuth\n");
-  await Deno.rename(at("other-key.pem"), at("other-ca-key.pem"));
-  await leaf("foreign", "other-ca", "extendedKeyUsage=clientAuth\n");
-  const read = (name: string) => Deno.readTextFile(at(name));
-  const layout = async (name: string, files: Record<string, string>) => {
-    const target = join(dir, name);
-    await Deno.mkdir(target);
-    for (const [file, source] of Object.entries(files)) {
-      await Deno.writeTextFile(join(target, file), await read(source), { mode: 0o600 });
-    }
-    return target;
-  };
-  return {
-    serverCa: await read("ca.pem"),
-    serverCert: await read("server.pem"),
-    serverKey: await read("server-key.pem"),
-    dirs: {
-      good: await layout("good", {
-        "ca.pem": "ca.pem",
-        "cert.pem": "client.pem",
-        "key.pem": "client-key.pem",
-      }),
-      wrongCa: await layout("wrong-ca", {
-        "ca.pem": "other-ca.pem",
-        "cert.pem": "client.pem",
-        "key.pem": "client-key.pem",
-      }),
-      foreignClient: await layout("foreign-client", {
-        "ca.pem": "ca.pem",
-        "cert.pem": "foreign.pem",
-        "key.pem": "foreign-key.pem",
-      }),
-      noCert: await layout("no-cert", { "ca.pem": "ca.pem", "key.pem": "client-key.pem" }),
-    },
-  };
-}
-
-/** Makes the sshd host key and the client's key. */
-async function makeSshKeys(dir: string) {
-  const at = (name: string) => join(dir, name);
-  for (const name of ["ssh_host_key", "id_ed25519"]) {
-    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "leash-test", "-f", at(name)]);
-  }
-  return {
-    hostKey: await Deno.readTextFile(at("ssh_host_key")),
-    hostPublic: (await Deno.readTextFile(at("ssh_host_key.pub"))).trim(),
-    authorizedKeys: await Deno.readTextFile(at("id_ed25519.pub")),
-    identity: at("id_ed25519"),
-  };
-}
-
-function openssl(args: string[]): Promise<void> {
-  return run("openssl", args);
-}
-
-async function run(tool: string, args: string[]): Promise<void> {
-  const output = await new Deno.Command(tool, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!output.success) {
-    throw new Error(
-      `${tool} ${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr).trim()}`,
-    );
-  }
 }
