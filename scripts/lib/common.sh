@@ -50,11 +50,21 @@ ensure_packages() {
   fi
 }
 
+# docker_remote: true when DOCKER_HOST names an engine on another machine (tcp://, ssh://):
+# leash talks to it itself (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, or ssh) and nothing
+# is started here.
+docker_remote() {
+  case "${DOCKER_HOST:-}" in tcp://* | ssh://*) return 0 ;; *) return 1 ;; esac
+}
+
+# docker_socket: the local engine's unix socket (for what needs the socket file itself).
 docker_socket() {
   local host=${DOCKER_HOST:-unix:///var/run/docker.sock}
   case "$host" in
     unix://*) printf '%s\n' "${host#unix://}" ;;
-    *) die "DOCKER_HOST=\"$host\" is not supported yet: only unix:// sockets are; unset DOCKER_HOST or point it at a unix socket" ;;
+    /*) printf '%s\n' "$host" ;;
+    tcp://* | ssh://*) die "DOCKER_HOST=\"$host\" is a remote engine; this needs a local engine's unix socket: unset DOCKER_HOST or point it at one (unix:///var/run/docker.sock)" ;;
+    *) die "DOCKER_HOST=\"$host\" is not supported: use unix:///path/to/docker.sock, tcp://HOST:2376 (with DOCKER_TLS_VERIFY=1) or ssh://[USER@]HOST[:PORT]" ;;
   esac
 }
 
@@ -65,6 +75,9 @@ docker_answers() {
 # ensure_dockerd: starts dockerd when no socket answers (returns 1 with a message when it
 # cannot); stop_dockerd stops it at the end only if we started it.
 ensure_dockerd() {
+  # A remote engine is leash's to reach (it names DOCKER_HOST and the fix when it cannot).
+  docker_remote && return 0
+  (docker_socket >/dev/null) || return 1
   (ensure_packages curl) || return 1
   docker_answers && return 0
   if ! command -v dockerd >/dev/null 2>&1; then

@@ -22,8 +22,7 @@ export const cleanCommand: Command = {
       allowPositionals: false,
     });
     if (flags.values.help) return await showHelp(this, ctx);
-    const host = ctx.env("DOCKER_HOST");
-    const docker = await DockerClient.connect(host === undefined ? {} : { host });
+    const docker = await DockerClient.connect({ env: (name) => ctx.env(name) });
     try {
       const report = await cleanSessions(
         docker,

@@ -30,7 +30,8 @@ export const doctorCommand: Command = {
     "Flags:",
     "  --json  Print the report as JSON (stable: schema 1)",
     "",
-    "Environment: DOCKER_HOST (unix:// only)",
+    "Environment: DOCKER_HOST (unix://, tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, ssh://),",
+    "LEASH_DOCKER_INSECURE=1 (plain tcp), LEASH_SSH_CONFIG (ssh -F)",
   ].join("\n"),
   async run(args, ctx) {
     const flags = parseFlags("doctor", args, { json: { type: "boolean" } }, {
@@ -38,8 +39,8 @@ export const doctorCommand: Command = {
     });
     if (flags.values.help) return await showHelp(this, ctx);
     const facts = await gatherFacts({
-      docker: () => dockerFacts(ctx.env("DOCKER_HOST")),
-      probe: () => probe(ctx.env("DOCKER_HOST"), (text) => ctx.err(text)),
+      docker: () => dockerFacts((name) => ctx.env(name)),
+      probe: () => probe((name) => ctx.env(name), (text) => ctx.err(text)),
     });
     const report = postureReport(facts, VERSION);
     if (flags.values.json) {
@@ -56,10 +57,13 @@ export const doctorCommand: Command = {
  * Probes in a manager container when Docker answers (the context sessions load programs in);
  * otherwise on the host, which needs root.
  */
-async function probe(host: string | undefined, note: (text: string) => void): Promise<ProbeFacts> {
+async function probe(
+  env: (name: string) => string | undefined,
+  note: (text: string) => void,
+): Promise<ProbeFacts> {
   let client: DockerClient;
   try {
-    client = await DockerClient.connect(host === undefined ? {} : { host });
+    client = await DockerClient.connect({ env });
   } catch {
     return await runProbe();
   }

@@ -144,8 +144,7 @@ export const runCommand: Command = {
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
-    const host = ctx.env("DOCKER_HOST");
-    const docker = await DockerClient.connect(host === undefined ? {} : { host });
+    const docker = await DockerClient.connect({ env: (name) => ctx.env(name) });
     const io: RunIo = {
       docker,
       dirs: leashDirs((name) => ctx.env(name), Deno.uid()),

@@ -3,10 +3,10 @@ import { Containers } from "./containers.ts";
 import { apiErrorFromResponse, DockerConnectionError } from "./errors.ts";
 import { type EngineProfile, engineProfile, isPodman } from "./engine.ts";
 import { type EventsOptions, streamEvents } from "./events.ts";
-import { parseDockerHost } from "./host.ts";
+import { createTransport } from "./connect_transport.ts";
 import { Images } from "./images.ts";
 import { Networks } from "./networks.ts";
-import { type DockerTransport, UnixSocketTransport } from "./transport.ts";
+import type { DockerTransport } from "./transport.ts";
 import type { DockerEvent, EngineInfo, EngineVersion, PingResult } from "./types.ts";
 import { type ClientApiVersions, needsEngineMinimum, negotiateApiVersion } from "./version.ts";
 
@@ -14,6 +14,11 @@ import { type ClientApiVersions, needsEngineMinimum, negotiateApiVersion } from 
 export interface DockerClientOptions {
   /** Engine address in `DOCKER_HOST` syntax. @default {$DOCKER_HOST, else unix:///var/run/docker.sock} */
   host?: string | undefined;
+  /**
+   * Reads DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, LEASH_DOCKER_INSECURE and
+   * LEASH_SSH_CONFIG. @default {Deno.env.get}
+   */
+  env?: ((name: string) => string | undefined) | undefined;
   /** Use this transport instead of one built from `host` (tests, other transports). */
   transport?: DockerTransport | undefined;
   /** API versions this client may use. @default {MIN_API_VERSION..MAX_API_VERSION} */
@@ -52,7 +57,8 @@ export class DockerClient implements Disposable {
    * `DockerConnectionError` with the fix when it is unreachable, unsupported or too old.
    */
   static async connect(options: DockerClientOptions = {}): Promise<DockerClient> {
-    const transport = options.transport ?? createTransport(options.host);
+    const transport = options.transport ??
+      await createTransport(options.host, options.env ?? ((name) => Deno.env.get(name)));
     try {
       const engine = await ping(transport);
       let min: string | undefined;
@@ -66,7 +72,7 @@ export class DockerClient implements Disposable {
         chosen = negotiateApiVersion({ max: engine.apiVersion, min }, options.apiVersions);
       } catch (error) {
         throw new DockerConnectionError(
-          `Cannot use Docker socket "${transport.socket}": ${(error as Error).message}`,
+          `Cannot use ${engineName(transport)}: ${(error as Error).message}`,
           transport.socket,
           { cause: error },
         );
@@ -103,7 +109,7 @@ export class DockerClient implements Disposable {
       return engineProfile({
         ping: this.engine,
         info,
-        socket: this.#api.transport.socket,
+        transport: this.#api.transport,
         hostKernel: Deno.osRelease(),
         podmanRootless,
       });
@@ -132,23 +138,18 @@ interface PodmanInfo {
   host?: { security?: { rootless?: boolean } };
 }
 
-function createTransport(host: string | undefined): DockerTransport {
-  const value = host ?? Deno.env.get("DOCKER_HOST");
-  let parsed;
-  try {
-    parsed = parseDockerHost(value);
-  } catch (error) {
-    throw new DockerConnectionError((error as Error).message, value ?? "", { cause: error });
-  }
-  return new UnixSocketTransport(parsed.path);
-}
-
 async function ping(transport: DockerTransport): Promise<PingResult> {
   const response = await transport.fetch("/_ping");
   if (!response.ok) {
     const error = await apiErrorFromResponse(response, "GET", "/_ping");
+    const said = error.engineMessage ? `: ${error.engineMessage}` : "";
+    const fix = /HTTPS server/i.test(error.engineMessage)
+      ? "; the engine requires TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH instead of LEASH_DOCKER_INSECURE"
+      : "";
     throw new DockerConnectionError(
-      `Cannot use Docker socket "${transport.socket}": the engine answered /_ping with ${response.status}`,
+      `Cannot use ${
+        engineName(transport)
+      }: the engine answered /_ping with ${response.status}${said}${fix}`,
       transport.socket,
       { cause: error },
     );
@@ -158,7 +159,9 @@ async function ping(transport: DockerTransport): Promise<PingResult> {
   const apiVersion = header("api-version");
   if (apiVersion === "") {
     throw new DockerConnectionError(
-      `Cannot use Docker socket "${transport.socket}": the engine did not report its API version; is this a Docker engine? Docker Engine 20.10 or newer is needed`,
+      `Cannot use ${
+        engineName(transport)
+      }: the engine did not report its API version; is this a Docker engine? Docker Engine 20.10 or newer is needed`,
       transport.socket,
     );
   }
@@ -169,4 +172,11 @@ async function ping(transport: DockerTransport): Promise<PingResult> {
     builderVersion: header("builder-version"),
     server: header("server"),
   };
+}
+
+/** `Docker socket "/path"` or `Docker engine "tcp://h:2376" (DOCKER_HOST)`, for messages. */
+function engineName(transport: DockerTransport): string {
+  return transport.remote
+    ? `Docker engine "${transport.socket}" (DOCKER_HOST)`
+    : `Docker socket "${transport.socket}"`;
 }

@@ -86,10 +86,40 @@ Deno.test("DockerClient.connect() explains a socket nobody listens on", async ()
   }
 });
 
-Deno.test("DockerClient.connect() says a tcp:// DOCKER_HOST is not supported yet", async () => {
-  const error = await DockerClient.connect({ host: "tcp://127.0.0.1:2375" }).catch((e) => e);
+Deno.test("DockerClient.connect() refuses tcp:// without TLS unless LEASH_DOCKER_INSECURE=1", async () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const error = await DockerClient.connect({
+    host: "tcp://127.0.0.1:2375",
+    env: env({}),
+  }).catch((e) => e);
   assert.ok(error instanceof DockerConnectionError);
-  assert.match(error.message, /^DOCKER_HOST "tcp:\/\/127\.0\.0\.1:2375" is not supported yet: /);
+  assert.match(
+    error.message,
+    /^Cannot use DOCKER_HOST "tcp:\/\/127\.0\.0\.1:2375" without TLS verification: .*LEASH_DOCKER_INSECURE=1/,
+  );
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/_ping") return ping("1.41");
+    if (url.pathname === "/v1.41/info") {
+      return json({
+        ServerVersion: "20.10",
+        KernelVersion: Deno.osRelease(),
+        Architecture: "x86_64",
+      });
+    }
+    return json({ message: "unexpected" }, 500);
+  });
+  try {
+    const address = `tcp://127.0.0.1:${server.addr.port}`;
+    using docker = await DockerClient.connect({
+      env: env({ DOCKER_HOST: address, LEASH_DOCKER_INSECURE: "1" }),
+    });
+    const profile = await docker.profile();
+    assert.equal(profile.kind, "remote");
+    assert.equal(profile.transport, `tcp (no TLS) 127.0.0.1:${server.addr.port}`);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test("DockerClient maps the engine's JSON error to DockerApiError", async () => {

@@ -8,8 +8,8 @@ import type { EngineInfo, PingResult } from "./types.ts";
 /**
  * `local`: a rootful Docker Engine on this host's kernel. `rootless`: Docker in a user
  * namespace (dockerd-rootless.sh). `podman` / `podman-rootless`: Podman's Docker-compatible
- * service. `remote`: an engine whose kernel is not this host's (Docker Desktop, a VM, another
- * machine).
+ * service. `remote`: an engine reached over tcp:// or ssh://, or whose kernel is not this
+ * host's (Docker Desktop, a VM, another machine): its filesystem is not this host's.
  */
 export type EngineKind = "local" | "rootless" | "podman" | "podman-rootless" | "remote";
 
@@ -18,7 +18,7 @@ export interface EngineProfile {
   kind: EngineKind;
   /** The engine's product and version, e.g. `Docker 20.10.24` or `Podman 4.3.1`. */
   product: string;
-  /** How leash reaches the engine, e.g. `unix socket /run/podman/podman.sock`. */
+  /** How leash reaches the engine: `unix socket /run/podman/podman.sock`, `tcp+tls h:2376`, `ssh me@h`. */
   transport: string;
   /** Containers run in a user namespace owned by the engine's user (no host capabilities). */
   rootless: boolean;
@@ -32,8 +32,8 @@ export interface EngineProfile {
 export interface EngineProfileInput {
   ping: PingResult;
   info: EngineInfo;
-  /** The unix socket leash talks to. */
-  socket: string;
+  /** How leash reaches the engine (`description` and `remote` of its transport). */
+  transport: { socket: string; description?: string; remote?: boolean };
   /** This host's kernel release (`Deno.osRelease()`). */
   hostKernel: string;
   /**
@@ -55,7 +55,7 @@ export function engineProfile(input: EngineProfileInput): EngineProfile {
   const rootless = input.podmanRootless === true ||
     (info.SecurityOptions ?? []).some((o) => /(^|,)name=rootless(,|$)/.test(o));
   const desktop = /docker desktop/i.test(info.OperatingSystem ?? "");
-  const elsewhere = desktop ||
+  const elsewhere = desktop || input.transport.remote === true ||
     (info.KernelVersion !== "" && info.KernelVersion !== input.hostKernel);
   const kind: EngineKind = elsewhere
     ? "remote"
@@ -66,7 +66,7 @@ export function engineProfile(input: EngineProfileInput): EngineProfile {
   return {
     kind,
     product: `${podman ? "Podman" : "Docker"} ${version}`,
-    transport: `unix socket ${input.socket}`,
+    transport: input.transport.description ?? `unix socket ${input.transport.socket}`,
     rootless,
     architecture: kernelArchitecture(info.Architecture),
     kernel: info.KernelVersion,
@@ -85,7 +85,7 @@ export function describeEngineKind(kind: EngineKind): string {
     case "podman-rootless":
       return "rootless Podman (containers in your user namespace, no capability over the host kernel)";
     case "remote":
-      return "an engine on another kernel (Docker Desktop, a VM or a remote machine)";
+      return "an engine whose filesystem is not this host's (tcp://, ssh://, Docker Desktop, a VM)";
   }
 }
 

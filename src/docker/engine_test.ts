@@ -28,7 +28,7 @@ function info(overrides: Partial<EngineInfo> = {}): EngineInfo {
 const input = (ping: PingResult, i: EngineInfo) => ({
   ping,
   info: i,
-  socket: "/s.sock",
+  transport: { socket: "/s.sock" },
   hostKernel: "6.18.44",
 });
 

@@ -180,6 +180,36 @@ export class Images {
     return id;
   }
 
+  /** Streams `names` as one `docker save` tarball (`GET /images/get`). */
+  async save(names: string[]): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#api.request("GET", "/images/get", { query: { names } });
+    return response.body ?? new ReadableStream({ start: (c) => c.close() });
+  }
+
+  /**
+   * Loads a `docker save` tarball (`POST /images/load`), e.g. one {@linkcode Images.save}
+   * streams from another engine; resolves to the names the engine loaded.
+   */
+  async load(tarball: Uint8Array | ReadableStream<Uint8Array>): Promise<string[]> {
+    const response = await this.#api.request("POST", "/images/load", {
+      query: { quiet: true },
+      body: tarball,
+      headers: { "Content-Type": "application/x-tar" },
+    });
+    const loaded: string[] = [];
+    const messages = (response.body ?? new ReadableStream()).pipeThrough(new JsonLinesStream());
+    for await (const value of messages) {
+      const message = value as BuildMessage;
+      if (message.errorDetail !== undefined || message.error !== undefined) {
+        const detail = (message.errorDetail?.message ?? message.error ?? "").trim();
+        throw new Error(`Cannot load images: ${detail}`);
+      }
+      const name = /^Loaded image(?: ID)?: (\S+)/.exec(message.stream ?? "")?.[1];
+      if (name) loaded.push(name);
+    }
+    return loaded;
+  }
+
   /** Removes an image (tag); resolves to what was untagged and deleted. */
   async remove(name: string, options: ImageRemoveOptions = {}): Promise<ImageDeleteItem[]> {
     return await this.#api.json<ImageDeleteItem[]>("DELETE", `/images/${pathPart(name)}`, {

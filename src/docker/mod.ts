@@ -1,5 +1,6 @@
 /**
- * docker-api-lite: a small Docker Engine API client over the engine's unix socket.
+ * docker-api-lite: a small Docker Engine API client over the engine's unix socket, TCP with TLS
+ * (`DOCKER_HOST=tcp://`, `DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`) or ssh (`ssh://`).
  *
  * ```ts
  * using docker = await DockerClient.connect();
@@ -36,10 +37,18 @@ export {
   kernelArchitecture,
 } from "./engine.ts";
 export { DockerApiError, DockerBuildError, DockerConnectionError } from "./errors.ts";
-export { DEFAULT_DOCKER_SOCKET, type DockerHost, parseDockerHost } from "./host.ts";
+export {
+  DEFAULT_DOCKER_SOCKET,
+  type DockerHost,
+  formatDockerHost,
+  parseDockerHost,
+} from "./host.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, negotiateApiVersion } from "./version.ts";
 export type { DockerTransport, RawConn } from "./transport.ts";
 export { UnixSocketTransport } from "./transport.ts";
+export { createTransport, DOCKER_PLAIN_PORT, DOCKER_TLS_PORT } from "./connect_transport.ts";
+export { TcpTransport, type TcpTransportOptions } from "./tcp_transport.ts";
+export { SshTransport, type SshTransportOptions } from "./ssh_transport.ts";
 export {
   type CollectedOutput,
   collectOutput,

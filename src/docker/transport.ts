@@ -13,12 +13,16 @@ export interface RawConn {
 }
 
 /**
- * How the client reaches the engine. The unix socket adapter is the only one today; a TCP+token
- * adapter for Docker Desktop implements the same three calls.
+ * How the client reaches the engine: a unix socket (this file), TCP with TLS
+ * (`tcp_transport.ts`) or ssh (`ssh_transport.ts`), each behind the same three calls.
  */
 export interface DockerTransport {
-  /** Where the engine is, for messages, e.g. `/var/run/docker.sock`. */
+  /** Where the engine is, for messages, e.g. `/var/run/docker.sock` or `tcp://h:2376`. */
   readonly socket: string;
+  /** How leash reaches it, for people. @default {`unix socket ${socket}`} */
+  readonly description?: string;
+  /** The engine is on another machine (tcp, ssh): its filesystem is not this host's. @default {false} */
+  readonly remote?: boolean;
   /** Sends one HTTP request; `path` is absolute and includes the API version and query. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Opens a raw connection for requests the engine hijacks (attach). */
@@ -30,10 +34,13 @@ export interface DockerTransport {
 /** Talks HTTP/1.1 to the engine over a unix socket. */
 export class UnixSocketTransport implements DockerTransport {
   readonly socket: string;
+  readonly description: string;
+  readonly remote = false;
   #client: Deno.HttpClient;
 
   constructor(path: string) {
     this.socket = path;
+    this.description = `unix socket ${path}`;
     this.#client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   }
 

@@ -1,18 +1,32 @@
 import { readAsset } from "../assets.ts";
-import { DockerClient, DockerConnectionError, parseDockerHost } from "../docker/mod.ts";
+import {
+  DockerClient,
+  DockerConnectionError,
+  formatDockerHost,
+  parseDockerHost,
+} from "../docker/mod.ts";
 import { elfArchitecture } from "../manager/mod.ts";
 import type { DockerFacts, EngineFacts } from "./facts.ts";
 
-/** Connects to the engine named by `host` (DOCKER_HOST syntax) and reports it; never throws. */
-export async function dockerFacts(host: string | undefined): Promise<DockerFacts> {
+/**
+ * Connects to the engine `env` names (DOCKER_HOST and, for tcp://, the TLS variables) and
+ * reports it; never throws.
+ */
+export async function dockerFacts(
+  env: (name: string) => string | undefined,
+): Promise<DockerFacts> {
+  const host = env("DOCKER_HOST");
   let socket: string;
+  let remote: boolean;
   try {
-    socket = parseDockerHost(host).path;
+    const parsed = parseDockerHost(host);
+    remote = parsed.transport !== "unix";
+    socket = parsed.transport === "unix" ? parsed.path : formatDockerHost(parsed);
   } catch (error) {
     return { reachable: false, socket: host ?? "", error: messageOf(error) };
   }
   try {
-    using client = await DockerClient.connect(host === undefined ? {} : { host });
+    using client = await DockerClient.connect({ env });
     const version = await client.version();
     return {
       reachable: true,
@@ -22,9 +36,12 @@ export async function dockerFacts(host: string | undefined): Promise<DockerFacts
       engine: await engineFacts(client),
     };
   } catch (error) {
-    // The layer's own fix replaces the one the client appends after "; ".
-    const message = messageOf(error).split("; ")[0] ?? "";
-    const prefix = /^Cannot (?:connect to|use) Docker socket "[^"]*": /;
+    // The layer's own fix replaces the one the client appends after "; " for a local socket;
+    // a remote engine's fix (certificates, ssh) is the client's.
+    const full = messageOf(error);
+    const message = remote ? full : full.split("; ")[0] ?? "";
+    const prefix =
+      /^Cannot (?:connect to|use) Docker (?:socket|engine) "[^"]*"(?: \(DOCKER_HOST\))?: /;
     return {
       reachable: false,
       socket: error instanceof DockerConnectionError ? error.socket : socket,

@@ -154,7 +154,9 @@ function netns(facts: HostFacts): LayerPosture {
       "netns",
       "off",
       `Docker is not reachable at "${facts.docker.socket}": ${facts.docker.error}`,
-      "start Docker (sudo systemctl start docker) or set DOCKER_HOST=unix:///path/to/docker.sock",
+      /^(tcp|ssh):\/\//.test(facts.docker.socket)
+        ? "do what the reason says (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, ssh), or unset DOCKER_HOST for the local engine"
+        : "start Docker (sudo systemctl start docker) or set DOCKER_HOST=unix:///path/to/docker.sock",
     );
   }
   return layer(

@@ -62,6 +62,7 @@ import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 import { forwardSignal } from "./signals.ts";
 import { awaitCommand, type TargetStdio } from "./steady.ts";
 import { pumpStdio } from "./stdio.ts";
+import { refuseRemoteEngine } from "./remote_engine.ts";
 import { teardownSession } from "./teardown.ts";
 import { explainDeath, settledTail } from "./explain.ts";
 
@@ -159,8 +160,9 @@ class Session {
 
   /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
-    const image = await inspectImage(this.#docker, this.#o.image);
     const profile = await this.#docker.profile();
+    refuseRemoteEngine(profile);
+    const image = await inspectImage(this.#docker, this.#o.image);
     this.#engine = { limits: engineLimits(profile), rootless: profile.rootless };
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
     this.#policyPath = policy.path;

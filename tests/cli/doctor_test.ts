@@ -45,9 +45,21 @@ Deno.test("leash doctor reports Docker off with the socket when DOCKER_HOST poin
 });
 
 Deno.test("leash doctor reports an unsupported DOCKER_HOST scheme instead of crashing", async () => {
+  const result = await runLeash(["doctor"], { env: { DOCKER_HOST: "npipe:////./pipe/docker" } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stdout,
+    /^netns +off +Docker is not reachable .*is not supported: use unix:\/\/\/path\/to\/docker\.sock, tcp:\/\/HOST:2376/m,
+  );
+});
+
+Deno.test("leash doctor refuses plain tcp:// without LEASH_DOCKER_INSECURE, with the fix", async () => {
   const result = await runLeash(["doctor"], { env: { DOCKER_HOST: "tcp://127.0.0.1:2375" } });
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^netns +off +Docker is not reachable .*not supported yet/m);
+  assert.match(
+    result.stdout,
+    /^netns +off +Docker is not reachable at "tcp:\/\/127\.0\.0\.1:2375": Cannot use DOCKER_HOST "tcp:\/\/127\.0\.0\.1:2375" without TLS verification: .*LEASH_DOCKER_INSECURE=1 to accept plain tcp$/m,
+  );
 });
 
 Deno.test("leash doctor prints a table with one row per layer", async () => {
