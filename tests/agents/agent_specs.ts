@@ -1,0 +1,58 @@
+/**
+ * What the agent tier knows about each agent: its API host(s) and the fake that plays them,
+ * the key's environment variable and the header the proxy injects it in, its policy file, its
+ * non-interactive command line with its own permission prompts off, and where the tool results
+ * sit in the requests it sends back.
+ */
+import {
+  ANTHROPIC_HOST,
+  anthropicHandler,
+  anthropicResultText,
+  anthropicToolResults,
+  type FakeHandler,
+  jsonBody,
+  type RecordedRequest,
+  type ScriptedAction,
+} from "./fake_api/mod.ts";
+import type { AgentName } from "./image.ts";
+
+/** One agent of the tier. */
+export interface AgentSpec {
+  name: AgentName;
+  /** The vendor API hosts and their fakes (pinned to the host's loopback). */
+  fakes: { host: string; handler: (actions: ScriptedAction[]) => FakeHandler }[];
+  /** The environment variable the CLI reads its key from (the placeholder in the container). */
+  keyVar: string;
+  /** The secret's name (`--secret NAME=env:NAME`) and its real value's form for the header. */
+  secret: { name: string; value: (key: string) => string };
+  /** The request header the real key must reach the fake API in, and its expected value. */
+  keyHeader: { name: string; value: (key: string) => string };
+  /** Policy files (tests/agents/policies/), in order. */
+  policies: string[];
+  /** The CLI's command line for one non-interactive turn. */
+  command: (prompt: string) => string[];
+  /** Other container environment. */
+  env: Record<string, string>;
+  /** The texts of the tool results in one request the agent sent, in order. */
+  toolResults: (request: RecordedRequest) => string[];
+}
+
+/** The prompt of every run; the fake API ignores it and plays its script. */
+export const PROMPT = "Run the steps the tools ask for, then say you are done.";
+
+/** Claude Code: `claude -p`, the Anthropic Messages API, `x-api-key`. */
+export const CLAUDE: AgentSpec = {
+  name: "claude",
+  fakes: [{ host: ANTHROPIC_HOST, handler: anthropicHandler }],
+  keyVar: "ANTHROPIC_API_KEY",
+  secret: { name: "ANTHROPIC_API_KEY", value: (key) => key },
+  keyHeader: { name: "x-api-key", value: (key) => key },
+  policies: ["files.cedar", "claude.cedar"],
+  command: (prompt) => ["claude", "-p", prompt, "--dangerously-skip-permissions"],
+  // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
+  env: { IS_SANDBOX: "1" },
+  toolResults: (request) => {
+    const body = jsonBody(request);
+    return body === undefined ? [] : anthropicToolResults(body).map(anthropicResultText);
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * Fake model APIs for the agent tier: real HTTPS servers on host loopback addresses that speak
+ * enough of each vendor's streaming protocol for the real CLIs to finish a scripted turn with
+ * tool calls, and record every request for the assertions.
+ */
+export {
+  ANTHROPIC_HOST,
+  anthropicHandler,
+  anthropicResultText,
+  anthropicToolResults,
+} from "./anthropic.ts";
+export { jsonBody, type RecordedRequest, recordRequest } from "./record.ts";
+export {
+  DENIED_HOST,
+  FINAL_TEXT,
+  nextAction,
+  OUTSIDE_PATH,
+  PLANTED_KEY_PATH,
+  PLANTED_KEY_TEXT,
+  type ScriptedAction,
+  scriptedActions,
+  shellArguments,
+  shellToolName,
+  type ToolSchema,
+  WORKSPACE_FILE,
+  WORKSPACE_TEXT,
+} from "./script.ts";
+export {
+  canListenOn443,
+  FAKE_PORT,
+  type FakeApi,
+  type FakeHandler,
+  freshLoopbackAddress,
+  sseResponse,
+  startFakeApi,
+  type TestCa,
+} from "./server.ts";
