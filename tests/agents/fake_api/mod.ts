@@ -9,6 +9,7 @@ export {
   anthropicResultText,
   anthropicToolResults,
 } from "./anthropic.ts";
+export { OPENAI_HOST, openaiHandler, openaiToolResults } from "./openai.ts";
 export { jsonBody, type RecordedRequest, recordRequest } from "./record.ts";
 export {
   DENIED_HOST,

@@ -1,0 +1,28 @@
+/**
+ * The one test each agent file declares: build (or find) the agent's image, run the scripted
+ * session under leash, judge it. Ignored, with the reason printed, where the fakes cannot
+ * listen on port 443.
+ */
+import { DockerClient } from "../../src/docker/mod.ts";
+import { canListenOn443 } from "./fake_api/mod.ts";
+import { assertScenario } from "./agent_assert.ts";
+import { runScenario } from "./agent_scenario.ts";
+import type { AgentSpec } from "./agent_specs.ts";
+import { ensureAgentImage } from "./image.ts";
+
+const ignore = !canListenOn443();
+if (ignore) {
+  Deno.stderr.writeSync(new TextEncoder().encode(
+    "agents tier: ignored: the fake APIs listen on port 443 of loopback addresses, so the agents keep their real API URLs: run the tier as root\n",
+  ));
+}
+
+/** Declares `spec`'s test under `name`. */
+export function agentTest(name: string, spec: AgentSpec): void {
+  Deno.test({ name, ignore, sanitizeResources: false, sanitizeOps: false }, async () => {
+    using docker = await DockerClient.connect();
+    const image = await ensureAgentImage(docker, spec.name);
+    await using s = await runScenario(spec, image);
+    await assertScenario(s);
+  });
+}
