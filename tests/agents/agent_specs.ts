@@ -10,6 +10,9 @@ import {
   anthropicResultText,
   anthropicToolResults,
   type FakeHandler,
+  GEMINI_HOST,
+  geminiHandler,
+  geminiToolResults,
   jsonBody,
   OPENAI_HOST,
   openaiHandler,
@@ -82,5 +85,21 @@ export const CODEX: AgentSpec = {
   toolResults: (request) => {
     const body = jsonBody(request);
     return body === undefined ? [] : openaiToolResults(body);
+  },
+};
+
+/** Gemini CLI: `gemini -p`, the Gemini API (`streamGenerateContent?alt=sse`), `x-goog-api-key`. */
+export const GEMINI: AgentSpec = {
+  name: "gemini",
+  fakes: [{ host: GEMINI_HOST, handler: geminiHandler }],
+  keyVar: "GEMINI_API_KEY",
+  secret: { name: "GEMINI_API_KEY", value: (key) => key },
+  keyHeader: { name: "x-goog-api-key", value: (key) => key },
+  policies: ["files.cedar", "gemini.cedar"],
+  command: (prompt) => ["gemini", "-p", prompt, "--yolo", "--skip-trust"],
+  env: {},
+  toolResults: (request) => {
+    const body = jsonBody(request);
+    return body === undefined ? [] : geminiToolResults(body);
   },
 };

@@ -9,6 +9,7 @@ export {
   anthropicResultText,
   anthropicToolResults,
 } from "./anthropic.ts";
+export { GEMINI_HOST, geminiHandler, geminiToolResults } from "./gemini.ts";
 export { OPENAI_HOST, openaiHandler, openaiToolResults } from "./openai.ts";
 export { jsonBody, type RecordedRequest, recordRequest } from "./record.ts";
 export {
