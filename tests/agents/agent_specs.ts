@@ -103,3 +103,17 @@ export const GEMINI: AgentSpec = {
     return body === undefined ? [] : geminiToolResults(body);
   },
 };
+
+/**
+ * opencode: `opencode run` with its anthropic provider (the key from `ANTHROPIC_API_KEY`), so it
+ * shares Claude's fake API and policy; `--auto` approves its tools, `--pure` loads no plugins.
+ */
+export const OPENCODE: AgentSpec = {
+  ...CLAUDE,
+  name: "opencode",
+  policies: ["files.cedar", "claude.cedar"],
+  command: (
+    prompt,
+  ) => ["opencode", "run", "--pure", "--auto", "-m", "anthropic/claude-sonnet-4-5", prompt],
+  env: {},
+};
