@@ -15,7 +15,7 @@ import {
 } from "./fake_api/mod.ts";
 import type { AgentSpec } from "./agent_specs.ts";
 import { PROMPT } from "./agent_specs.ts";
-import { launchAgent } from "./launch.ts";
+import { launchAgent, type LaunchOptions } from "./launch.ts";
 
 /** The placeholder the container sees instead of the key. */
 export const PLACEHOLDER = "placeholder-not-the-key";
@@ -35,10 +35,26 @@ export interface Scenario {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Runs `spec`'s agent on `image` through its script. */
-export async function runScenario(spec: AgentSpec, image: string): Promise<Scenario> {
+/** The world of one run before the agent starts: sandbox, fakes, key, launch options. */
+export interface ScenarioWorld {
+  box: Sandbox;
+  spec: AgentSpec;
+  actions: ScriptedAction[];
+  realKey: string;
+  fakes: FakeApi[];
+  /** What `launchAgent`/`agentLaunch` take, without the command. */
+  launch: Omit<LaunchOptions, "command">;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Makes the sandbox, the test CA, the fakes (playing the script) and the launch options. */
+export async function scenarioWorld(spec: AgentSpec, image: string): Promise<ScenarioWorld> {
   const box = await sandbox();
   const fakes: FakeApi[] = [];
+  const dispose = async () => {
+    for (const fake of fakes) await fake.close();
+    await box[Symbol.asyncDispose]();
+  };
   try {
     const ca = await createCa({ commonName: "leash agent tier upstream CA" });
     const caFile = join(box.root, "upstream-ca.pem");
@@ -48,41 +64,57 @@ export async function runScenario(spec: AgentSpec, image: string): Promise<Scena
       fakes.push(await startFakeApi(fake.host, ca, fake.handler(actions)));
     }
     const realKey = `REAL-${spec.name}-key-${crypto.randomUUID()}`;
-    // A session that waits for input nobody gives is ended, and the test then fails on it.
-    const signal = AbortSignal.timeout(600_000);
-    const result = await launchAgent(spec.name, {
-      box,
-      image,
-      policies: spec.policies,
-      secrets: { [spec.secret.name]: spec.secret.value(realKey) },
-      placeholder: PLACEHOLDER,
-      env: spec.env,
-      leashEnv: {
-        LEASH_UPSTREAM_CA: caFile,
-        LEASH_UPSTREAM_HOSTS: fakes.map((f) => `${f.name}=${f.address}`).join(","),
-      },
-      command: spec.command(PROMPT),
-      signal,
-    });
-    const events = result.session === undefined ? [] : await sessionEvents(box, result.session);
-    const dir = result.session === undefined ? box.root : sessionDir(box, result.session);
     return {
       box,
       spec,
       actions,
       realKey,
-      result,
       fakes,
-      events,
-      sessionDir: dir,
-      async [Symbol.asyncDispose]() {
-        for (const fake of fakes) await fake.close();
-        await box[Symbol.asyncDispose]();
+      launch: {
+        box,
+        image,
+        policies: spec.policies,
+        secrets: { [spec.secret.name]: spec.secret.value(realKey) },
+        placeholder: PLACEHOLDER,
+        env: spec.env,
+        leashEnv: {
+          LEASH_UPSTREAM_CA: caFile,
+          LEASH_UPSTREAM_HOSTS: fakes.map((f) => `${f.name}=${f.address}`).join(","),
+        },
       },
+      [Symbol.asyncDispose]: dispose,
     };
   } catch (error) {
-    for (const fake of fakes) await fake.close();
-    await box[Symbol.asyncDispose]();
+    await dispose();
+    throw error;
+  }
+}
+
+/** What a finished session left: its events and directory. */
+export async function sessionOutcome(
+  box: Sandbox,
+  result: LeashResult,
+): Promise<Pick<Scenario, "events" | "sessionDir">> {
+  return {
+    events: result.session === undefined ? [] : await sessionEvents(box, result.session),
+    sessionDir: result.session === undefined ? box.root : sessionDir(box, result.session),
+  };
+}
+
+/** Runs `spec`'s agent on `image` through its script. */
+export async function runScenario(spec: AgentSpec, image: string): Promise<Scenario> {
+  const world = await scenarioWorld(spec, image);
+  try {
+    // A session that waits for input nobody gives is ended, and the test then fails on it.
+    const signal = AbortSignal.timeout(600_000);
+    const result = await launchAgent(spec.name, {
+      ...world.launch,
+      command: spec.command(PROMPT),
+      signal,
+    });
+    return { ...world, result, ...await sessionOutcome(world.box, result) };
+  } catch (error) {
+    await world[Symbol.asyncDispose]();
     throw error;
   }
 }

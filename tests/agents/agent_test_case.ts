@@ -10,16 +10,22 @@ import { runScenario } from "./agent_scenario.ts";
 import type { AgentSpec } from "./agent_specs.ts";
 import { ensureAgentImage } from "./image.ts";
 
-const ignore = !canListenOn443();
-if (ignore) {
-  Deno.stderr.writeSync(new TextEncoder().encode(
-    "agents tier: ignored: the fake APIs listen on port 443 of loopback addresses, so the agents keep their real API URLs: run the tier as root\n",
-  ));
+/** Why the tier's tests cannot run here, or undefined (printed once when set). */
+export const ignoreReason = canListenOn443()
+  ? undefined
+  : "the fake APIs listen on port 443 of loopback addresses, so the agents keep their real API URLs: run the tier as root";
+if (ignoreReason !== undefined) {
+  Deno.stderr.writeSync(new TextEncoder().encode(`agents tier: ignored: ${ignoreReason}\n`));
 }
 
 /** Declares `spec`'s test under `name`. */
 export function agentTest(name: string, spec: AgentSpec): void {
-  Deno.test({ name, ignore, sanitizeResources: false, sanitizeOps: false }, async () => {
+  Deno.test({
+    name,
+    ignore: ignoreReason !== undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
     using docker = await DockerClient.connect();
     const image = await ensureAgentImage(docker, spec.name);
     await using s = await runScenario(spec, image);

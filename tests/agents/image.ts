@@ -95,19 +95,30 @@ export async function ensureAgentImage(
   if (await docker.images.exists(tag)) return tag;
   const started = performance.now();
   note(`agent image: building ${tag} (${AGENT_PACKAGES[agent].npm}, npm install: minutes once)`);
-  await docker.images.build(
-    createTar([
-      { path: "Dockerfile", data: dockerfile },
-      { path: "host-ca.pem", data: await hostCaBundle() },
-    ]),
-    {
-      tag,
-      labels: TEST_LABELS,
-      onProgress: (m) => {
-        if (m.stream !== undefined && m.stream.trim() !== "") note(`  ${m.stream.trimEnd()}`);
+  // Step headers as progress; the output's tail goes into the error of a failed step.
+  const tail: string[] = [];
+  try {
+    await docker.images.build(
+      createTar([
+        { path: "Dockerfile", data: dockerfile },
+        { path: "host-ca.pem", data: await hostCaBundle() },
+      ]),
+      {
+        tag,
+        labels: TEST_LABELS,
+        onProgress: (m) => {
+          for (const line of (m.stream ?? "").split("\n").filter((l) => l.trim() !== "")) {
+            if (/^Step \d+\/\d+ :/.test(line)) note(`  ${line.slice(0, 160)}`);
+            tail.push(line);
+            if (tail.length > 30) tail.shift();
+          }
+        },
       },
-    },
-  );
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message}\nlast lines of the build:\n${tail.join("\n")}`, { cause: error });
+  }
   note(`agent image: ${tag} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return tag;
 }

@@ -26,6 +26,8 @@ export interface LaunchOptions {
   leashEnv: Record<string, string>;
   /** The CLI and its arguments. */
   command: string[];
+  /** More `leash run` flags (before `--`). @default [] */
+  extra?: string[];
   /** Kills a hung session (the agent waiting for input it will never get). */
   signal?: AbortSignal;
 }
@@ -40,17 +42,26 @@ export async function writeAgentPolicy(box: Sandbox, policies: string[]): Promis
   return path;
 }
 
-/** Runs `agent` under leash in the sandbox's workspace; resolves when the session ended. */
-export async function launchAgent(agent: AgentName, options: LaunchOptions): Promise<LeashResult> {
+/** The `leash` arguments and environment that start `agent` (shared by pipes and the pty). */
+export async function agentLaunch(
+  agent: AgentName,
+  options: LaunchOptions,
+): Promise<{ args: string[]; env: Record<string, string> }> {
   const policy = await writeAgentPolicy(options.box, options.policies);
-  const args = ["run", "--image", options.image, "--policy", policy];
+  const args = ["run", "--image", options.image, "--policy", policy, ...(options.extra ?? [])];
   for (const name of Object.keys(options.secrets)) {
     args.push("--secret", `${name}=env:${name}`, "-e", `${name}=${options.placeholder}`);
   }
   for (const [name, value] of Object.entries(options.env)) args.push("-e", `${name}=${value}`);
   args.push("--", ...options.command);
   void agent; // `leash ${agent}` after the merge: the preset then brings image and policy.
-  const child = spawnLeash(options.box, args, { ...options.leashEnv, ...options.secrets }).spawn();
+  return { args, env: { ...options.leashEnv, ...options.secrets } };
+}
+
+/** Runs `agent` under leash in the sandbox's workspace; resolves when the session ended. */
+export async function launchAgent(agent: AgentName, options: LaunchOptions): Promise<LeashResult> {
+  const { args, env } = await agentLaunch(agent, options);
+  const child = spawnLeash(options.box, args, env).spawn();
   // leash tears the session down on SIGTERM like on Ctrl-C.
   const stop = () => child.kill("SIGTERM");
   options.signal?.addEventListener("abort", stop, { once: true });
