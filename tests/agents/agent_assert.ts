@@ -20,7 +20,7 @@ import {
 import { PLACEHOLDER, type Scenario } from "./agent_scenario.ts";
 
 /** Every request the run's fakes received. */
-export function allRequests(s: Scenario): RecordedRequest[] {
+export function allRequests(s: Pick<Scenario, "fakes">): RecordedRequest[] {
   return s.fakes.flatMap((f) => f.requests);
 }
 
@@ -38,12 +38,17 @@ export function describeRun(s: Scenario): string {
   ].join("\n");
 }
 
-/** The tool results of the request that carried the most of them (the last turn's). */
-export function finalToolResults(s: Scenario): string[] {
+/**
+ * The tool results of the whole conversation: those of the request that carried the most of
+ * them, a request that only continues the previous one (WebSocket) adding to it.
+ */
+export function finalToolResults(s: Pick<Scenario, "fakes" | "spec">): string[] {
   let best: string[] = [];
+  let current: string[] = [];
   for (const request of allRequests(s)) {
     const results = s.spec.toolResults(request);
-    if (results.length > best.length) best = results;
+    current = s.spec.continues?.(request) ? [...current, ...results] : results;
+    if (current.length > best.length) best = current;
   }
   return best;
 }

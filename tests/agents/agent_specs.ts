@@ -10,6 +10,7 @@ import {
   anthropicResultText,
   anthropicToolResults,
   type FakeHandler,
+  type FakeProtocols,
   GEMINI_HOST,
   geminiHandler,
   geminiToolResults,
@@ -26,7 +27,7 @@ import type { AgentName } from "./image.ts";
 export interface AgentSpec {
   name: AgentName;
   /** The vendor API hosts and their fakes (pinned to the host's loopback). */
-  fakes: { host: string; handler: (actions: ScriptedAction[]) => FakeHandler }[];
+  fakes: { host: string; handler: (actions: ScriptedAction[]) => FakeHandler | FakeProtocols }[];
   /** The environment variable the CLI reads its key from (the placeholder in the container). */
   keyVar: string;
   /** The secret's name (`--secret NAME=env:NAME`) and its real value's form for the header. */
@@ -41,6 +42,11 @@ export interface AgentSpec {
   env: Record<string, string>;
   /** The texts of the tool results in one request the agent sent, in order. */
   toolResults: (request: RecordedRequest) => string[];
+  /**
+   * Whether a request carries only what is new since the previous one (Codex over WebSocket,
+   * `previous_response_id`), so its tool results add to the earlier ones. @default never
+   */
+  continues?: (request: RecordedRequest) => boolean;
 }
 
 /** The prompt of every run; the fake API ignores it and plays its script. */
@@ -86,6 +92,7 @@ export const CODEX: AgentSpec = {
     const body = jsonBody(request);
     return body === undefined ? [] : openaiToolResults(body);
   },
+  continues: (request) => jsonBody(request)?.previous_response_id !== undefined,
 };
 
 /** Gemini CLI: `gemini -p`, the Gemini API (`streamGenerateContent?alt=sse`), `x-goog-api-key`. */
@@ -116,4 +123,10 @@ export const OPENCODE: AgentSpec = {
     prompt,
   ) => ["opencode", "run", "--pure", "--auto", "-m", "anthropic/claude-sonnet-4-5", prompt],
   env: {},
+};
+
+/** Codex when the API refuses its WebSocket: it falls back to `POST /v1/responses` (SSE). */
+export const CODEX_SSE: AgentSpec = {
+  ...CODEX,
+  fakes: [{ host: OPENAI_HOST, handler: (actions) => openaiHandler(actions).http }],
 };

@@ -6,7 +6,7 @@
 import { DockerClient } from "../../src/docker/mod.ts";
 import { canListenOn443 } from "./fake_api/mod.ts";
 import { assertScenario } from "./agent_assert.ts";
-import { runScenario } from "./agent_scenario.ts";
+import { runScenario, type Scenario } from "./agent_scenario.ts";
 import type { AgentSpec } from "./agent_specs.ts";
 import { ensureAgentImage } from "./image.ts";
 
@@ -18,8 +18,12 @@ if (ignoreReason !== undefined) {
   Deno.stderr.writeSync(new TextEncoder().encode(`agents tier: ignored: ${ignoreReason}\n`));
 }
 
-/** Declares `spec`'s test under `name`. */
-export function agentTest(name: string, spec: AgentSpec): void {
+/** Declares `spec`'s test under `name`; `more` adds assertions on the run. */
+export function agentTest(
+  name: string,
+  spec: AgentSpec,
+  more: (s: Scenario) => void = () => {},
+): void {
   Deno.test({
     name,
     ignore: ignoreReason !== undefined,
@@ -30,5 +34,6 @@ export function agentTest(name: string, spec: AgentSpec): void {
     const image = await ensureAgentImage(docker, spec.name);
     await using s = await runScenario(spec, image);
     await assertScenario(s);
+    more(s);
   });
 }

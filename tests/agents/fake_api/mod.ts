@@ -32,6 +32,8 @@ export {
   FAKE_PORT,
   type FakeApi,
   type FakeHandler,
+  type FakeProtocols,
+  type FakeWebSocketHandler,
   freshLoopbackAddress,
   sseResponse,
   startFakeApi,

@@ -10,6 +10,22 @@ import { type RecordedRequest, recordRequest } from "./record.ts";
 /** A vendor's protocol: answers one recorded request. */
 export type FakeHandler = (request: RecordedRequest) => Response | Promise<Response>;
 
+/**
+ * A vendor's WebSocket protocol: answers one message (recorded with the upgrade request's
+ * headers, method `WS`) with the events to send back, each a JSON text frame. `connection`
+ * is per-socket state.
+ */
+export type FakeWebSocketHandler = (
+  message: RecordedRequest,
+  connection: Map<string, unknown>,
+) => unknown[];
+
+/** A vendor's protocols: HTTP, and WebSocket when the vendor's clients use it. */
+export interface FakeProtocols {
+  http: FakeHandler;
+  websocket?: FakeWebSocketHandler;
+}
+
 /** A running fake API. */
 export interface FakeApi {
   /** The vendor host name it has a certificate for. */
@@ -52,8 +68,11 @@ export function freshLoopbackAddress(): string {
 export async function startFakeApi(
   name: string,
   ca: TestCa,
-  handler: FakeHandler,
+  protocols: FakeHandler | FakeProtocols,
 ): Promise<FakeApi> {
+  const { http: handler, websocket } = typeof protocols === "function"
+    ? { http: protocols, websocket: undefined }
+    : protocols;
   const leaf = await (await createLeafMinter(ca)).mint(name);
   const requests: RecordedRequest[] = [];
   const ac = new AbortController();
@@ -66,6 +85,11 @@ export async function startFakeApi(
     signal: ac.signal,
     onListen: () => {},
   }, async (request) => {
+    if (websocket !== undefined && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const upgrade = await recordRequest(request);
+      requests.push(upgrade);
+      return serveWebSocket(request, upgrade, websocket, requests);
+    }
     const record = await recordRequest(request);
     requests.push(record);
     try {
@@ -83,6 +107,28 @@ export async function startFakeApi(
       await server.finished;
     },
   };
+}
+
+/** Upgrades `request`; records each message (`WS`, the upgrade's headers) and answers it. */
+function serveWebSocket(
+  request: Request,
+  upgrade: RecordedRequest,
+  handler: FakeWebSocketHandler,
+  requests: RecordedRequest[],
+): Response {
+  const { socket, response } = Deno.upgradeWebSocket(request);
+  const connection = new Map<string, unknown>();
+  socket.onmessage = (event) => {
+    const body = typeof event.data === "string" ? event.data : "";
+    const message = { ...upgrade, method: "WS", body };
+    requests.push(message);
+    try {
+      for (const reply of handler(message, connection)) socket.send(JSON.stringify(reply));
+    } catch (error) {
+      socket.send(JSON.stringify({ type: "error", error: { message: String(error) } }));
+    }
+  };
+  return response;
 }
 
 /** A `text/event-stream` response of `events` (each `[event name | undefined, data]`). */
