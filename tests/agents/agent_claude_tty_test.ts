@@ -19,7 +19,6 @@ import {
 import { PLACEHOLDER, scenarioWorld, sessionOutcome } from "./agent_scenario.ts";
 import { AGENT_PACKAGES, ensureAgentImage } from "./image.ts";
 import { CLAUDE } from "./agent_specs.ts";
-import { ignoreReason } from "./agent_test_case.ts";
 import { agentLaunch } from "./launch.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -38,7 +37,6 @@ function onScreen(text: string): RegExp {
 Deno.test({
   name:
     "claude on a terminal under leash: raw mode, redraw on resize, a typed prompt runs the scripted tools, Ctrl-C reaches claude, modes restored",
-  ignore: ignoreReason !== undefined,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {

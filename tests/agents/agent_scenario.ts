@@ -79,7 +79,7 @@ export async function scenarioWorld(spec: AgentSpec, image: string): Promise<Sce
         env: spec.env,
         leashEnv: {
           LEASH_UPSTREAM_CA: caFile,
-          LEASH_UPSTREAM_HOSTS: fakes.map((f) => `${f.name}=${f.address}`).join(","),
+          LEASH_UPSTREAM_HOSTS: fakes.map((f) => f.pin).join(","),
         },
       },
       [Symbol.asyncDispose]: dispose,

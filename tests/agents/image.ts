@@ -72,9 +72,8 @@ export function agentDockerfile(base: string, agent: AgentName): string {
     `RUN ${npm} ${NODE_PACKAGE} && node --version`,
     `RUN ${npm} ${pkg.npm}@${pkg.version} && command -v ${pkg.bin} && rm ${BUILD_CA}`,
     // The planted secret the scripted agent is asked to read (the policies forbid /root/.ssh/).
-    // The agents' home dirs exist beforehand: under Landlock alone, a forbid on /root/.ssh/
-    // inside a permitted /root/ is held by granting /root's other children one by one, so
-    // nothing new can be created in /root itself (tests/agents/README.md).
+    // The agents' own dirs exist beforehand: the policies permit them, not the home itself,
+    // so an agent cannot create them (tests/agents/README.md, "Found on the way").
     `RUN mkdir -p -m 700 /root/.ssh && printf '%s\\n' ${PLANTED_KEY_TEXT} > ${PLANTED_KEY_PATH}` +
     ` && chmod 600 ${PLANTED_KEY_PATH} && mkdir -p ${AGENT_HOME_DIRS.join(" ")}` +
     ` && echo '{}' > /root/.claude.json`,

@@ -28,13 +28,10 @@ export {
   WORKSPACE_TEXT,
 } from "./script.ts";
 export {
-  canListenOn443,
-  FAKE_PORT,
   type FakeApi,
   type FakeHandler,
   type FakeProtocols,
   type FakeWebSocketHandler,
-  freshLoopbackAddress,
   sseResponse,
   startFakeApi,
   type TestCa,

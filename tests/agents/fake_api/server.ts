@@ -1,8 +1,9 @@
 /**
- * A fake model API on the host: HTTPS on port 443 of its own loopback address (127.a.b.c, so
- * the agent keeps its real API URL and the name pin `NAME=127.a.b.c` needs no port), with a
- * leaf certificate for the vendor's real host name from the test CA. Records every request
- * before handing it to the vendor's handler.
+ * A fake model API on the host: HTTPS on a free port of 127.0.0.1 with a leaf certificate for
+ * the vendor's real host name from the test CA. The agent keeps its real API URL
+ * (`https://api.anthropic.com`, port 443): the name pin `NAME=127.0.0.1:PORT` makes leash's
+ * proxy dial the fake instead, while policy and events see port 443. Records every request
+ * (and WebSocket message) before handing it to the vendor's handler.
  */
 import { createLeafMinter } from "../../../src/ca/mod.ts";
 import { type RecordedRequest, recordRequest } from "./record.ts";
@@ -30,8 +31,11 @@ export interface FakeProtocols {
 export interface FakeApi {
   /** The vendor host name it has a certificate for. */
   name: string;
-  /** The loopback address it listens on (port 443). */
+  /** The loopback address it listens on. */
   address: string;
+  port: number;
+  /** Its `LEASH_UPSTREAM_HOSTS` entry: `NAME=ADDRESS:PORT`. */
+  pin: string;
   /** Every request so far, in arrival order. */
   requests: RecordedRequest[];
   close(): Promise<void>;
@@ -41,27 +45,6 @@ export interface FakeApi {
 export interface TestCa {
   certPem: string;
   keyPem: string;
-}
-
-/** The port every fake listens on: the agents' real API URLs name none. */
-export const FAKE_PORT = 443;
-
-/** Whether this process may listen on port 443 (root, or a low unprivileged port start). */
-export function canListenOn443(): boolean {
-  try {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    listener.close();
-    const start = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start").trim();
-    return Deno.uid() === 0 || Number(start) <= FAKE_PORT;
-  } catch {
-    return false;
-  }
-}
-
-/** A loopback address of its own for one fake (random, so parallel runs do not collide). */
-export function freshLoopbackAddress(): string {
-  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3));
-  return `127.${(a! % 200) + 20}.${b!}.${(c! % 250) + 2}`;
 }
 
 /** Starts a fake for host `name` with `handler`, its leaf signed by `ca`. */
@@ -76,10 +59,10 @@ export async function startFakeApi(
   const leaf = await (await createLeafMinter(ca)).mint(name);
   const requests: RecordedRequest[] = [];
   const ac = new AbortController();
-  const address = freshLoopbackAddress();
+  const address = "127.0.0.1";
   const server = Deno.serve({
     hostname: address,
-    port: FAKE_PORT,
+    port: 0,
     cert: leaf.certPem,
     key: leaf.keyPem,
     signal: ac.signal,
@@ -98,9 +81,12 @@ export async function startFakeApi(
       return Response.json({ error: { message: String(error) } }, { status: 500 });
     }
   });
+  const port = server.addr.port;
   return {
     name,
     address,
+    port,
+    pin: `${name}=${address}:${port}`,
     requests,
     async close() {
       ac.abort();
