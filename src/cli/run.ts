@@ -8,7 +8,7 @@ import {
   parseDisabledLayers,
   parseLimits,
   parseRequired,
-  parseUpstreamHosts,
+  parseUpstreamPins,
   type RunIo,
   runSession,
   type SessionSignal,
@@ -56,8 +56,9 @@ export const runCommand: Command = {
     "LEASH_EVENTS_MAX_MB (events.ndjson's size cap, default 64) and LEASH_EVENTS_FILES (files kept,",
     "default 4: events.ndjson, .1, .2, .3; events rotated away are counted in the drops).",
     "Test/advanced: LEASH_UPSTREAM_CA=FILE (PEM roots the proxy trusts for upstream TLS beside",
-    "the host's store), LEASH_UPSTREAM_HOSTS=NAME=ADDR,... (the proxy dials NAME at ADDR and",
-    "leash's DNS answers NAME; a loopback ADDR is answered with 192.0.2.1, which the relay takes).",
+    "the host's store), LEASH_UPSTREAM_HOSTS=NAME=ADDR[:PORT],... (the proxy dials NAME at ADDR,",
+    "and at PORT instead of the agent's port when given, and leash's DNS answers NAME; a loopback",
+    "ADDR is answered with 192.0.2.1, which the relay takes).",
     "Diagnostic: LEASH_DISABLE_LAYERS=LAYER,... (kernel-lsm, cgroup-net, observe, landlock) runs",
     "the session without those layers; the posture shows them off, and --require still refuses",
     "them.",
@@ -139,7 +140,7 @@ export const runCommand: Command = {
     const disabledLayers = asUsage(() =>
       parseDisabledLayers(ctx.env("LEASH_DISABLE_LAYERS") ?? "")
     );
-    const upstreamHosts = asUsage(() => parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? ""));
+    const upstreamPins = asUsage(() => parseUpstreamPins(ctx.env("LEASH_UPSTREAM_HOSTS") ?? ""));
     const eventsRotation = asUsage(() => rotationFromEnv((name) => ctx.env(name)));
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
@@ -151,7 +152,7 @@ export const runCommand: Command = {
       cwd: Deno.cwd(),
       privateDir: ctx.env("LEASH_PRIVATE_DIR"),
       entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
-      upstream: { caFile: ctx.env("LEASH_UPSTREAM_CA"), hosts: upstreamHosts },
+      upstream: { caFile: ctx.env("LEASH_UPSTREAM_CA"), ...upstreamPins },
       eventsRotation,
       note: (text) => ctx.err(text),
       stdio: {

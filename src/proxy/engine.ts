@@ -128,6 +128,7 @@ export class EgressEngine {
       : `Cannot connect to "${host}:${port}"`;
     const { signal } = options;
     const addresses = await this.#admitted(host, port, what);
+    const dialPort = this.options.dialPort?.(host, port) ?? port;
     // One controller stops the attempt in flight, on the timeout or the caller's abort.
     const stop = new AbortController();
     const onAbort = () => stop.abort(new UpstreamError(`${what}: the client went away`));
@@ -149,13 +150,16 @@ export class EgressEngine {
         const connecting: Promise<VerifiedTls> = secure
           ? connectVerifiedTls({
             address,
-            port,
+            port: dialPort,
             serverName: host,
             caCerts: this.#extraCa,
             alpn,
             signal: stop.signal,
           })
-          : connectTcp(address, port, stop.signal).then((socket) => ({ socket, protocol: null }));
+          : connectTcp(address, dialPort, stop.signal).then((socket) => ({
+            socket,
+            protocol: null,
+          }));
         try {
           dialled = await Promise.race([connecting, stopped]);
         } catch (error) {

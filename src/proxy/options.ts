@@ -34,6 +34,12 @@ export interface EgressOptions {
    */
   lookup?: (host: string) => Promise<string | undefined>;
   /**
+   * The port to dial for `host` when the agent asked for `port` (LEASH_UPSTREAM_HOSTS
+   * `NAME=ADDR:PORT`, tests); policy, events and TLS still use the agent's port and name.
+   * @default the agent's port
+   */
+  dialPort?: (host: string, port: number) => number;
+  /**
    * Lets the agent's requests reach loopback, unspecified and link-local addresses that no pin
    * named (tests whose upstreams are on loopback). @default false
    */

@@ -9,4 +9,4 @@ export { parseLimits, type TargetLimits } from "./limits.ts";
 export { trustPolicy } from "./policy_trust.ts";
 export { parseDisabledLayers, parseRequired } from "./posture.ts";
 export { type RunIo, runSession, type SessionSignal } from "./run.ts";
-export { parseUpstreamHosts } from "./upstreams.ts";
+export { parseUpstreamHosts, parseUpstreamPins } from "./upstreams.ts";

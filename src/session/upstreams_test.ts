@@ -3,6 +3,7 @@ import { createCa } from "../ca/mod.ts";
 import {
   LOOPBACK_STAND_IN,
   parseUpstreamHosts,
+  parseUpstreamPins,
   readUpstreamCa,
   upstreamEgressOptions,
 } from "./upstreams.ts";
@@ -57,4 +58,54 @@ Deno.test("upstreamEgressOptions() pins dialling and answers DNS, loopback as a 
   assert.deepEqual(await o.resolveDns!("local.test", "AAAA"), []);
   assert.deepEqual(await o.resolveDns!("lan.test", "A"), ["10.0.0.5"]);
   assert.deepEqual(await o.resolveDns!("six.test", "AAAA"), [LOOPBACK_STAND_IN.AAAA]);
+});
+
+Deno.test("parseUpstreamPins() reads an optional port per name, IPv6 with a port in brackets", () => {
+  const pins = parseUpstreamPins(
+    "api.test=127.1.2.3:8443, plain.test=10.0.0.1, v6.test=[::1]:9443, v6bare.test=::1, b.test=[::1]",
+  );
+  assert.deepEqual([...pins.hosts], [
+    ["api.test", "127.1.2.3"],
+    ["plain.test", "10.0.0.1"],
+    ["v6.test", "::1"],
+    ["v6bare.test", "::1"],
+    ["b.test", "::1"],
+  ]);
+  assert.deepEqual([...pins.ports], [["api.test", 8443], ["v6.test", 9443]]);
+  assert.deepEqual([...parseUpstreamHosts("api.test=127.1.2.3:8443")], [["api.test", "127.1.2.3"]]);
+});
+
+Deno.test("parseUpstreamPins() refuses a bad port or an unbracketed IPv6 port, naming the form", () => {
+  for (
+    const bad of [
+      "a.test=1.2.3.4:0",
+      "a.test=1.2.3.4:65536",
+      "a.test=1.2.3.4:",
+      "a.test=::1:80x",
+      "a.test=[::1]:",
+      "a.test=host:80",
+    ]
+  ) {
+    assert.throws(
+      () => parseUpstreamPins(bad),
+      (e: Error) =>
+        e instanceof TypeError && e.message.includes(`entry "${bad}"`) &&
+        e.message.includes("NAME=ADDRESS[:PORT]"),
+      bad,
+    );
+  }
+});
+
+Deno.test("upstreamEgressOptions() dials a pinned name at its pinned port, others at the agent's", async () => {
+  const o = await upstreamEgressOptions(
+    parseUpstreamPins("api.test=127.0.0.1:8443,b.test=127.0.0.1"),
+  );
+  assert.equal(await o.lookup!("API.test"), "127.0.0.1");
+  assert.equal(o.dialPort!("API.test", 443), 8443);
+  assert.equal(o.dialPort!("b.test", 443), 443);
+  assert.equal(o.dialPort!("elsewhere.example", 80), 80);
+  assert.equal(
+    (await upstreamEgressOptions(parseUpstreamPins("b.test=127.0.0.1"))).dialPort,
+    undefined,
+  );
 });
