@@ -15,6 +15,7 @@ import {
 } from "../session/mod.ts";
 import { makeRaw } from "./terminal.ts";
 import { parseListen } from "../ui/mod.ts";
+import { parseTransportSetting } from "../transport/mod.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
 
@@ -141,6 +142,9 @@ export const runCommand: Command = {
     );
     const upstreamHosts = asUsage(() => parseUpstreamHosts(ctx.env("LEASH_UPSTREAM_HOSTS") ?? ""));
     const eventsRotation = asUsage(() => rotationFromEnv((name) => ctx.env(name)));
+    const sessionTransport = asUsage(() =>
+      parseTransportSetting(ctx.env("LEASH_SESSION_TRANSPORT"))
+    );
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
@@ -152,6 +156,8 @@ export const runCommand: Command = {
       cwd: Deno.cwd(),
       privateDir: ctx.env("LEASH_PRIVATE_DIR"),
       entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
+      sessionTransport,
+      relayAddress: ctx.env("LEASH_RELAY_ADDRESS"),
       upstream: { caFile: ctx.env("LEASH_UPSTREAM_CA"), hosts: upstreamHosts },
       eventsRotation,
       note: (text) => ctx.err(text),

@@ -15,6 +15,7 @@ import {
   interrupted,
   ManagerExit,
   managerTimeout,
+  MARKER_NAMES,
   newLifelineName,
   noCgroup,
   raceDeadline,
@@ -63,6 +64,8 @@ import { forwardSignal } from "./signals.ts";
 import { awaitCommand, type TargetStdio } from "./steady.ts";
 import { pumpStdio } from "./stdio.ts";
 import { teardownSession } from "./teardown.ts";
+import { sessionTransport } from "./transport.ts";
+import type { SessionTransport } from "../transport/mod.ts";
 import { explainDeath, settledTail } from "./explain.ts";
 
 export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
@@ -114,6 +117,8 @@ class Session {
   #containment!: Containment;
   /** leash-entry's memfd guard as bootstrap.ready reported it. */
   #memfdGuard: string | undefined;
+  /** How files and relay streams reach the containers (bind mounts, or the Engine API). */
+  #transport: SessionTransport | undefined;
   /** Layers the engine cannot give (rootless), and whether its root is the user (rootless). */
   #engine: { limits: Partial<Record<LayerName, string>>; rootless: boolean } = {
     limits: {},
@@ -196,6 +201,19 @@ class Session {
     this.#live?.attachEgress(this.#egress);
     this.#control = await ControlServer.listen(join(this.#paths.sockets, "control.sock"));
     const managerImage = await buildManagerImage(this.#io, this.#abort.signal);
+    this.#transport = await sessionTransport({
+      kind: profile.kind,
+      io: this.#io,
+      options: this.#o,
+      paths: this.#paths,
+      image: managerImage,
+      onRefused: ({ reason, peer }) =>
+        this.#emit("session.relay_refused", `relay connection from ${peer} refused: ${reason}`, {
+          decision: "deny",
+          layer: "relay",
+        }),
+    });
+    await this.#transport.prepare();
     this.#containment = await decideContainment({
       ir: policy.ir,
       mode: this.#o.mode,
@@ -213,9 +231,13 @@ class Session {
   async #startTarget(imageUser: string, managerImage: string): Promise<TargetStdio> {
     this.#phase = "create";
     const names = containerNames(this.#paths.id);
+    const transport = this.#transport!;
     const targetInput = {
       ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
-      masks: await trustedFileMasks({
+      sessionBinds: transport.targetBinds(this.#io.cwd),
+      // Masks guard this machine's files seen through binds; a transport without host paths
+      // shows the target none (the workspace is a copy).
+      masks: !transport.hostPaths ? [] : await trustedFileMasks({
         policyPath: this.#policyPath,
         cwd: await Deno.realPath(this.#io.cwd),
         dirs: this.#io.dirs,
@@ -229,6 +251,7 @@ class Session {
       targetConfig({ ...targetInput, user, containment: this.#containment }),
       { name: names.target },
     )).Id;
+    transport.setTarget(this.#target);
     // The manager is created while the target is attached and started (it joins the target's
     // netns only when it starts).
     const managerCreated = this.#createManager(managerImage, names.manager);
@@ -247,6 +270,9 @@ class Session {
     if (this.#o.tty) await this.#resize();
     this.#captures.push(
       captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log"), this.#redactor),
+      ...transport.logged().map(({ id, file }) =>
+        captureLogs(this.#docker, id, join(this.#paths.logs, file), this.#redactor)
+      ),
     );
 
     // The manager starts while leash-entry gets ready: it only needs the target's netns.
@@ -259,9 +285,10 @@ class Session {
   /** leash-entry.ready; resolves to the target's cgroup path (null: leash-entry found none). */
   async #entryReady(deadline: number): Promise<string | null> {
     const check = () => this.#check();
-    const version = await waitEntryReady(this.#paths.drop, { deadline, check });
+    const markers = this.#transport!.markers;
+    const version = await waitEntryReady(markers.dir, { deadline, check, ...markers });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
-    const path = await readCgroupPath(this.#paths.drop);
+    const path = await readCgroupPath(markers.dir, markers.read);
     // Without kernel layers (a rootless engine) the cgroup is not used, and such engines
     // give the target none of its own.
     if (this.#kernelLayers().length === 0) return null;
@@ -286,7 +313,9 @@ class Session {
   /** bootstrap.ready: the CA is installed in the target. */
   async #bootstrap(deadline: number): Promise<void> {
     this.#phase = "bootstrap";
-    const ready = await waitBootstrapReady(this.#paths.drop, this.#nonce, {
+    const markers = this.#transport!.markers;
+    const ready = await waitBootstrapReady(markers.dir, this.#nonce, {
+      ...markers,
       deadline,
       check: () => this.#check(),
       timeoutS: this.#o.bootstrapTimeoutS,
@@ -359,6 +388,8 @@ class Session {
     await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
       lifeline: this.#lifeline,
     });
+    // Where the target does not see the public dir: the rules first, then the go-ahead.
+    await this.#transport!.publish([MARKER_NAMES.landlockRules, MARKER_NAMES.enforcementActive]);
     this.#commandStarted = true;
     // A signal that arrived after the last boot wait still ends the session.
     if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
@@ -398,6 +429,7 @@ class Session {
       managerPending: this.#managerPending,
       containers: () => [this.#manager, this.#target],
       captures: this.#captures,
+      transport: this.#transport,
       ui: this.#ui,
       egress: this.#egress,
       control: this.#control,
@@ -456,7 +488,8 @@ class Session {
       name,
       sessionId: this.#paths.id,
       target: this.#target!,
-      socketDir: this.#paths.sockets,
+      socketDir: this.#transport!.managerSockets().source,
+      ownerFromDir: this.#transport!.managerSockets().ownerFromDir,
       rootless: this.#engine.rootless,
     });
   }
