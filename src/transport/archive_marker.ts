@@ -3,7 +3,7 @@
  * with the same rules as `readUntrustedFile()`: regular files only (the archive API reports a
  * symlink, FIFO or device as such instead of following or opening it), bounded in size.
  */
-import { DockerApiError, type DockerClient, readTar } from "../docker/mod.ts";
+import { DockerApiError, type DockerClient, readTar, type TarReadEntry } from "../docker/mod.ts";
 import { UntrustedFileError } from "../fs/mod.ts";
 
 /** Tar overhead accepted on top of the file's bytes (headers, PAX records, padding). */
@@ -24,25 +24,33 @@ export async function readContainerFile(
     archive = await docker.containers.getArchive(id, path, { maxBytes: maxBytes + TAR_SLACK });
   } catch (error) {
     if (error instanceof DockerApiError && error.status === 404) return undefined;
-    if (error instanceof RangeError) {
-      throw new UntrustedFileError(`Refusing "${path}": larger than ${maxBytes} bytes`, {
-        cause: error,
-      });
-    }
+    if (error instanceof RangeError) throw tooLarge(path, maxBytes);
     throw error;
   }
-  const entries = readTar(archive);
-  const entry = entries[0];
-  if (entries.length !== 1 || entry === undefined) {
-    throw new UntrustedFileError(
-      `Refusing "${path}": not a single file (${entries.length} entries)`,
-    );
-  }
-  if (entry.type !== "file") {
-    throw new UntrustedFileError(`Refusing "${path}": it is a ${entry.type}, not a regular file`);
-  }
-  if (entry.data.length > maxBytes) {
-    throw new UntrustedFileError(`Refusing "${path}": larger than ${maxBytes} bytes`);
-  }
+  const [entry] = readTar(archive);
+  if (entry === undefined) throw refused(path, "empty (no entry in its archive)");
+  if (entry.type !== "file") throw refused(path, kind(entry));
+  if (entry.data.length > maxBytes) throw tooLarge(path, maxBytes);
   return new TextDecoder().decode(entry.data);
+}
+
+/** The same words as `readUntrustedFile()`'s refusals. */
+function kind(entry: TarReadEntry): string {
+  if (entry.type === "symlink") return "a symbolic link";
+  if (entry.type === "directory") return "a directory";
+  if (entry.type === "hardlink") return "a hard link";
+  if (entry.typeflag === "6") return "a FIFO";
+  return "a device or socket";
+}
+
+function refused(path: string, what: string): UntrustedFileError {
+  return new UntrustedFileError(
+    `Refusing to read "${path}": it is ${what}, not a regular file (written from inside the target)`,
+  );
+}
+
+function tooLarge(path: string, max: number): UntrustedFileError {
+  return new UntrustedFileError(
+    `Refusing to read "${path}": larger than ${max} bytes (written from inside the target)`,
+  );
 }
