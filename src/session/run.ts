@@ -35,7 +35,8 @@ import { engineLimits, type LayerName } from "../posture/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner, requestedLayers } from "./activation.ts";
-import { containerNames, targetConfig, targetOptions } from "./containers.ts";
+import { containerNames, targetConfig } from "./containers.ts";
+import { targetInput } from "./target_input.ts";
 import { containBinds, type Containment, decideContainment } from "./containment.ts";
 import { hostKind } from "./containment_host.ts";
 import { containmentReport } from "./containment_report.ts";
@@ -49,7 +50,6 @@ import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
 import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
-import { trustedFileMasks } from "./masks.ts";
 import {
   buildManagerImage,
   createSession,
@@ -207,11 +207,7 @@ class Session {
       options: this.#o,
       paths: this.#paths,
       image: managerImage,
-      onRefused: ({ reason, peer }) =>
-        this.#emit("session.relay_refused", `relay connection from ${peer} refused: ${reason}`, {
-          decision: "deny",
-          layer: "relay",
-        }),
+      events: this.#events,
     });
     await this.#transport.prepare();
     this.#containment = await decideContainment({
@@ -232,23 +228,14 @@ class Session {
     this.#phase = "create";
     const names = containerNames(this.#paths.id);
     const transport = this.#transport!;
-    const targetInput = {
-      ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
-      sessionBinds: transport.targetBinds(this.#io.cwd),
-      // Masks guard this machine's files seen through binds; a transport without host paths
-      // shows the target none (the workspace is a copy).
-      masks: !transport.hostPaths ? [] : await trustedFileMasks({
-        policyPath: this.#policyPath,
-        cwd: await Deno.realPath(this.#io.cwd),
-        dirs: this.#io.dirs,
-        privateDir: this.#io.privateDir,
-        volumes: this.#o.volumes,
-        empty: this.#paths.empty,
-      }),
-    };
-    const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
+    const input = await targetInput(this.#o, this.#io, this.#paths, {
+      nonce: this.#nonce,
+      transport,
+      policyPath: this.#policyPath,
+    });
+    const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, input);
     this.#target = (await this.#docker.containers.create(
-      targetConfig({ ...targetInput, user, containment: this.#containment }),
+      targetConfig({ ...input, user, containment: this.#containment }),
       { name: names.target },
     )).Id;
     transport.setTarget(this.#target);

@@ -1,11 +1,11 @@
 /** The session's transport (src/transport/): chosen by engine kind or `LEASH_SESSION_TRANSPORT`. */
 import type { EngineKind } from "../docker/mod.ts";
+import type { EventLog } from "../events/mod.ts";
 import {
   ArchiveTransport,
   BindMountTransport,
   chooseTransport,
   refuseHostBinds,
-  type RelayRefusal,
   type SessionTransport,
 } from "../transport/mod.ts";
 import type { SessionPaths } from "./paths.ts";
@@ -19,7 +19,8 @@ export interface SessionTransportInput {
   paths: SessionPaths;
   /** The manager image (the archive transport's stage and bridge run its helper). */
   image: string;
-  onRefused: (refusal: RelayRefusal) => void;
+  /** Gets a `session.relay_refused` event per relay connection refused unheard. */
+  events: EventLog;
 }
 
 /**
@@ -43,7 +44,13 @@ export async function sessionTransport(input: SessionTransportInput): Promise<Se
     image: input.image,
     cwd: io.cwd,
     relayAddress: io.relayAddress,
-    onRefused: input.onRefused,
+    onRefused: ({ reason, peer }) =>
+      input.events.emit({
+        event: "session.relay_refused",
+        decision: "deny",
+        layer: "relay",
+        message: `relay connection from ${peer} refused: ${reason}`,
+      }),
     note: (line) => io.note(line),
   });
 }
