@@ -117,8 +117,9 @@ export class ArchiveTransport implements SessionTransport {
   }
 
   async publish(names: readonly string[]): Promise<void> {
-    // One upload per file, in order: each lands whole before the next (leash-entry reads
-    // landlock.rules only once enforcement.active is there).
+    // One upload per file, in order (leash-entry reads landlock.rules only once
+    // enforcement.active is there). The engine writes a file in place, so each is written under
+    // a hidden name first and then hard-linked to its own: leash-entry never sees it partial.
     for (const name of names) {
       let data: Uint8Array;
       try {
@@ -127,7 +128,10 @@ export class ArchiveTransport implements SessionTransport {
         if (error instanceof Deno.errors.NotFound) continue;
         throw error;
       }
-      await this.#upload([{ path: `leash/${name}`, data, mode: 0o444 }]);
+      await this.#upload([
+        { path: `leash/.${name}.tmp`, data, mode: 0o444 },
+        { path: `leash/${name}`, type: "hardlink", linkTarget: `leash/.${name}.tmp`, mode: 0o444 },
+      ]);
     }
   }
 

@@ -42,6 +42,7 @@ Deno.test("leash run over the archive transport: staged files, markers, policy, 
     await Deno.writeTextFile(policy, withWorkspace(DEFAULT_POLICY, box.workspace) + TEST_NET_RULES);
     const script = `
 echo "<<ca"; head -1 /leash/ca-cert.pem; echo "ca>>"
+echo "<<modes"; ls -ln /leash/enforcement.active /leash/bin/leash-entry; echo "modes>>"
 echo "<<forge"; (echo '{"protocol":1}' > /leash/enforcement.active) 2>&1; echo "status=$?"; echo "forge>>"
 echo "<<seed"; cat seed.txt; echo changed > seed.txt && echo wrote; echo "seed>>"
 echo "<<etc"; (echo x > /etc/leash-archive-probe) 2>&1; echo "status=$?"; echo "etc>>"
@@ -74,6 +75,12 @@ echo "<<forbidden"; wget -q -O- "http://forbidden.test:$1/archive-forbidden" 2>&
     assert.match(r.stderr, /session transport: archive/);
     // The CA reached /leash through the Engine API; the target cannot write there, not even root.
     assert.equal(section(r.stdout, "ca").trim(), "-----BEGIN CERTIFICATE-----");
+    // What the host wrote for the target: root-owned, read-only for the file it wrote last.
+    const modes = section(r.stdout, "modes");
+    assert.match(modes, /^-r--r--r-- +\d+ 0 +0 .*\/leash\/enforcement\.active$/m, modes);
+    assert.match(modes, /^-rwxr-xr-x +\d+ 0 +0 .*\/leash\/bin\/leash-entry$/m, modes);
+    // enforcement.active appeared whole (hard-linked after its upload): never seen partial.
+    assert.doesNotMatch(r.stderr, /not valid JSON/);
     assert.match(section(r.stdout, "forge"), /Read-only file system[\s\S]*status=[1-9]/);
     // The workspace is a copy: the command saw the host's file, its change stays on the engine.
     assert.match(section(r.stdout, "seed"), /^seed-from-host\nwrote$/);
