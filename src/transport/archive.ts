@@ -26,6 +26,8 @@ import { workspaceEntries } from "./workspace.ts";
 const SESSION_LABEL = "leash.session";
 /** Where the bridge finds its secret (uploaded 0400 before it starts; never in its env). */
 const SECRET_PATH = "/leash-bridge/secret";
+/** Most processes the bridge may have (one per relayed stream). */
+const BRIDGE_PIDS = 8192;
 /** How long the bridge has to listen on the manager's sockets. */
 const BRIDGE_READY_MS = 15_000;
 
@@ -222,6 +224,9 @@ export class ArchiveTransport implements SessionTransport {
         NetworkMode: "bridge",
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
+        // One process per relayed stream: a flood of the agent's connections is refused at
+        // this many, it does not exhaust the engine's processes.
+        PidsLimit: BRIDGE_PIDS,
         Binds: [`${this.#volumes.sock}:/leash-sock`],
       },
     }, { name: `leash-${sessionId}-bridge` })).Id;
