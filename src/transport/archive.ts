@@ -14,15 +14,14 @@ import { createTar, type DockerClient, type TarEntry } from "../docker/mod.ts";
 import { readContainerFile } from "./archive_marker.ts";
 import { relayAddress } from "./relay_address.ts";
 import { newRelaySecret } from "./relay_auth.ts";
-import {
-  type RelayListener,
-  RelayListener as Listener,
-  type RelayRefusal,
-} from "./relay_listener.ts";
+import { RelayListener, type RelayRefusal } from "./relay_listener.ts";
 import type { ManagerSockets, MarkerSource, SessionTransport } from "./session_transport.ts";
 import { workspaceEntries } from "./workspace.ts";
 
-/** Label on everything a session creates (`leash clean` finds leftovers by it). */
+/**
+ * Label on everything a session creates (`leash clean` finds leftovers by it); the same as
+ * src/session/containers.ts's, which this folder does not import (sessions use transports).
+ */
 const SESSION_LABEL = "leash.session";
 /** Where the bridge finds its secret (uploaded 0400 before it starts; never in its env). */
 const SECRET_PATH = "/leash-bridge/secret";
@@ -78,11 +77,6 @@ export class ArchiveTransport implements SessionTransport {
       intervalMs: 20,
       maxIntervalMs: 250,
     };
-  }
-
-  /** The relay listener (its counters), once prepared. */
-  get listener(): RelayListener | undefined {
-    return this.#listener;
   }
 
   async prepare(): Promise<void> {
@@ -195,7 +189,7 @@ export class ArchiveTransport implements SessionTransport {
     const { docker, sessionId, socketDir } = this.#o;
     const secret = newRelaySecret();
     const address = await relayAddress(docker, this.#o.relayAddress);
-    this.#listener = await Listener.listen({
+    this.#listener = await RelayListener.listen({
       hostname: address.hostname,
       port: address.port,
       secret,
