@@ -31,7 +31,7 @@ import { type ControlChannel, ControlServer, DestinationPermits } from "../contr
 import type { DockerClient } from "../docker/mod.ts";
 import { type DropCounter, type EventLog, Redactor } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
-import { engineLimits, type LayerName } from "../posture/mod.ts";
+import type { LayerName } from "../posture/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner, requestedLayers } from "./activation.ts";
@@ -64,6 +64,7 @@ import { forwardSignal } from "./signals.ts";
 import { awaitCommand, type TargetStdio } from "./steady.ts";
 import { pumpStdio } from "./stdio.ts";
 import { teardownSession } from "./teardown.ts";
+import { type SessionEngine, sessionEngine, targetPidOf, UNKNOWN_ENGINE } from "./engine_facts.ts";
 import { sessionTransport } from "./transport.ts";
 import type { SessionTransport } from "../transport/mod.ts";
 import { explainDeath, settledTail } from "./explain.ts";
@@ -119,11 +120,8 @@ class Session {
   #memfdGuard: string | undefined;
   /** How files and relay streams reach the containers (bind mounts, or the Engine API). */
   #transport: SessionTransport | undefined;
-  /** Layers the engine cannot give (rootless), and whether its root is the user (rootless). */
-  #engine: { limits: Partial<Record<LayerName, string>>; rootless: boolean } = {
-    limits: {},
-    rootless: false,
-  };
+  /** The engine's limits, rootless or remote (engine_facts.ts). */
+  #engine: SessionEngine = UNKNOWN_ENGINE;
 
   constructor(options: RunOptions, io: RunIo) {
     this.#o = options;
@@ -166,7 +164,7 @@ class Session {
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
     const image = await inspectImage(this.#docker, this.#o.image);
     const profile = await this.#docker.profile();
-    this.#engine = { limits: engineLimits(profile), rootless: profile.rootless };
+    this.#engine = sessionEngine(profile);
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
     this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
@@ -332,9 +330,7 @@ class Session {
         managerLog: join(this.#paths.logs, "manager.log"),
       },
     );
-    let pid: Promise<number> | undefined;
-    const targetPid = () =>
-      pid ??= this.#docker.containers.inspect(this.#target!).then((t) => t.State.Pid);
+    const targetPid = targetPidOf(this.#docker, this.#engine, this.#target!);
     const layers = await activePosture(active, {
       ...options,
       targetPid,
