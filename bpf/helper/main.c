@@ -20,9 +20,11 @@ int main(int argc, char **argv)
 		return entry_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "manager") == 0)
 		return manager_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "bridge") == 0)
+		return bridge_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "probe") == 0)
 		return probe_main(argc - 1, argv + 1);
-	fprintf(stderr, "usage: leash-helper manager|entry|probe [ARGS...]\n"
+	fprintf(stderr, "usage: leash-helper manager|entry|bridge|probe [ARGS...]\n"
 			"       (or run as leash-entry)\n");
 	return 2;
 }

@@ -8,6 +8,10 @@ int entry_main(int argc, char **argv);
 /* leash-helper manager: the kernel side in the manager container (DESIGN.md §1, §3). */
 int manager_main(int argc, char **argv);
 
+/* leash-helper bridge: forwards the manager's unix-socket streams to leash over an
+ * authenticated TCP channel (engines whose filesystem is not the host's). */
+int bridge_main(int argc, char **argv);
+
 /* leash-helper probe: loads trivial LSM, cgroup and tracepoint programs; prints JSON. */
 int probe_main(int argc, char **argv);
 

@@ -13,7 +13,7 @@ import {
 } from "./markers.ts";
 import { MarkerVersionError } from "./errors.ts";
 import { bootstrapTimeout, entryNotReady, entryVersionMismatch } from "./host_errors.ts";
-import { readMarkerFile, waitForMarker } from "./wait_marker.ts";
+import { type MarkerReader, readMarkerFile, waitForMarker } from "./wait_marker.ts";
 
 /** How long leash-entry has to say `leash-entry.ready` before the image counts as too old. */
 export const ENTRY_GRACE_MS = 5000;
@@ -23,6 +23,20 @@ export interface BootWaitOptions {
   /** `performance.now()` time of the bootstrap deadline. */
   deadline: number;
   check: () => void;
+  /** How a marker is read (a remote engine's goes through the Engine API). @default {readMarkerFile} */
+  read?: MarkerReader | undefined;
+  /** First pause between polls, and the longest after backoff. @default 10, 10 */
+  intervalMs?: number | undefined;
+  maxIntervalMs?: number | undefined;
+}
+
+/** The polling part of `options` for {@linkcode waitForMarker}. */
+function polling(options: BootWaitOptions) {
+  return {
+    ...(options.read ? { read: options.read } : {}),
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    ...(options.maxIntervalMs !== undefined ? { maxIntervalMs: options.maxIntervalMs } : {}),
+  };
 }
 
 /**
@@ -36,6 +50,7 @@ export async function waitEntryReady(dropDir: string, options: BootWaitOptions):
       parse: parseEntryReady,
       deadline: Math.min(options.deadline, performance.now() + ENTRY_GRACE_MS),
       check: options.check,
+      ...polling(options),
     });
   } catch (error) {
     if (error instanceof MarkerVersionError) throw entryVersionMismatch(error);
@@ -46,8 +61,11 @@ export async function waitEntryReady(dropDir: string, options: BootWaitOptions):
 }
 
 /** The target's cgroup v2 path as leash-entry wrote it; null when it found none. */
-export async function readCgroupPath(dropDir: string): Promise<string | null> {
-  const text = await readMarkerFile(join(dropDir, MARKER_NAMES.cgroupPath));
+export async function readCgroupPath(
+  dropDir: string,
+  read: MarkerReader = readMarkerFile,
+): Promise<string | null> {
+  const text = await read(join(dropDir, MARKER_NAMES.cgroupPath));
   return parseCgroupPath(text ?? "");
 }
 
@@ -65,6 +83,7 @@ export async function waitBootstrapReady(
     parse: (text) => parseBootstrapReady(text, nonce),
     deadline: options.deadline,
     check: options.check,
+    ...polling(options),
   });
   if (!ready.ok) throw bootstrapTimeout(options.timeoutS, options.targetLog);
   return ready.value;

@@ -42,6 +42,8 @@ export interface WaitMarkerOptions<T> {
   clock?: PollClock;
   /** Pause between polls. @default 10 */
   intervalMs?: number;
+  /** Doubles the pause after each empty poll up to this (an Engine API read). @default {intervalMs} */
+  maxIntervalMs?: number;
   /** Runs between polls; throws to stop waiting (the target died, Ctrl-C). @default none */
   check?: () => Promise<void> | void;
 }
@@ -59,7 +61,8 @@ export async function waitForMarker<T>(
 ): Promise<MarkerWait<T>> {
   const read = options.read ?? readMarkerFile;
   const clock = options.clock ?? REAL_CLOCK;
-  const interval = options.intervalMs ?? 10;
+  let interval = options.intervalMs ?? 10;
+  const maxInterval = Math.max(interval, options.maxIntervalMs ?? interval);
   for (;;) {
     const text = await read(path);
     if (text !== undefined) {
@@ -72,5 +75,6 @@ export async function waitForMarker<T>(
     await options.check?.();
     if (clock.now() >= options.deadline) return { ok: false, reason: "timeout" };
     await clock.sleep(Math.min(interval, Math.max(0, options.deadline - clock.now())));
+    interval = Math.min(interval * 2, maxInterval);
   }
 }

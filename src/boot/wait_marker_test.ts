@@ -76,3 +76,24 @@ Deno.test("waitForMarker() stops when check() throws", async () => {
   );
   assert.equal(calls, 3);
 });
+
+Deno.test("waitForMarker() backs off from intervalMs to maxIntervalMs between empty polls", async () => {
+  const clock = fakeClock();
+  const pauses: number[] = [];
+  const sleep = clock.sleep.bind(clock);
+  clock.sleep = (ms) => {
+    pauses.push(ms);
+    return sleep(ms);
+  };
+  const read = appearing(clock, [[1000, '{"protocol":1,"pid":1,"version":"0.1.0"}']]);
+  const result = await waitForMarker("/x", {
+    parse: parseEntryReady,
+    deadline: 5000,
+    read,
+    clock,
+    intervalMs: 20,
+    maxIntervalMs: 250,
+  });
+  assert.equal(result.ok, true);
+  assert.deepEqual(pauses.slice(0, 6), [20, 40, 80, 160, 250, 250]);
+});

@@ -9,8 +9,9 @@ export const cleanCommand: Command = {
   summary: "Remove containers and sockets left by dead sessions, and old manager images",
   usage: "leash clean [--sessions]",
   help: [
-    "Removes containers labelled leash.session whose leash process is gone (e.g. killed with",
-    "SIGKILL), their socket dirs, and leash-manager images built by other leash versions.",
+    "Removes containers and volumes labelled leash.session whose leash process is gone (e.g.",
+    "killed with SIGKILL), their socket dirs, and leash-manager images built by other leash",
+    "versions.",
     "Sessions still running, and sessions of another user or XDG_STATE_HOME (whose owner",
     "cannot be checked from here), are never touched.",
     "",
@@ -31,6 +32,7 @@ export const cleanCommand: Command = {
       );
       const lines = [
         ...report.containers.map((c) => `removed container ${c}`),
+        ...report.volumes.map((v) => `removed volume ${v}`),
         ...report.images.map((i) => `removed image ${i}`),
         ...report.socketDirs.map((d) => `removed socket dir ${d}`),
         ...report.sessionDirs.map((d) => `removed session dir ${d}`),

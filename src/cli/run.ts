@@ -15,6 +15,7 @@ import {
 } from "../session/mod.ts";
 import { makeRaw } from "./terminal.ts";
 import { parseListen } from "../ui/mod.ts";
+import { parseTransportSetting } from "../transport/mod.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
 
@@ -59,6 +60,9 @@ export const runCommand: Command = {
     "the host's store), LEASH_UPSTREAM_HOSTS=NAME=ADDR[:PORT],... (the proxy dials NAME at ADDR,",
     "and at PORT instead of the agent's port when given, and leash's DNS answers NAME; a loopback",
     "ADDR is answered with 192.0.2.1, which the relay takes).",
+    "Engines that cannot see this machine's files: LEASH_SESSION_TRANSPORT=archive|bind-mount",
+    "(default: archive for an engine on another kernel) and LEASH_RELAY_ADDRESS=ADDR[:PORT] (where",
+    "leash listens for the bridge's relay streams; default: the engine's bridge gateway).",
     "Diagnostic: LEASH_DISABLE_LAYERS=LAYER,... (kernel-lsm, cgroup-net, observe, landlock) runs",
     "the session without those layers; the posture shows them off, and --require still refuses",
     "them.",
@@ -142,6 +146,9 @@ export const runCommand: Command = {
     );
     const upstreamPins = asUsage(() => parseUpstreamPins(ctx.env("LEASH_UPSTREAM_HOSTS") ?? ""));
     const eventsRotation = asUsage(() => rotationFromEnv((name) => ctx.env(name)));
+    const sessionTransport = asUsage(() =>
+      parseTransportSetting(ctx.env("LEASH_SESSION_TRANSPORT"))
+    );
     const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
@@ -152,6 +159,8 @@ export const runCommand: Command = {
       cwd: Deno.cwd(),
       privateDir: ctx.env("LEASH_PRIVATE_DIR"),
       entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
+      sessionTransport,
+      relayAddress: ctx.env("LEASH_RELAY_ADDRESS"),
       upstream: { caFile: ctx.env("LEASH_UPSTREAM_CA"), ...upstreamPins },
       eventsRotation,
       note: (text) => ctx.err(text),

@@ -7,6 +7,7 @@ import { createTransport } from "./connect_transport.ts";
 import { Images } from "./images.ts";
 import { Networks } from "./networks.ts";
 import type { DockerTransport } from "./transport.ts";
+import { Volumes } from "./volumes.ts";
 import type { DockerEvent, EngineInfo, EngineVersion, PingResult } from "./types.ts";
 import { type ClientApiVersions, needsEngineMinimum, negotiateApiVersion } from "./version.ts";
 
@@ -40,6 +41,8 @@ export class DockerClient implements Disposable {
   readonly images: Images;
   /** Network create, inspect, remove. */
   readonly networks: Networks;
+  /** Volume create, list, remove. */
+  readonly volumes: Volumes;
   #api: EngineApi;
   #profile: Promise<EngineProfile> | undefined;
 
@@ -50,6 +53,7 @@ export class DockerClient implements Disposable {
     this.containers = new Containers(api);
     this.images = new Images(api);
     this.networks = new Networks(api);
+    this.volumes = new Volumes(api);
   }
 
   /**

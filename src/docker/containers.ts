@@ -205,11 +205,40 @@ export class Containers {
     return { kind, linkTarget: stat.linkTarget ?? "" };
   }
 
-  /** Reads a file or directory of the container as a tar archive (read it with `readTar`). */
-  async getArchive(id: string, path: string): Promise<Uint8Array> {
+  /**
+   * Reads a file or directory of the container as a tar archive (read it with `readTar`).
+   * With `maxBytes`, stops reading past that many bytes and throws `RangeError` (the file is
+   * untrusted and may be huge).
+   */
+  async getArchive(
+    id: string,
+    path: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<Uint8Array> {
     const response = await this.#api.request("GET", `/containers/${pathPart(id)}/archive`, {
       query: { path },
     });
-    return new Uint8Array(await response.arrayBuffer());
+    if (options.maxBytes === undefined || response.body === null) {
+      return new Uint8Array(await response.arrayBuffer());
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of response.body) {
+      total += chunk.length;
+      if (total > options.maxBytes) {
+        await response.body.cancel().catch(() => {});
+        throw new RangeError(
+          `Cannot read "${path}" from container ${id}: its archive exceeds ${options.maxBytes} bytes`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
   }
 }

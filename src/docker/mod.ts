@@ -28,6 +28,7 @@ export type {
   Images,
 } from "./images.ts";
 export type { Networks } from "./networks.ts";
+export type { Volumes, VolumeSummary } from "./volumes.ts";
 export type { EventsOptions } from "./events.ts";
 export {
   describeEngineKind,

@@ -3,10 +3,10 @@ export interface TarEntry {
   /** Path inside the archive, relative (a leading "/" is dropped); any length. */
   path: string;
   /** @default {"file"} */
-  type?: "file" | "directory" | "symlink";
+  type?: "file" | "directory" | "symlink" | "hardlink";
   /** File content; ignored for directories and symlinks. @default {empty} */
   data?: Uint8Array | string;
-  /** Where a symlink points; required for symlinks, any length. */
+  /** Where a symlink points, or the archive path a hard link names; required for links. */
   linkTarget?: string;
   /** Permission bits. @default {0o644 for files, 0o755 for directories, 0o777 for symlinks} */
   mode?: number;
@@ -22,8 +22,8 @@ export interface TarEntry {
 export const BLOCK_SIZE = 512;
 
 const encoder = new TextEncoder();
-const TYPE_FLAGS = { file: "0", directory: "5", symlink: "2" } as const;
-const DEFAULT_MODES = { file: 0o644, directory: 0o755, symlink: 0o777 } as const;
+const TYPE_FLAGS = { file: "0", directory: "5", symlink: "2", hardlink: "1" } as const;
+const DEFAULT_MODES = { file: 0o644, directory: 0o755, symlink: 0o777, hardlink: 0o644 } as const;
 const MAX_OCTAL_11 = 0o77777777777;
 
 /**
@@ -51,8 +51,8 @@ function entryBlocks(entry: TarEntry): Uint8Array[] {
   if (path === "" || path === "/") throw new RangeError(`Invalid tar entry path "${entry.path}"`);
   const data = type === "file" ? toBytes(entry.data ?? "") : new Uint8Array();
   const linkTarget = entry.linkTarget ?? "";
-  if (type === "symlink" && linkTarget === "") {
-    throw new RangeError(`Invalid tar entry "${entry.path}": a symlink needs a linkTarget`);
+  if ((type === "symlink" || type === "hardlink") && linkTarget === "") {
+    throw new RangeError(`Invalid tar entry "${entry.path}": a ${type} needs a linkTarget`);
   }
   if (data.length > MAX_OCTAL_11) {
     throw new RangeError(`Cannot write tar entry "${entry.path}": content over 8 GiB`);

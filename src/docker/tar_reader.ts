@@ -6,6 +6,8 @@ export interface TarReadEntry {
   path: string;
   /** What the entry is; `other` covers devices, FIFOs and vendor types. */
   type: "file" | "directory" | "symlink" | "hardlink" | "other";
+  /** The header's type flag as stored ("6": FIFO, "3"/"4": devices, ...). */
+  typeflag: string;
   /** File content (empty for non-files). */
   data: Uint8Array;
   /** Target of a symlink or hard link; "" otherwise. */
@@ -71,6 +73,7 @@ export function readTar(archive: Uint8Array): TarReadEntry[] {
     entries.push({
       path: pax.path ?? longName ?? (prefix ? `${prefix}/${name}` : name),
       type: TYPES[typeflag] ?? "other",
+      typeflag,
       data,
       linkTarget: pax.linkpath ?? longLink ?? cString(block.subarray(157, 257)),
       mode: readNumber(block, 100, 8),

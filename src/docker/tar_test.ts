@@ -145,3 +145,15 @@ Deno.test("createTar() refuses entries it cannot represent", () => {
   assert.throws(() => createTar([{ path: "l", type: "symlink" }]), /needs a linkTarget/);
   assert.throws(() => createTar([{ path: "a", uid: 2 ** 31 }]), /Cannot write 2147483648/);
 });
+
+Deno.test("createTar() writes a hard link entry to another path of the archive", () => {
+  const read = readTar(createTar([
+    { path: "d/.a.tmp", data: "full\n", mode: 0o444 },
+    { path: "d/a", type: "hardlink", linkTarget: "d/.a.tmp" },
+  ]));
+  assert.deepEqual(read.map((e) => [e.path, e.type, e.linkTarget]), [
+    ["d/.a.tmp", "file", ""],
+    ["d/a", "hardlink", "d/.a.tmp"],
+  ]);
+  assert.throws(() => createTar([{ path: "x", type: "hardlink" }]), RangeError);
+});

@@ -4,6 +4,7 @@ import { DockerApiError, type DockerClient } from "../docker/mod.ts";
 import { denoFs, type FsAdapter } from "../fs/mod.ts";
 import { MANAGER_LABEL, managerImageContext } from "../manager/mod.ts";
 import { findOrphans } from "./orphans.ts";
+import { removeOrphanVolumes } from "./orphan_volumes.ts";
 import { ownerAlive } from "./owner.ts";
 import type { LeashDirs } from "./paths.ts";
 
@@ -18,6 +19,8 @@ export interface CleanOptions {
 /** What {@linkcode cleanSessions} removed. */
 export interface CleanReport {
   containers: string[];
+  /** Volumes of dead sessions (the archive transport's). */
+  volumes: string[];
   images: string[];
   socketDirs: string[];
   sessionDirs: string[];
@@ -35,6 +38,7 @@ export async function cleanSessions(
 ): Promise<CleanReport> {
   const report: CleanReport = {
     containers: [],
+    volumes: [],
     images: [],
     socketDirs: [],
     sessionDirs: [],
@@ -49,6 +53,9 @@ export async function cleanSessions(
       report.failures.push(`container "${orphan.name}": ${(error as Error).message}`);
     }
   }
+  const volumes = await removeOrphanVolumes(client, dirs.state, options.fs);
+  report.volumes.push(...volumes.removed);
+  report.failures.push(...volumes.failures);
   const current = (await managerImageContext()).tag;
   for (const image of await client.images.list({ label: [MANAGER_LABEL] })) {
     const tags = image.RepoTags ?? [];

@@ -33,6 +33,11 @@ export interface TargetConfigOptions {
   dropDir: string;
   /** `-v SRC:DST[:ro]` mounts. */
   volumes: string[];
+  /**
+   * The transport's binds for the workspace, /leash and /leash/drop (src/transport/).
+   * @default {cwd at cwd, publicDir at /leash:ro, publicBin at /leash/bin:ro, dropDir at /leash/drop}
+   */
+  sessionBinds?: string[] | undefined;
   /** Read-only binds over files leash trusts (masks.ts), after the mounts they mask. */
   masks?: string[] | undefined;
   /** `-e KEY=VAL` (resolved). */
@@ -120,12 +125,14 @@ export function targetConfig(o: TargetConfigOptions): ContainerCreateConfig {
       ...(o.containment ? { Tmpfs: o.containment.tmpfs, Mounts: o.containment.mounts } : {}),
       ...(o.limits ? limitsHostConfig(o.limits) : {}),
       Binds: [
-        `${o.cwd}:${o.cwd}`,
-        // What the host writes for the target is read-only there, even for root (no
-        // CAP_SYS_ADMIN to remount); what the target writes for the host goes to drop.
-        `${o.publicDir}:/leash:ro`,
-        `${o.publicBin}:/leash/bin:ro`,
-        `${o.dropDir}:/leash/drop`,
+        ...(o.sessionBinds ?? [
+          `${o.cwd}:${o.cwd}`,
+          // What the host writes for the target is read-only there, even for root (no
+          // CAP_SYS_ADMIN to remount); what the target writes for the host goes to drop.
+          `${o.publicDir}:/leash:ro`,
+          `${o.publicBin}:/leash/bin:ro`,
+          `${o.dropDir}:/leash/drop`,
+        ]),
         ...o.volumes,
         ...(o.masks ?? []),
       ],

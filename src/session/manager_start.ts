@@ -13,8 +13,10 @@ export interface ManagerCreateOptions {
   sessionId: string;
   /** The target container's id (the manager joins its network namespace). */
   target: string;
-  /** The session's socket dir (bind-mounted into the manager only). */
+  /** The session's socket dir or volume (mounted into the manager only). */
   socketDir: string;
+  /** Connect as the host dir's owner (false: a volume on the engine). @default true */
+  ownerFromDir?: boolean | undefined;
   /** A rootless engine: it maps its user (the socket dir's owner) to the container's root. */
   rootless: boolean;
 }
@@ -28,8 +30,8 @@ export async function createManager(
   options: ManagerCreateOptions,
 ): Promise<string> {
   const { image, name, sessionId, target, socketDir } = options;
-  const dir = await Deno.stat(socketDir);
-  const socketOwner = dir.uid === null || dir.gid === null || options.rootless
+  const dir = options.ownerFromDir === false ? undefined : await Deno.stat(socketDir);
+  const socketOwner = !dir || dir.uid === null || dir.gid === null || options.rootless
     ? undefined
     : { uid: dir.uid, gid: dir.gid };
   return await createManagerContainer(

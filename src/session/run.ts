@@ -15,6 +15,7 @@ import {
   interrupted,
   ManagerExit,
   managerTimeout,
+  MARKER_NAMES,
   newLifelineName,
   noCgroup,
   raceDeadline,
@@ -30,11 +31,12 @@ import { type ControlChannel, ControlServer, DestinationPermits } from "../contr
 import type { DockerClient } from "../docker/mod.ts";
 import { type DropCounter, type EventLog, Redactor } from "../events/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
-import { engineLimits, type LayerName } from "../posture/mod.ts";
+import type { LayerName } from "../posture/mod.ts";
 import type { Egress } from "../proxy/mod.ts";
 import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner, requestedLayers } from "./activation.ts";
-import { containerNames, targetConfig, targetOptions } from "./containers.ts";
+import { containerNames, targetConfig } from "./containers.ts";
+import { targetInput } from "./target_input.ts";
 import { containBinds, type Containment, decideContainment } from "./containment.ts";
 import { hostKind } from "./containment_host.ts";
 import { containmentReport } from "./containment_report.ts";
@@ -48,7 +50,6 @@ import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
 import { missingRequired } from "./posture.ts";
 import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
-import { trustedFileMasks } from "./masks.ts";
 import {
   buildManagerImage,
   createSession,
@@ -62,8 +63,10 @@ import type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
 import { forwardSignal } from "./signals.ts";
 import { awaitCommand, type TargetStdio } from "./steady.ts";
 import { pumpStdio } from "./stdio.ts";
-import { refuseRemoteEngine } from "./remote_engine.ts";
 import { teardownSession } from "./teardown.ts";
+import { type SessionEngine, sessionEngine, targetPidOf, UNKNOWN_ENGINE } from "./engine_facts.ts";
+import { sessionTransport } from "./transport.ts";
+import type { SessionTransport } from "../transport/mod.ts";
 import { explainDeath, settledTail } from "./explain.ts";
 
 export type { RunIo, RunOptions, SessionSignal } from "./run_options.ts";
@@ -115,11 +118,10 @@ class Session {
   #containment!: Containment;
   /** leash-entry's memfd guard as bootstrap.ready reported it. */
   #memfdGuard: string | undefined;
-  /** Layers the engine cannot give (rootless), and whether its root is the user (rootless). */
-  #engine: { limits: Partial<Record<LayerName, string>>; rootless: boolean } = {
-    limits: {},
-    rootless: false,
-  };
+  /** How files and relay streams reach the containers (bind mounts, or the Engine API). */
+  #transport: SessionTransport | undefined;
+  /** The engine's limits, rootless or remote (engine_facts.ts). */
+  #engine: SessionEngine = UNKNOWN_ENGINE;
 
   constructor(options: RunOptions, io: RunIo) {
     this.#o = options;
@@ -161,9 +163,8 @@ class Session {
   /** Staging: image, policy, session dir, UI, the target's files, egress, control.sock. */
   async #stage(): Promise<{ imageUser: string; ir: PolicyIr; managerImage: string }> {
     const profile = await this.#docker.profile();
-    refuseRemoteEngine(profile);
     const image = await inspectImage(this.#docker, this.#o.image);
-    this.#engine = { limits: engineLimits(profile), rootless: profile.rootless };
+    this.#engine = sessionEngine(profile);
     const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
     this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
@@ -198,6 +199,15 @@ class Session {
     this.#live?.attachEgress(this.#egress);
     this.#control = await ControlServer.listen(join(this.#paths.sockets, "control.sock"));
     const managerImage = await buildManagerImage(this.#io, this.#abort.signal);
+    this.#transport = await sessionTransport({
+      kind: profile.kind,
+      io: this.#io,
+      options: this.#o,
+      paths: this.#paths,
+      image: managerImage,
+      events: this.#events,
+    });
+    await this.#transport.prepare();
     this.#containment = await decideContainment({
       ir: policy.ir,
       mode: this.#o.mode,
@@ -215,22 +225,18 @@ class Session {
   async #startTarget(imageUser: string, managerImage: string): Promise<TargetStdio> {
     this.#phase = "create";
     const names = containerNames(this.#paths.id);
-    const targetInput = {
-      ...targetOptions(this.#o, this.#io, this.#paths, this.#nonce),
-      masks: await trustedFileMasks({
-        policyPath: this.#policyPath,
-        cwd: await Deno.realPath(this.#io.cwd),
-        dirs: this.#io.dirs,
-        privateDir: this.#io.privateDir,
-        volumes: this.#o.volumes,
-        empty: this.#paths.empty,
-      }),
-    };
-    const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, targetInput);
+    const transport = this.#transport!;
+    const input = await targetInput(this.#o, this.#io, this.#paths, {
+      nonce: this.#nonce,
+      transport,
+      policyPath: this.#policyPath,
+    });
+    const user = await resolveImageUser(this.#docker, this.#o.user ?? imageUser, input);
     this.#target = (await this.#docker.containers.create(
-      targetConfig({ ...targetInput, user, containment: this.#containment }),
+      targetConfig({ ...input, user, containment: this.#containment }),
       { name: names.target },
     )).Id;
+    transport.setTarget(this.#target);
     // The manager is created while the target is attached and started (it joins the target's
     // netns only when it starts).
     const managerCreated = this.#createManager(managerImage, names.manager);
@@ -249,6 +255,9 @@ class Session {
     if (this.#o.tty) await this.#resize();
     this.#captures.push(
       captureLogs(this.#docker, this.#target, join(this.#paths.logs, "target.log"), this.#redactor),
+      ...transport.logged().map(({ id, file }) =>
+        captureLogs(this.#docker, id, join(this.#paths.logs, file), this.#redactor)
+      ),
     );
 
     // The manager starts while leash-entry gets ready: it only needs the target's netns.
@@ -261,9 +270,10 @@ class Session {
   /** leash-entry.ready; resolves to the target's cgroup path (null: leash-entry found none). */
   async #entryReady(deadline: number): Promise<string | null> {
     const check = () => this.#check();
-    const version = await waitEntryReady(this.#paths.drop, { deadline, check });
+    const markers = this.#transport!.markers;
+    const version = await waitEntryReady(markers.dir, { deadline, check, ...markers });
     this.#emit("boot.entry", `leash-entry ${version} ready`);
-    const path = await readCgroupPath(this.#paths.drop);
+    const path = await readCgroupPath(markers.dir, markers.read);
     // Without kernel layers (a rootless engine) the cgroup is not used, and such engines
     // give the target none of its own.
     if (this.#kernelLayers().length === 0) return null;
@@ -288,7 +298,9 @@ class Session {
   /** bootstrap.ready: the CA is installed in the target. */
   async #bootstrap(deadline: number): Promise<void> {
     this.#phase = "bootstrap";
-    const ready = await waitBootstrapReady(this.#paths.drop, this.#nonce, {
+    const markers = this.#transport!.markers;
+    const ready = await waitBootstrapReady(markers.dir, this.#nonce, {
+      ...markers,
       deadline,
       check: () => this.#check(),
       timeoutS: this.#o.bootstrapTimeoutS,
@@ -318,9 +330,7 @@ class Session {
         managerLog: join(this.#paths.logs, "manager.log"),
       },
     );
-    let pid: Promise<number> | undefined;
-    const targetPid = () =>
-      pid ??= this.#docker.containers.inspect(this.#target!).then((t) => t.State.Pid);
+    const targetPid = targetPidOf(this.#docker, this.#engine, this.#target!);
     const layers = await activePosture(active, {
       ...options,
       targetPid,
@@ -361,6 +371,8 @@ class Session {
     await writeEnforcementActive(this.#paths.public, this.#nonce, on, {
       lifeline: this.#lifeline,
     });
+    // Where the target does not see the public dir: the rules first, then the go-ahead.
+    await this.#transport!.publish([MARKER_NAMES.landlockRules, MARKER_NAMES.enforcementActive]);
     this.#commandStarted = true;
     // A signal that arrived after the last boot wait still ends the session.
     if (this.#interrupted) throw interrupted(this.#interrupted, this.#phase);
@@ -400,6 +412,7 @@ class Session {
       managerPending: this.#managerPending,
       containers: () => [this.#manager, this.#target],
       captures: this.#captures,
+      transport: this.#transport,
       ui: this.#ui,
       egress: this.#egress,
       control: this.#control,
@@ -458,7 +471,8 @@ class Session {
       name,
       sessionId: this.#paths.id,
       target: this.#target!,
-      socketDir: this.#paths.sockets,
+      socketDir: this.#transport!.managerSockets().source,
+      ownerFromDir: this.#transport!.managerSockets().ownerFromDir,
       rootless: this.#engine.rootless,
     });
   }

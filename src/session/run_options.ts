@@ -53,6 +53,10 @@ export interface RunIo {
   privateDir?: string | undefined;
   /** `LEASH_ENTRY_BINARY`: a leash-entry build to use instead of the embedded helper. */
   entryBinary?: string | undefined;
+  /** `LEASH_SESSION_TRANSPORT`: force bind mounts or the archive transport. @default {by engine} */
+  sessionTransport?: "bind-mount" | "archive" | undefined;
+  /** `LEASH_RELAY_ADDRESS`: the archive transport's relay address. @default {bridge gateway} */
+  relayAddress?: string | undefined;
   /** `LEASH_UPSTREAM_CA` and `LEASH_UPSTREAM_HOSTS` (test/advanced). @default none */
   upstream?: UpstreamSettings | undefined;
   /** `LEASH_EVENTS_MAX_MB` / `LEASH_EVENTS_FILES`: events.ndjson's size cap. @default 64 MiB × 4 */

@@ -21,6 +21,8 @@ export interface SessionResources {
   /** The containers to remove, read once `managerPending` settled (it may add the manager). */
   containers(): (string | undefined)[];
   captures: readonly LogCapture[];
+  /** The session transport: its volumes and containers go once the target and manager did. */
+  transport?: { close(): Promise<void> } | undefined;
   ui?: ControlUi | undefined;
   egress?: Egress | undefined;
   control?: ControlServer | undefined;
@@ -43,6 +45,7 @@ export async function teardownSession(r: SessionResources): Promise<void> {
   for (const id of r.containers()) {
     if (id) await r.docker.containers.remove(id, { force: true }).catch(() => {});
   }
+  await r.transport?.close().catch(() => {});
   for (const c of r.captures) {
     await Promise.race([c.done, delay(1000)]);
     c.stop();

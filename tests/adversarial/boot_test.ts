@@ -107,39 +107,52 @@ const TRAPS: [string, string, RegExp][] = [
   ["directory", "mkdir /leash/drop/bootstrap.ready", /is a directory/],
 ];
 
+/**
+ * Both session transports: bind mounts (the host reads the drop dir) and the archive one
+ * forced on this engine (it reads the target's /leash/drop through the Engine API).
+ */
+const TRANSPORTS = [
+  { label: "", env: {} },
+  { label: " (archive transport)", env: { LEASH_SESSION_TRANSPORT: "archive" } },
+];
+
 for (const [name, trap, refusal] of TRAPS) {
-  Deno.test(`boot: a ${name} as bootstrap.ready is refused by the host, which ends the session`, async () => {
+  for (const transport of TRANSPORTS) {
+    Deno.test(`boot: a ${name} as bootstrap.ready is refused by the host, which ends the session${transport.label}`, async () => {
+      await using box = await sandbox();
+      const entry = await box.script(`hostile-${name}`, hostileEntry(trap));
+      const r = await leash(box, [
+        "run",
+        "--image",
+        image,
+        "--bootstrap-timeout",
+        "600",
+        "--",
+        "true",
+      ], {
+        LEASH_ENTRY_BINARY: entry,
+        ...transport.env,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /Refusing to read ".*\/drop\/bootstrap.ready"/);
+      assert.match(r.stderr, refusal);
+      assert.doesNotMatch(r.stderr, /root:/, "nothing of the symlink's target is shown");
+      await assertNoContainers(docker, r.session);
+    });
+  }
+}
+
+for (const transport of TRANSPORTS) {
+  Deno.test(`boot: the target's root cannot write, replace or remount what the host wrote in /leash${transport.label}`, async () => {
     await using box = await sandbox();
-    const entry = await box.script(`hostile-${name}`, hostileEntry(trap));
     const r = await leash(box, [
       "run",
       "--image",
       image,
-      "--bootstrap-timeout",
-      "600",
       "--",
-      "true",
-    ], {
-      LEASH_ENTRY_BINARY: entry,
-    });
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /Refusing to read ".*\/drop\/bootstrap.ready"/);
-    assert.match(r.stderr, refusal);
-    assert.doesNotMatch(r.stderr, /root:/, "nothing of the symlink's target is shown");
-    await assertNoContainers(docker, r.session);
-  });
-}
-
-Deno.test("boot: the target's root cannot write, replace or remount what the host wrote in /leash", async () => {
-  await using box = await sandbox();
-  const r = await leash(box, [
-    "run",
-    "--image",
-    image,
-    "--",
-    "sh",
-    "-c",
-    `for f in enforcement.active ca-cert.pem bin/leash-entry; do
+      "sh",
+      "-c",
+      `for f in enforcement.active ca-cert.pem bin/leash-entry; do
        echo forged > /leash/$f && echo "wrote $f"
        mv /leash/$f /leash/$f.old 2>/dev/null && echo "moved $f"
        chmod 777 /leash/$f 2>/dev/null && echo "chmod $f"
@@ -148,14 +161,15 @@ Deno.test("boot: the target's root cannot write, replace or remount what the hos
      mount -o remount,rw /leash 2>/dev/null && echo "remounted"
      mount -o remount,rw,bind /leash 2>/dev/null && echo "remounted bind"
      echo id=$(id -u) done`,
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^id=0 done$/m, "the command ran as root");
-  assert.doesNotMatch(r.stdout, /wrote|moved|chmod|created|remounted/, r.stdout);
-  const pub = join(sessionDir(box, r.session), "public");
-  assert.doesNotMatch(await Deno.readTextFile(join(pub, "enforcement.active")), /forged/);
-  assert.match(await Deno.readTextFile(join(pub, "ca-cert.pem")), /BEGIN CERTIFICATE/);
-  assert.equal(await Deno.stat(join(pub, "new")).then(() => true, () => false), false);
-  assert.equal((await Deno.stat(join(pub, "ca-cert.pem"))).mode! & 0o777, 0o644);
-  await assertNoContainers(docker, r.session);
-});
+    ], transport.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^id=0 done$/m, "the command ran as root");
+    assert.doesNotMatch(r.stdout, /wrote|moved|chmod|created|remounted/, r.stdout);
+    const pub = join(sessionDir(box, r.session), "public");
+    assert.doesNotMatch(await Deno.readTextFile(join(pub, "enforcement.active")), /forged/);
+    assert.match(await Deno.readTextFile(join(pub, "ca-cert.pem")), /BEGIN CERTIFICATE/);
+    assert.equal(await Deno.stat(join(pub, "new")).then(() => true, () => false), false);
+    assert.equal((await Deno.stat(join(pub, "ca-cert.pem"))).mode! & 0o777, 0o644);
+    await assertNoContainers(docker, r.session);
+  });
+}

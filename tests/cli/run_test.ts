@@ -45,6 +45,14 @@ Deno.test("leash run refuses a LEASH_DISABLE_LAYERS it cannot honour, before any
   }
 });
 
+Deno.test("leash run refuses an unknown LEASH_SESSION_TRANSPORT with the choices, before any container", async () => {
+  const r = await runLeash(["run", "--image", "x", "--", "true"], {
+    env: { LEASH_SESSION_TRANSPORT: "tcp" },
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /Invalid LEASH_SESSION_TRANSPORT "tcp": use "bind-mount" .* or "archive"/);
+});
+
 Deno.test("leash run --help lists every flag", async () => {
   const r = await runLeash(["run", "--help"]);
   assert.equal(r.code, 0);

@@ -1,6 +1,6 @@
 /**
  * Native unit tests of the helper's pure C pieces (the strict JSON reader of control
- * messages and enforcement.active, the cgroup path check, base64, relay headers, JSON escaping): tests/kernel/tools/helper_unit.c compiled against the helper's
+ * messages and enforcement.active, the cgroup path check, base64, relay headers, JSON escaping, SHA-256/HMAC and the bridge's challenge answer): tests/kernel/tools/helper_unit.c compiled against the helper's
  * own sources and run on the host.
  */
 import assert from "node:assert/strict";
@@ -22,7 +22,7 @@ if (skip) note(`Native unit tests skipped: ${skip}`);
 
 Deno.test({
   name:
-    "helper C units: strict JSON reader (both roles), cgroup path, base64, relay headers, escaping",
+    "helper C units: strict JSON reader (both roles), cgroup path, base64, relay headers, escaping, SHA-256/HMAC, relay challenge",
   ignore: skip !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "leash-unit-" });
@@ -47,6 +47,8 @@ Deno.test({
           `${h}cgroup_path.c`,
           `${h}relay_format.c`,
           `${h}kern_events.c`,
+          `${h}sha256.c`,
+          `${h}bridge_auth.c`,
           "-o",
           `${dir}/unit`,
           "-lbpf",

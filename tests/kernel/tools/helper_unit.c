@@ -1,5 +1,5 @@
 /* Native unit tests of the helper's pure pieces (no kernel needed): the strict JSON reader
- * both roles use (control messages, enforcement.active), the cgroup path check, base64, relay header formatting and JSON string escaping. Compiled against the
+ * both roles use (control messages, enforcement.active), the cgroup path check, base64, relay header formatting, JSON string escaping, SHA-256/HMAC and the bridge's relay challenge. Compiled against the
  * helper's own sources by tests/kernel/native_unit_test.ts; prints one line per failure and
  * "N passed, M failed". */
 #define _GNU_SOURCE
@@ -13,6 +13,8 @@
 #include "entry_active.h"
 #include "json.h"
 #include "relay.h"
+#include "bridge_auth.h"
+#include "sha256.h"
 
 static int passed, failed;
 
@@ -336,6 +338,84 @@ static void test_escape(void)
 	free(out);
 }
 
+static void hex_of(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* FIPS 180-4 examples, and a message over many blocks. */
+static void test_sha256(void)
+{
+	uint8_t d[SHA256_LEN];
+	char h[2 * SHA256_LEN + 1];
+	sha256("abc", 3, d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+	sha256("", 0, d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
+	const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256(m, strlen(m), d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0);
+	char a[1000];
+	memset(a, 'a', sizeof(a));
+	sha256(a, sizeof(a), d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3") == 0);
+}
+
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than a block). */
+static void test_hmac(void)
+{
+	uint8_t key[131], d[SHA256_LEN];
+	char h[2 * SHA256_LEN + 1];
+	memset(key, 0x0b, 20);
+	hmac_sha256(key, 20, "Hi There", 8, NULL, 0, d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7") == 0);
+	hmac_sha256((const uint8_t *)"Jefe", 4, "what do ya want ", 16, "for nothing?", 12, d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843") == 0);
+	memset(key, 0xaa, sizeof(key));
+	const char *m = "Test Using Larger Than Block-Size Key - Hash Key First";
+	hmac_sha256(key, sizeof(key), m, strlen(m), NULL, 0, d);
+	hex_of(d, sizeof(d), h);
+	CHECK(strcmp(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54") == 0);
+}
+
+/* The relay challenge: strict parse, and the answer leash checks (same vector as
+ * src/transport/relay_auth_test.ts). */
+static void test_bridge_auth(void)
+{
+	uint8_t secret[32], nonce[32];
+	char answer[BRIDGE_ANSWER_MAX];
+	const char *good = "leash-relay 1 "
+			   "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n";
+	for (int i = 0; i < 32; i++)
+		secret[i] = (uint8_t)i;
+	CHECK(bridge_parse_challenge(good, strlen(good), nonce) == 0);
+	CHECK(nonce[0] == 0x20 && nonce[31] == 0x3f);
+	CHECK(bridge_answer(secret, 32, nonce, "proxy", answer, sizeof(answer)) == 71);
+	CHECK(strcmp(answer, "proxy e45dd4536c414bcaef0c2059c3ee10363b05fd3b4e4b5de08de1b9575df63906\n") == 0);
+	CHECK(bridge_answer(secret, 32, nonce, "control", answer, sizeof(answer)) == 73);
+	CHECK(strcmp(answer, "control 89c5456138ca23d9152f283369abb6b32fd41954bfa0e703fcbb854f40a72b64\n") == 0);
+	CHECK(bridge_answer(secret, 32, nonce, "dns", answer, sizeof(answer)) == 69);
+	CHECK(strcmp(answer, "dns 0a0aab87a7d14da9a707406ccb613fd52c094004eb87868ef316e4afee54267c\n") == 0);
+	CHECK(bridge_answer(secret, 32, nonce, "shell", answer, sizeof(answer)) == -1);
+	CHECK(bridge_answer(secret, 32, nonce, "proxy", answer, 20) == -1);
+	/* Uppercase hex, a short line, another version, no newline: refused. */
+	const char *bad[] = {
+		"leash-relay 1 202122232425262728292A2B2C2D2E2F303132333435363738393a3b3c3d3e3f\n",
+		"leash-relay 1 2021\n",
+		"leash-relay 2 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n",
+		"leash-relay 1 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f ",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(bridge_parse_challenge(bad[i], strlen(bad[i]), nonce) == -1);
+}
+
 int main(void)
 {
 	test_strings();
@@ -349,6 +429,9 @@ int main(void)
 	test_base64();
 	test_headers();
 	test_escape();
+	test_sha256();
+	test_hmac();
+	test_bridge_auth();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
