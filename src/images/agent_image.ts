@@ -1,0 +1,100 @@
+/**
+ * Builds an agent's image (`leash image build AGENT`, and `leash AGENT` the first time) on the
+ * Debian base, unless the image of the same recipe exists. A failing step is reported with
+ * the builder's last lines of it.
+ */
+import { createTar, DockerBuildError, type DockerClient, type TarEntry } from "../docker/mod.ts";
+import type { AgentPreset } from "../agents/mod.ts";
+import {
+  agentDockerfile,
+  agentImageTag,
+  type AgentRecipe,
+  type PackageSource,
+} from "./agent_recipe.ts";
+import { readLocalSource } from "./agent_source.ts";
+
+/** Options of {@linkcode ensureAgentImage}. */
+export interface AgentImageOptions {
+  /** The Debian base image's tag (`leash image base`). */
+  baseTag: string;
+  /** `--from DIR|TARBALL`. @default the npm registry */
+  from?: string | undefined;
+  /** PEM roots for the build's npm (a TLS-intercepting proxy). @default none */
+  ca?: string | undefined;
+  /** Rebuild even when the image exists. @default false */
+  force?: boolean | undefined;
+  /** Progress lines (the build's steps). @default none */
+  note?: (line: string) => void;
+  signal?: AbortSignal | undefined;
+}
+
+/** What {@linkcode ensureAgentImage} did. */
+export interface AgentImage {
+  tag: string;
+  /** False when the image of this recipe existed (a cache hit). */
+  built: boolean;
+}
+
+/** Lines of the failing step's output shown in the error. */
+const TAIL_LINES = 20;
+
+/** The recipe and build context of `preset` on the base `baseTag`. */
+export async function agentImageRecipe(
+  docker: DockerClient,
+  preset: AgentPreset,
+  options: Pick<AgentImageOptions, "baseTag" | "from">,
+): Promise<{ recipe: AgentRecipe; entries: TarEntry[] }> {
+  const base = await docker.images.inspect(options.baseTag);
+  let source: PackageSource = { kind: "registry" };
+  let entries: TarEntry[] = [];
+  if (options.from !== undefined) {
+    ({ source, entries } = await readLocalSource(preset, options.from));
+  }
+  return { recipe: { preset, baseId: base.Id, baseTag: options.baseTag, source }, entries };
+}
+
+/** Ensures the agent image of `preset` exists; resolves to its tag and whether it was built. */
+export async function ensureAgentImage(
+  docker: DockerClient,
+  preset: AgentPreset,
+  options: AgentImageOptions,
+): Promise<AgentImage> {
+  const { recipe, entries } = await agentImageRecipe(docker, preset, options);
+  const tag = await agentImageTag(recipe);
+  if (!options.force && await docker.images.exists(tag)) return { tag, built: false };
+  const note = options.note ?? (() => {});
+  const dockerfile = agentDockerfile(recipe);
+  const context = createTar([
+    { path: "Dockerfile", data: dockerfile },
+    { path: "build-ca.pem", data: options.ca ?? "" },
+    ...entries,
+  ]);
+  let output: string[] = [];
+  try {
+    await docker.images.build(context, {
+      tag,
+      signal: options.signal,
+      onProgress: (message) => {
+        if (typeof message.stream !== "string") return;
+        for (const line of message.stream.split("\n")) {
+          if (/^Step \d+\/\d+ : /.test(line)) {
+            output = [];
+            note(`${preset.name} image: ${line.trim()}`);
+          } else if (line.trim() !== "") {
+            output.push(line);
+          }
+        }
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof DockerBuildError)) throw error;
+    const tail = output.slice(-TAIL_LINES).join("\n");
+    throw new Error(
+      `Cannot build the ${preset.title} image "${tag}": ${
+        error.step || "a step"
+      } failed: ${error.engineMessage}${tail ? `\nLast lines of that step:\n${tail}` : ""}`,
+      { cause: error },
+    );
+  }
+  return { tag, built: true };
+}
