@@ -35,6 +35,15 @@ export interface AgentImage {
   built: boolean;
 }
 
+/** The lines a step printed, without colours and the builder's own container lines. */
+function stepLog(text: string): string[] {
+  // deno-lint-ignore no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
+  return plain.split("\n").map((l) => l.trimEnd()).filter((l) =>
+    l.trim() !== "" && !/^ ---> |^Removing intermediate container /.test(l)
+  );
+}
+
 /** Lines of the failing step's output shown in the error. */
 const TAIL_LINES = 20;
 
@@ -69,30 +78,30 @@ export async function ensureAgentImage(
     { path: "build-ca.pem", data: options.ca ?? "" },
     ...entries,
   ]);
-  let output: string[] = [];
+  let output = "";
   try {
     await docker.images.build(context, {
       tag,
       signal: options.signal,
       onProgress: (message) => {
         if (typeof message.stream !== "string") return;
-        for (const line of message.stream.split("\n")) {
-          if (/^Step \d+\/\d+ : /.test(line)) {
-            output = [];
-            note(`${preset.name} image: ${line.trim()}`);
-          } else if (line.trim() !== "") {
-            output.push(line);
-          }
+        const step = /^Step \d+\/\d+ : .*$/m.exec(message.stream);
+        if (step) {
+          output = "";
+          note(`${preset.name} image: ${step[0].trim()}`);
+        } else {
+          output += message.stream;
         }
       },
     });
   } catch (error) {
     if (!(error instanceof DockerBuildError)) throw error;
-    const tail = output.slice(-TAIL_LINES).join("\n");
+    const code = /returned a non-zero code: (\d+)/.exec(error.engineMessage)?.[1];
+    const tail = stepLog(output).slice(-TAIL_LINES).join("\n");
     throw new Error(
-      `Cannot build the ${preset.title} image "${tag}": ${
-        error.step || "a step"
-      } failed: ${error.engineMessage}${tail ? `\nLast lines of that step:\n${tail}` : ""}`,
+      `Cannot build the ${preset.title} image "${tag}": ${error.step || "a step"} failed${
+        code ? ` with exit code ${code}` : `: ${error.engineMessage}`
+      }${tail ? `\nLast lines of that step:\n${tail}` : ""}`,
       { cause: error },
     );
   }
