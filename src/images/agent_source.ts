@@ -5,7 +5,7 @@
  * `npm pack` file, installed with npm in the build (its dependencies still come from the
  * registry).
  */
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { sha256Hex } from "../assets.ts";
 import type { TarEntry } from "../docker/mod.ts";
 import type { AgentPreset } from "../agents/mod.ts";
@@ -44,12 +44,12 @@ export async function readLocalSource(preset: AgentPreset, path: string): Promis
     throw new Error(
       `Cannot use --from "${path}": it holds no "${
         relative(path, manifest)
-      }"; make it with: npm install -g --prefix ${path} ${preset.package.name}@${preset.package.version}`,
+      }"; make it with: npm install -g --prefix ${path} --allow-scripts=${preset.package.name} ${preset.package.name}@${preset.package.version}`,
       { cause: error },
     );
   }
   const entries: TarEntry[] = [];
-  await walk(path, path, entries);
+  await walk(path, path, entries, new Map());
   const listing = entries.map((e) => `${e.path}\0${e.type}\0${e.mode}\0${e.linkTarget ?? ""}`);
   const hasher = new Set<string>();
   for (const e of entries) {
@@ -61,7 +61,17 @@ export async function readLocalSource(preset: AgentPreset, path: string): Promis
   return { source: { kind: "prefix", sha256 }, entries };
 }
 
-async function walk(root: string, dir: string, out: TarEntry[]): Promise<void> {
+/**
+ * Adds `dir`'s tree under `prefix/`. A file hard-linked to one already added (npm links the
+ * agent's native binary from its platform package) becomes a symlink to it, so the context
+ * holds its bytes once.
+ */
+async function walk(
+  root: string,
+  dir: string,
+  out: TarEntry[],
+  seen: Map<string, string>,
+): Promise<void> {
   const names: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry);
   names.sort((a, b) => a.name < b.name ? -1 : 1);
@@ -74,8 +84,15 @@ async function walk(root: string, dir: string, out: TarEntry[]): Promise<void> {
       out.push({ path: rel, type: "symlink", linkTarget: await Deno.readLink(full) });
     } else if (info.isDirectory) {
       out.push({ path: rel, type: "directory", mode });
-      await walk(root, full, out);
+      await walk(root, full, out, seen);
     } else if (info.isFile) {
+      const inode = `${info.dev}:${info.ino}`;
+      const first = info.nlink !== null && info.nlink > 1 ? seen.get(inode) : undefined;
+      if (first !== undefined) {
+        out.push({ path: rel, type: "symlink", linkTarget: relative(dirname(rel), first) });
+        continue;
+      }
+      seen.set(inode, rel);
       out.push({ path: rel, data: await Deno.readFile(full), mode });
     }
   }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CLAUDE } from "../../src/agents/mod.ts";
+import { CLAUDE, CODEX, GEMINI, OPENCODE } from "../../src/agents/mod.ts";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { leash, sandbox } from "../e2e/_session.ts";
 import { buildEnv, cannotBuild } from "./_agents.ts";
@@ -95,7 +95,65 @@ Deno.test({
     assert.equal(result.code, 1, result.stderr);
     assert.match(
       result.stderr,
-      /Cannot use --from ".*": it holds no "lib\/node_modules\/@openai\/codex\/package.json"; make it with: npm install -g --prefix .* @openai\/codex@0\.171\.0/,
+      /Cannot use --from ".*": it holds no "lib\/node_modules\/@openai\/codex\/package.json"; make it with: npm install -g --prefix .* --allow-scripts=@openai\/codex @openai\/codex@0\.171\.0/,
     );
   },
 });
+
+Deno.test({
+  name: named(
+    "leash image build claude --from DIR copies an npm prefix made on the host: no npm, no network in the build",
+  ),
+  ignore: skip !== undefined,
+  async fn() {
+    await using box = await sandbox();
+    const prefix = join(box.root, "prefix");
+    const pkg = `${CLAUDE.package.name}@${CLAUDE.package.version}`;
+    const npm = await new Deno.Command("npm", {
+      args: ["install", "-g", "--prefix", prefix, `--allow-scripts=${CLAUDE.package.name}`, pkg],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(npm.success, new TextDecoder().decode(npm.stderr));
+    const result = await leash(box, ["image", "build", "claude", "--from", prefix, "--force"], {
+      HOME: box.root,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Step 2\/\d+ : COPY prefix\/ \/usr\/local\//);
+    assert.doesNotMatch(result.stderr, /apt-get|npm install/, "nothing is fetched in the build");
+    const tag = result.stdout.trim();
+    const registry = await leash(box, ["image", "build", "claude"], {
+      HOME: box.root,
+      ...await buildEnv(),
+    });
+    assert.notEqual(tag, registry.stdout.trim(), "another recipe, another tag");
+    assert.equal(
+      (await runIn(tag, ["claude", "--version"])).trim(),
+      `${CLAUDE.package.version} (Claude Code)`,
+    );
+    using docker = await DockerClient.connect();
+    await docker.images.remove(tag);
+  },
+});
+
+for (const preset of [CODEX, GEMINI, OPENCODE]) {
+  Deno.test({
+    name: named(
+      `leash image build ${preset.name} then leash ${preset.name} -- --version runs the pinned agent under its preset`,
+    ),
+    ignore: skip !== undefined,
+    async fn() {
+      await using box = await sandbox();
+      const key = preset.credentials[0]!.env[0]!;
+      const env = { HOME: box.root, [key]: "sk-test-not-used-123456", ...await buildEnv() };
+      const built = await leash(box, ["image", "build", preset.name], env);
+      assert.equal(built.code, 0, built.stderr);
+      const tag = built.stdout.trim();
+      const run = await leash(box, [preset.name, "-I", "--listen", "", "--", "--version"], env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(run.stdout.includes(preset.package.version), run.stdout);
+      assert.match(run.stderr, new RegExp(`· image ${tag} · policy ${preset.name} preset`));
+      assert.match(run.stderr, /leash-entry: enforcement active/);
+    },
+  });
+}
