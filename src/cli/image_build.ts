@@ -21,11 +21,20 @@ export interface AgentImageFlags {
   force?: boolean;
 }
 
-/** Where the base image's rootfs tarball is cached: `$XDG_CACHE_HOME/leash/images`. */
-export function imageCacheDir(ctx: CliContext): string {
+/**
+ * leash's cache dir, `$XDG_CACHE_HOME/leash`: the base image's rootfs tarball (`images/`) and
+ * the login-state copies of `--agent-home copy` (`agent-home/`, outside the state dir, which no
+ * session may mount).
+ */
+export function leashCacheDir(ctx: CliContext): string {
   const xdg = ctx.env("XDG_CACHE_HOME");
   const base = xdg && xdg.startsWith("/") ? xdg : join(ctx.env("HOME") ?? "/", ".cache");
-  return join(base, "leash", "images");
+  return join(base, "leash");
+}
+
+/** Where the base image's rootfs tarball is cached. */
+export function imageCacheDir(ctx: CliContext): string {
+  return join(leashCacheDir(ctx), "images");
 }
 
 /** Ensures the Debian base of the agent images (`leash image base`); resolves to its tag. */

@@ -14,6 +14,7 @@ import {
   type SessionSignal,
 } from "../session/mod.ts";
 import { makeRaw } from "./terminal.ts";
+import { leashCacheDir } from "./image_build.ts";
 import { parseListen } from "../ui/mod.ts";
 import { findPreset, presetNames } from "../agents/mod.ts";
 import { suggest } from "../text/mod.ts";
@@ -180,7 +181,7 @@ export const runCommand: Command = {
     const dirs = leashDirs((name) => ctx.env(name), Deno.uid());
     let session: AgentSession | undefined;
     try {
-      if (agent) session = await prepareAgentSession(agent, ctx, docker, dirs.state);
+      if (agent) session = await prepareAgentSession(agent, ctx, docker, leashCacheDir(ctx));
     } catch (error) {
       docker.close();
       throw error;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CLAUDE, CODEX, GEMINI, OPENCODE } from "../../src/agents/mod.ts";
 import { DockerClient } from "../../src/docker/mod.ts";
 import { leash, sandbox } from "../e2e/_session.ts";
-import { buildEnv, cannotBuild } from "./_agents.ts";
+import { buildEnv, cannotBuild } from "./preset_fixture.ts";
 
 const skip = await cannotBuild();
 /** The test's name, with the reason it is ignored here when it is. */

@@ -7,71 +7,23 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { placeholderFor } from "../../src/agents/mod.ts";
-import { createCa, createLeafMinter } from "../../src/ca/mod.ts";
 import { DockerClient } from "../../src/docker/mod.ts";
 import {
   filesUnder,
+  leash,
   sandbox,
   sessionDir,
   sessionEvents,
   sessionOf,
   spawnLeash,
 } from "../e2e/_session.ts";
-import { buildEnv, cannotBuild } from "./_agents.ts";
+import { buildEnv, cannotBuild, fakeAnthropic, loopbackAddress } from "./preset_fixture.ts";
 
 const skip = await cannotBuild();
 /** The test's name, with the reason it is ignored here when it is. */
 const named = (name: string) => skip === undefined ? name : `${name} (ignored: ${skip})`;
 
 const REAL_KEY = `sk-ant-real-${crypto.randomUUID()}`;
-
-/** A fake api.anthropic.com: records every request's key; holds /v1/messages until released. */
-async function fakeAnthropic(address: string) {
-  const ca = await createCa({ commonName: "leash agents test upstream CA" });
-  const leaf = await (await createLeafMinter(ca)).mint("api.anthropic.com");
-  const seen: { path: string; key: string | null; authorization: string | null }[] = [];
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => release = resolve);
-  let held!: () => void;
-  const holding = new Promise<void>((resolve) => held = resolve);
-  const ac = new AbortController();
-  const server = Deno.serve({
-    hostname: address,
-    port: 443,
-    cert: leaf.certPem,
-    key: leaf.keyPem,
-    signal: ac.signal,
-    onListen: () => {},
-  }, async (request) => {
-    const path = new URL(request.url).pathname;
-    seen.push({
-      path,
-      key: request.headers.get("x-api-key"),
-      authorization: request.headers.get("authorization"),
-    });
-    await request.body?.cancel();
-    if (path.startsWith("/v1/messages")) {
-      held();
-      await released;
-      return Response.json({
-        type: "error",
-        error: { type: "invalid_request_error", message: "leash test: refused on purpose" },
-      }, { status: 400 }); // not retried: the agent exits at once
-    }
-    return Response.json({ type: "error", error: { type: "not_found_error" } }, { status: 404 });
-  });
-  return {
-    caPem: ca.certPem,
-    seen,
-    holding,
-    release,
-    async close() {
-      release();
-      ac.abort();
-      await server.finished;
-    },
-  };
-}
 
 /** The target container of the session whose workspace is `workspace`. */
 async function targetOf(docker: DockerClient, workspace: string) {
@@ -95,9 +47,7 @@ Deno.test({
   ignore: skip !== undefined,
   async fn() {
     await using box = await sandbox();
-    const address = `127.77.${1 + Math.floor(Math.random() * 250)}.${
-      1 + Math.floor(Math.random() * 250)
-    }`;
+    const address = loopbackAddress();
     const api = await fakeAnthropic(address);
     const caFile = join(box.root, "upstream-ca.pem");
     await Deno.writeTextFile(caFile, api.caPem);
@@ -157,5 +107,80 @@ Deno.test({
     for await (const file of filesUnder(box.workspace)) {
       assert.ok(!(await Deno.readTextFile(file)).includes(REAL_KEY), file);
     }
+  },
+});
+
+/** Runs `leash claude --agent-home MODE -- -p hi` against a fake API with a home of `files`. */
+async function claudeWithHome(mode: "mount" | "copy", files: Record<string, string>) {
+  const box = await sandbox();
+  const home = join(box.root, "home");
+  await Deno.mkdir(join(home, ".claude"), { recursive: true });
+  for (const [rel, text] of Object.entries(files)) await Deno.writeTextFile(join(home, rel), text);
+  const address = loopbackAddress();
+  const api = await fakeAnthropic(address);
+  api.release(); // no hold: the agent is refused at once
+  const caFile = join(box.root, "upstream-ca.pem");
+  await Deno.writeTextFile(caFile, api.caPem);
+  const result = await leash(
+    box,
+    ["claude", "-I", "--listen", "", "--agent-home", mode, "--", "-p", "say hi"],
+    {
+      HOME: home,
+      ANTHROPIC_API_KEY: REAL_KEY,
+      LEASH_UPSTREAM_CA: caFile,
+      LEASH_UPSTREAM_HOSTS: `api.anthropic.com=${address}`,
+      ...await buildEnv(),
+    },
+  );
+  await api.close();
+  return { box, home, result, seen: api.seen };
+}
+
+const MARKER = '{"leashTestMarker": 1}';
+
+Deno.test({
+  name: named(
+    "leash claude --agent-home mount lets the agent change the host's login state, and says tokens are inside",
+  ),
+  ignore: skip !== undefined,
+  async fn() {
+    const { box, home, result, seen } = await claudeWithHome("mount", { ".claude.json": MARKER });
+    await using _ = box;
+    assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
+    assert.match(
+      result.stderr,
+      /agent home: mount: ~\/\.claude\.json, ~\/\.claude\/ bound at \/root .*the login tokens in them are INSIDE the container/,
+    );
+    // Claude Code records its start-up in ~/.claude.json and its session under ~/.claude/.
+    const after = await Deno.readTextFile(join(home, ".claude.json"));
+    assert.notEqual(after, MARKER, "the agent's write reached the host's file");
+    assert.match(after, /leashTestMarker/);
+    const written = [];
+    for await (const file of filesUnder(join(home, ".claude"))) written.push(file);
+    assert.ok(written.length > 0, "the agent wrote under the host's ~/.claude/");
+  },
+});
+
+Deno.test({
+  name: named(
+    "leash claude --agent-home copy gives the agent a private copy: the host's login state is unchanged",
+  ),
+  ignore: skip !== undefined,
+  async fn() {
+    const { box, home, result, seen } = await claudeWithHome("copy", { ".claude.json": MARKER });
+    await using _ = box;
+    assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
+    assert.match(
+      result.stderr,
+      /agent home: copy: ~\/\.claude\.json, ~\/\.claude\/ copied for this session into \/root \(removed after it\).*INSIDE the container/,
+    );
+    assert.equal(await Deno.readTextFile(join(home, ".claude.json")), MARKER);
+    const written = [];
+    for await (const file of filesUnder(join(home, ".claude"))) written.push(file);
+    assert.deepEqual(written, [], "nothing the agent wrote reached the host");
+    const scratch = join(home, ".cache", "leash", "agent-home");
+    const left = [];
+    for await (const entry of Deno.readDir(scratch)) left.push(entry.name);
+    assert.deepEqual(left, [], "the session's copy is removed");
   },
 });
