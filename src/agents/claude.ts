@@ -12,7 +12,9 @@ export const CLAUDE: AgentPreset = {
   package: { name: "@anthropic-ai/claude-code", version: "2.1.332", node: ">=22.0.0" },
   command: "claude",
   nonInteractive: "-p PROMPT",
-  yolo: { args: ["--dangerously-skip-permissions"] },
+  // Claude Code refuses to skip its prompts as root unless IS_SANDBOX=1 says it is sandboxed
+  // on purpose, which under leash it is.
+  yolo: { args: ["--dangerously-skip-permissions"], env: { IS_SANDBOX: "1" } },
   hosts: [
     { host: "api.anthropic.com", purpose: "api", note: "Messages API (and login token exchange)" },
     { host: "platform.claude.com", purpose: "auth", note: "OAuth authorize and token refresh" },

@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { placeholderFor } from "../../src/agents/mod.ts";
-import { DockerClient } from "../../src/docker/mod.ts";
+import { type ContainerInspect, DockerClient } from "../../src/docker/mod.ts";
 import {
   filesUnder,
-  leash,
   sandbox,
   sessionDir,
   sessionEvents,
@@ -40,90 +39,27 @@ async function targetOf(docker: DockerClient, workspace: string) {
   return undefined;
 }
 
-Deno.test({
-  name: named(
-    "leash claude injects the real key for api.anthropic.com only; the container holds the placeholder",
-  ),
-  ignore: skip !== undefined,
-  async fn() {
-    await using box = await sandbox();
-    const address = loopbackAddress();
-    const api = await fakeAnthropic(address);
-    const caFile = join(box.root, "upstream-ca.pem");
-    await Deno.writeTextFile(caFile, api.caPem);
-    using docker = await DockerClient.connect();
-    const child = spawnLeash(box, ["claude", "-I", "--listen", "", "--", "-p", "say hi"], {
-      HOME: box.root,
-      ANTHROPIC_API_KEY: REAL_KEY,
-      LEASH_UPSTREAM_CA: caFile,
-      LEASH_UPSTREAM_HOSTS: `api.anthropic.com=${address}`,
-      ...await buildEnv(),
-    }).spawn();
-    const output = child.output();
-    try {
-      // The agent's model request is held at the fake API: the session is alive, inspect it.
-      await Promise.race([api.holding, output.then(() => {})]);
-      const target = await targetOf(docker, box.workspace);
-      assert.ok(target, "the session's target container runs while its request is held");
-      const env = target.Config?.Env ?? [];
-      assert.ok(
-        env.includes(`ANTHROPIC_API_KEY=${placeholderFor("ANTHROPIC_API_KEY")}`),
-        env.join("\n"),
-      );
-      assert.ok(!env.some((e) => e.includes(REAL_KEY)), "the real key is not in the container env");
-      assert.deepEqual(target.Config?.Cmd?.slice(-3), ["claude", "-p", "say hi"]);
-    } finally {
-      api.release();
-    }
-    const done = await output;
-    await api.close();
-    const stderr = new TextDecoder().decode(done.stderr);
-    const session = sessionOf(stderr);
-    assert.match(
-      stderr,
-      /leash: credentials: \$ANTHROPIC_API_KEY is injected by the host proxy as x-api-key for api\.anthropic\.com only; the container holds a placeholder/,
-    );
-    assert.match(stderr, /policy claude preset \(\+ .* read-write\)/);
-
-    const messages = api.seen.filter((r) => r.path.startsWith("/v1/messages"));
-    assert.ok(messages.length >= 1, JSON.stringify(api.seen));
-    for (const request of api.seen) {
-      assert.equal(request.key, REAL_KEY, `${request.path} carried the real key, injected`);
-    }
-    const events = await sessionEvents(box, session);
-
-    assert.ok(
-      events.some((e) =>
-        e.event === "http.rewrite" && e.decision === "allow" && e.secret === "ANTHROPIC_API_KEY" &&
-        e.host === "api.anthropic.com"
-      ),
-      "an http.rewrite event names the injection",
-    );
-    for await (const file of filesUnder(sessionDir(box, session))) {
-      const bytes = await Deno.readFile(file);
-      const text = new TextDecoder().decode(bytes);
-      assert.ok(!text.includes(REAL_KEY), `${file} does not hold the real key`);
-    }
-    for await (const file of filesUnder(box.workspace)) {
-      assert.ok(!(await Deno.readTextFile(file)).includes(REAL_KEY), file);
-    }
-  },
-});
-
-/** Runs `leash claude --agent-home MODE -- -p hi` against a fake API with a home of `files`. */
-async function claudeWithHome(mode: "mount" | "copy", files: Record<string, string>) {
+/**
+ * Runs `leash claude FLAGS -- -p hi` against a fake API with a home of `files`; `whileHeld`
+ * runs while the agent's model request is held (the session alive).
+ */
+async function claudeWithHome(
+  flags: string[],
+  files: Record<string, string>,
+  whileHeld?: (target: ContainerInspect) => void,
+) {
   const box = await sandbox();
   const home = join(box.root, "home");
   await Deno.mkdir(join(home, ".claude"), { recursive: true });
   for (const [rel, text] of Object.entries(files)) await Deno.writeTextFile(join(home, rel), text);
   const address = loopbackAddress();
   const api = await fakeAnthropic(address);
-  api.release(); // no hold: the agent is refused at once
+  if (!whileHeld) api.release(); // no hold: the agent is refused at once
   const caFile = join(box.root, "upstream-ca.pem");
   await Deno.writeTextFile(caFile, api.caPem);
-  const result = await leash(
+  const child = spawnLeash(
     box,
-    ["claude", "-I", "--listen", "", "--agent-home", mode, "--", "-p", "say hi"],
+    ["claude", "-I", "--listen", "", ...flags, "--", "-p", "say hi"],
     {
       HOME: home,
       ANTHROPIC_API_KEY: REAL_KEY,
@@ -131,10 +67,72 @@ async function claudeWithHome(mode: "mount" | "copy", files: Record<string, stri
       LEASH_UPSTREAM_HOSTS: `api.anthropic.com=${address}`,
       ...await buildEnv(),
     },
-  );
+  ).spawn();
+  const output = child.output();
+  if (whileHeld) {
+    try {
+      await Promise.race([api.holding, output.then(() => {})]);
+      using docker = await DockerClient.connect();
+      const target = await targetOf(docker, box.workspace);
+      assert.ok(target, "the session's target container runs while its request is held");
+      whileHeld(target);
+    } finally {
+      api.release();
+    }
+  }
+  const done = await output;
   await api.close();
+  const stderr = new TextDecoder().decode(done.stderr);
+  const result = { code: done.code, stderr, session: sessionOf(stderr) };
   return { box, home, result, seen: api.seen };
 }
+
+Deno.test({
+  name: named(
+    "leash claude injects the real key for api.anthropic.com only; the container holds the placeholder",
+  ),
+  ignore: skip !== undefined,
+  async fn() {
+    let env: string[] = [];
+    let cmd: string[] = [];
+    const { box, result, seen } = await claudeWithHome([], {}, (target) => {
+      env = target.Config?.Env ?? [];
+      cmd = target.Config?.Cmd ?? [];
+    });
+    await using _ = box;
+    assert.ok(
+      env.includes(`ANTHROPIC_API_KEY=${placeholderFor("ANTHROPIC_API_KEY")}`),
+      env.join("\n"),
+    );
+    assert.ok(!env.some((e) => e.includes(REAL_KEY)), "the real key is not in the container env");
+    assert.deepEqual(cmd.slice(-3), ["claude", "-p", "say hi"]);
+    assert.match(
+      result.stderr,
+      /leash: credentials: \$ANTHROPIC_API_KEY is injected by the host proxy as x-api-key for api\.anthropic\.com only; the container holds a placeholder/,
+    );
+    assert.match(result.stderr, /policy claude preset \(\+ .* read-write\)/);
+
+    assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), JSON.stringify(seen));
+    for (const request of seen) {
+      assert.equal(request.key, REAL_KEY, `${request.path} carried the real key, injected`);
+    }
+    const events = await sessionEvents(box, result.session);
+    assert.ok(
+      events.some((e) =>
+        e.event === "http.rewrite" && e.decision === "allow" && e.secret === "ANTHROPIC_API_KEY" &&
+        e.host === "api.anthropic.com"
+      ),
+      "an http.rewrite event names the injection",
+    );
+    for await (const file of filesUnder(sessionDir(box, result.session))) {
+      const text = new TextDecoder().decode(await Deno.readFile(file));
+      assert.ok(!text.includes(REAL_KEY), `${file} does not hold the real key`);
+    }
+    for await (const file of filesUnder(box.workspace)) {
+      assert.ok(!(await Deno.readTextFile(file)).includes(REAL_KEY), file);
+    }
+  },
+});
 
 const MARKER = '{"leashTestMarker": 1}';
 
@@ -144,7 +142,9 @@ Deno.test({
   ),
   ignore: skip !== undefined,
   async fn() {
-    const { box, home, result, seen } = await claudeWithHome("mount", { ".claude.json": MARKER });
+    const { box, home, result, seen } = await claudeWithHome(["--agent-home", "mount"], {
+      ".claude.json": MARKER,
+    });
     await using _ = box;
     assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
     assert.match(
@@ -167,7 +167,9 @@ Deno.test({
   ),
   ignore: skip !== undefined,
   async fn() {
-    const { box, home, result, seen } = await claudeWithHome("copy", { ".claude.json": MARKER });
+    const { box, home, result, seen } = await claudeWithHome(["--agent-home", "copy"], {
+      ".claude.json": MARKER,
+    });
     await using _ = box;
     assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
     assert.match(
@@ -182,5 +184,29 @@ Deno.test({
     const left = [];
     for await (const entry of Deno.readDir(scratch)) left.push(entry.name);
     assert.deepEqual(left, [], "the session's copy is removed");
+  },
+});
+
+Deno.test({
+  name: named(
+    "leash claude --yolo starts Claude Code with its prompts off, as root in the container",
+  ),
+  ignore: skip !== undefined,
+  async fn() {
+    let cmd: string[] = [];
+    let env: string[] = [];
+    const { box, result, seen } = await claudeWithHome(["--yolo"], {}, (target) => {
+      cmd = target.Config?.Cmd ?? [];
+      env = target.Config?.Env ?? [];
+    });
+    await using _ = box;
+    assert.deepEqual(cmd.slice(-4), ["claude", "--dangerously-skip-permissions", "-p", "say hi"]);
+    assert.ok(env.includes("IS_SANDBOX=1"), env.join("\n"));
+    assert.doesNotMatch(result.stderr, /cannot be used with root/);
+    assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
+    assert.match(
+      result.stderr,
+      /leash: --yolo: claude runs with its own permission prompts off \(--dangerously-skip-permissions IS_SANDBOX=\.\.\.\); leash's policy is the guard/,
+    );
   },
 });
