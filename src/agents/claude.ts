@@ -30,6 +30,11 @@ export const CLAUDE: AgentPreset = {
     { host: "storage.googleapis.com", purpose: "update", note: "release downloads" },
     { host: "registry.npmjs.org", purpose: "update", note: "npm version check" },
   ],
+  telemetryPaths: [{
+    host: "api.anthropic.com",
+    path: "/api/event_logging/*",
+    note: "usage events batched to the API host",
+  }],
   credentials: [{ env: ["ANTHROPIC_API_KEY"], host: "api.anthropic.com", header: "x-api-key" }],
   quietEnv: { DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1" },
   loginState: [".claude.json", ".claude/"],

@@ -77,6 +77,19 @@ export function composePolicy(
       ].join("\n"),
     );
   }
+  for (const [i, t] of (preset.telemetryPaths ?? []).entries()) {
+    const allow = options.allowTelemetry === true;
+    parts.push(
+      [
+        `// Added by leash${allow ? " (--allow-telemetry)" : ""}: ${t.note}.`,
+        `@id("${preset.name}-telemetry-path${i === 0 ? "" : `-${i + 1}`}")`,
+        `${
+          allow ? "permit" : "forbid"
+        } (principal, action == Action::"HttpRequest", resource in Host::"${t.host}")`,
+        `when { context.path like "${t.path}" };`,
+      ].join("\n"),
+    );
+  }
   if (options.extra !== undefined) {
     parts.push(`// Added from --policy ${options.extra.label}:\n${options.extra.text.trimEnd()}`);
   }

@@ -97,3 +97,17 @@ Deno.test("composePolicy() generates no injection without a key, and appends --p
     "allow",
   );
 });
+
+Deno.test("composePolicy() forbids Claude Code's event logging on its API host unless telemetry is allowed", async () => {
+  const preset = PRESETS.find((p) => p.name === "claude")!;
+  const request = (path: string) => ({
+    action: "HttpRequest" as const,
+    resource: "api.anthropic.com:443",
+    context: { method: "POST", path },
+  });
+  const denied = await sessionPolicy(preset, {});
+  assert.equal(decide(denied, request("/api/event_logging/v2/batch")).decision, "deny");
+  assert.equal(decide(denied, request("/v1/messages")).decision, "allow");
+  const allowed = await sessionPolicy(preset, {}, true);
+  assert.equal(decide(allowed, request("/api/event_logging/v2/batch")).decision, "allow");
+});

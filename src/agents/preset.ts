@@ -56,6 +56,11 @@ export interface AgentPreset {
   yolo: { args: readonly string[]; env?: Readonly<Record<string, string>> };
   hosts: readonly AgentHost[];
   credentials: readonly AgentCredential[];
+  /**
+   * Telemetry sent to a host the agent needs (its API host): denied by request path unless
+   * `--allow-telemetry` (a Cedar `like` pattern). @default none
+   */
+  telemetryPaths?: readonly { host: string; path: string; note: string }[];
   /** Set when telemetry stays denied: the agent's own switches that stop it trying. */
   quietEnv?: Readonly<Record<string, string>>;
   /** Login state under the home directory (`.claude.json`, `.claude/`: a dir ends in "/"). */

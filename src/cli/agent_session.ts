@@ -178,7 +178,10 @@ export function bannerLines(plan: AgentPlan, image: string, volumes: string[]): 
       `agent home: ${how}; the login tokens in them are INSIDE the container: the agent can read them`,
     );
   }
-  const optIn = preset.hosts.filter((h) => OPT_IN_PURPOSES.includes(h.purpose)).map((h) => h.host);
+  const optIn = [
+    ...preset.hosts.filter((h) => OPT_IN_PURPOSES.includes(h.purpose)).map((h) => h.host),
+    ...(preset.telemetryPaths ?? []).map((t) => `${t.host}${t.path}`),
+  ];
   if (optIn.length > 0) {
     lines.push(
       request.allowTelemetry
