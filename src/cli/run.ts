@@ -16,8 +16,7 @@ import {
 import { makeRaw } from "./terminal.ts";
 import { leashCacheDir } from "./image_build.ts";
 import { parseListen } from "../ui/mod.ts";
-import { findPreset, presetNames } from "../agents/mod.ts";
-import { suggest } from "../text/mod.ts";
+import { presetOrUsage } from "./agents.ts";
 import {
   type AgentPlan,
   type AgentSession,
@@ -118,9 +117,9 @@ export const runCommand: Command = {
     if (command.length === 0 && agent === undefined) {
       throw new UsageError("Missing COMMAND: write leash run [FLAGS] -- COMMAND [ARGS...]", "run");
     }
-    const image = stringFlag(flags, "image") ??
-      (agent ? "(agent)" : ctx.env("LEASH_TARGET_IMAGE"));
-    if (!image) {
+    // An agent's image is its preset's (built when absent) unless --image names one.
+    const image = stringFlag(flags, "image") ?? (agent ? "" : ctx.env("LEASH_TARGET_IMAGE"));
+    if (!image && !agent) {
       throw new UsageError(
         "No target image: pass --image IMG or set LEASH_TARGET_IMAGE (leash never pulls; build or load the image first)",
         "run",
@@ -222,7 +221,7 @@ export const runCommand: Command = {
     };
     try {
       return await runSession({
-        image: session?.image ?? image,
+        image: session?.image ?? image ?? "",
         command: session?.command ?? command,
         policyFlag: session ? undefined : stringFlag(flags, "policy"),
         presetPolicy: session?.policy,
@@ -267,16 +266,7 @@ async function agentPlan(
   flags: ReturnType<typeof parseFlags>,
   ctx: Parameters<Command["run"]>[1],
 ): Promise<AgentPlan> {
-  const preset = findPreset(name);
-  if (!preset) {
-    const hint = suggest(name, presetNames());
-    throw new UsageError(
-      `Unknown agent "${name}"${hint ? `: did you mean "${hint}"?` : ""} (presets: ${
-        presetNames().join(", ")
-      })`,
-      "run",
-    );
-  }
+  const preset = presetOrUsage(name, "run");
   if (stringFlag(flags, "policy") !== undefined && stringFlag(flags, "policy-replace")) {
     throw new UsageError("Use --policy (add to the preset) or --policy-replace, not both", "run");
   }
