@@ -157,3 +157,41 @@ for (const preset of [CODEX, GEMINI, OPENCODE]) {
     },
   });
 }
+
+Deno.test({
+  name: named("leash claude --image IMG runs the user's own image under the claude preset"),
+  ignore: skip !== undefined,
+  async fn() {
+    await using box = await sandbox();
+    const env = {
+      HOME: box.root,
+      ANTHROPIC_API_KEY: "sk-test-not-used-123456",
+      ...await buildEnv(),
+    };
+    const built = await leash(box, ["image", "build", "claude"], env);
+    assert.equal(built.code, 0, built.stderr);
+    const own = `leash-test-own-claude:${crypto.randomUUID().slice(0, 8)}`;
+    const tagged = await new Deno.Command("docker", { args: ["tag", built.stdout.trim(), own] })
+      .output();
+    assert.ok(tagged.success);
+    try {
+      const run = await leash(box, [
+        "claude",
+        "-I",
+        "--listen",
+        "",
+        "--image",
+        own,
+        "--",
+        "--version",
+      ], env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.trim(), `${CLAUDE.package.version} (Claude Code)`);
+      assert.match(run.stderr, new RegExp(`· image ${own} · policy claude preset`));
+      assert.doesNotMatch(run.stderr, /building the claude image/);
+    } finally {
+      using docker = await DockerClient.connect();
+      await docker.images.remove(own);
+    }
+  },
+});
