@@ -156,6 +156,14 @@ export const runCommand: Command = {
       const value = ctx.env(e);
       return value === undefined ? [] : [`${e}=${value}`];
     });
+    const keyVariable = agent?.request.preset.credentials.flatMap((c) => c.env)
+      .find((v) => env.some((e) => e.startsWith(`${v}=`)));
+    if (keyVariable !== undefined) {
+      throw new UsageError(
+        `Remove -e ${keyVariable}: it would put the key inside the container; leash injects it from the host (set it in this shell, or --secret ${keyVariable}=SOURCE)`,
+        "run",
+      );
+    }
     const user = stringFlag(flags, "user");
     if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
       throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");

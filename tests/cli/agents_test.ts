@@ -158,3 +158,11 @@ Deno.test("leash image without a subcommand, or with extra words, exits 2", asyn
   assertUsage(await inEmptyHome(["image", "build"]), /Missing AGENT/);
   assertUsage(await inEmptyHome(["image", "build", "claude", "x"]), /Unexpected argument: "x"/);
 });
+
+Deno.test("leash claude refuses -e ANTHROPIC_API_KEY, which would put the key in the container", async () => {
+  const result = await inEmptyHome(["claude", "-e", "ANTHROPIC_API_KEY=sk-real-123456"], {
+    ANTHROPIC_API_KEY: "sk-real-123456",
+  });
+  assertUsage(result, /Remove -e ANTHROPIC_API_KEY: it would put the key inside the container/);
+  assert.ok(!result.stderr.includes("sk-real-123456"), "the message never shows the value");
+});
