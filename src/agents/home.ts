@@ -58,7 +58,8 @@ export async function agentHomeBinds(
     };
   }
   await Deno.mkdir(scratch, { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(join(scratch, "home-"));
+  await removeStaleCopies(scratch);
+  const dir = await mkdtemp(join(scratch, `home-${Deno.pid}-`));
   await Deno.chmod(dir, 0o700);
   const cleanup = async () => await rm(dir, { recursive: true, force: true });
   try {
@@ -75,5 +76,34 @@ export async function agentHomeBinds(
   } catch (error) {
     await cleanup();
     throw new Error(`Cannot copy the agent's login state into "${dir}"`, { cause: error });
+  }
+}
+
+/**
+ * Removes the copies of sessions whose leash process is gone (killed before its cleanup ran):
+ * login tokens must not pile up on disk. A copy is `home-<pid>-XXXXXX`; one whose pid still
+ * runs is kept. Never throws.
+ */
+export async function removeStaleCopies(
+  scratch: string,
+  alive: (pid: number) => boolean = processAlive,
+): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(scratch)) {
+      const pid = /^home-(\d+)-/.exec(entry.name)?.[1];
+      if (pid === undefined || alive(Number(pid))) continue;
+      await rm(join(scratch, entry.name), { recursive: true, force: true });
+    }
+  } catch {
+    // A copy left behind is removed by a later session; nothing to stop this one for.
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { agentHomeBinds, findLoginState } from "./home.ts";
+import { agentHomeBinds, findLoginState, removeStaleCopies } from "./home.ts";
 import { CLAUDE } from "./claude.ts";
 
 async function fakeHome(): Promise<string> {
@@ -51,6 +51,22 @@ Deno.test("agentHomeBinds() mounts the host's files, copies them privately, or b
     await assert.rejects(Deno.stat(dir!), Deno.errors.NotFound);
   } finally {
     await Deno.remove(home, { recursive: true });
+    await Deno.remove(scratch, { recursive: true });
+  }
+});
+
+Deno.test("removeStaleCopies() removes the copies of dead sessions and keeps live ones", async () => {
+  const scratch = await Deno.makeTempDir({ prefix: "leash-scratch-" });
+  try {
+    for (const name of ["home-100-aaaaaa", "home-200-bbbbbb", "other"]) {
+      await Deno.mkdir(join(scratch, name));
+      await Deno.writeTextFile(join(scratch, name, ".claude.json"), "token");
+    }
+    await removeStaleCopies(scratch, (pid) => pid === 200);
+    const left = [];
+    for await (const e of Deno.readDir(scratch)) left.push(e.name);
+    assert.deepEqual(left.sort(), ["home-200-bbbbbb", "other"]);
+  } finally {
     await Deno.remove(scratch, { recursive: true });
   }
 });
