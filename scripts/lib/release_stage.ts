@@ -9,6 +9,7 @@
  *        deno run -A scripts/lib/release_stage.ts manifest STAGE KIND TARGET
  */
 import { ASSET_NAMES } from "../../src/assets.ts";
+import { POLICY_DIR, PRESETS } from "../../src/agents/mod.ts";
 import { treeSha256 } from "../../src/release/mod.ts";
 
 async function copyApp(root: string, stage: string): Promise<void> {
@@ -34,6 +35,8 @@ async function copyApp(root: string, stage: string): Promise<void> {
   const rels = [
     ...files.map((s) => decodeURIComponent(s.slice(prefix.length))),
     ...ASSET_NAMES.map((name) => `bpf/dist/${name}`),
+    // The agent presets' Cedar files, read beside src/agents/ (not modules, so not in the graph).
+    ...PRESETS.map((preset) => `${POLICY_DIR}/${preset.policyFile}`),
   ];
   for (const rel of rels) {
     const to = `${stage}/app/${rel}`;

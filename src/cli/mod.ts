@@ -7,12 +7,18 @@ import { policyCommand } from "./policy.ts";
 import { runCommand } from "./run.ts";
 import { cleanCommand } from "./clean.ts";
 import { versionCommand } from "./version.ts";
+import { AGENT_COMMANDS } from "./agent.ts";
+import { agentsCommand } from "./agents.ts";
+import { imageCommand } from "./image.ts";
 
 export { type CliContext, processContext } from "./context.ts";
 
 /** Every subcommand, in the order `leash --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  ...AGENT_COMMANDS,
+  agentsCommand,
+  imageCommand,
   cleanCommand,
   doctorCommand,
   policyCommand,

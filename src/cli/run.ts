@@ -14,8 +14,17 @@ import {
   type SessionSignal,
 } from "../session/mod.ts";
 import { makeRaw } from "./terminal.ts";
+import { leashCacheDir } from "./image_build.ts";
 import { parseListen } from "../ui/mod.ts";
 import { parseTransportSetting } from "../transport/mod.ts";
+import { presetOrUsage } from "./agents.ts";
+import {
+  type AgentPlan,
+  type AgentSession,
+  parseHomeMode,
+  planAgent,
+  prepareAgentSession,
+} from "./agent_session.ts";
 
 const MODES = ["record", "shadow", "enforce"] as const;
 
@@ -23,7 +32,8 @@ const MODES = ["record", "shadow", "enforce"] as const;
 export const runCommand: Command = {
   name: "run",
   summary: "Run a command (an AI agent) in a container under policy",
-  usage: "leash run [FLAGS] [--] COMMAND [ARGS...]",
+  usage:
+    "leash run [FLAGS] [--] COMMAND [ARGS...]  |  leash run --agent NAME [FLAGS] [--] [ARGS...]",
   help: [
     "Runs COMMAND in a new container of the image with the current directory mounted at the",
     "same path (and used as the working directory). The policy is enforced before the",
@@ -51,6 +61,18 @@ export const runCommand: Command = {
     "  --cpus N|none                 CPU limit, e.g. 1.5 (default none)",
     "  --strict                      Refuse to start when a forbid cannot hold as written (e.g.",
     "                                a ProcessExec forbid naming a symlink)",
+    "",
+    "Agents (leash run --agent NAME is leash NAME; see leash agents):",
+    "  --agent NAME                  Run an agent preset: claude, codex, gemini or opencode; its",
+    "                                image is built on first use; ARGS go to the agent",
+    "  --policy FILE                 With --agent: rules added to the preset's policy",
+    "  --policy-replace FILE         With --agent: a policy used instead of the preset's",
+    "  --yolo                        With --agent: the agent's own permission prompts off",
+    "                                (leash's policy is the guard)",
+    "  --agent-home mount|copy|none  With --agent: how its login state (~/.claude, ~/.codex, ...)",
+    "                                enters the container (default: none with an API key, else",
+    "                                per agent); the banner says when tokens are inside",
+    "  --allow-telemetry             With --agent: let its telemetry and update hosts through",
     "",
     "Environment: LEASH_TARGET_IMAGE, LEASH_BOOTSTRAP_TIMEOUT, LEASH_PRIVATE_DIR (CA key dir),",
     "XDG_STATE_HOME (sessions and logs), XDG_RUNTIME_DIR (sockets), DOCKER_HOST,",
@@ -86,14 +108,23 @@ export const runCommand: Command = {
       memory: { type: "string" },
       cpus: { type: "string" },
       strict: { type: "boolean" },
+      ...AGENT_FLAGS,
     }, { stopAtPositional: true });
     if (flags.values.help) return await showHelp(this, ctx);
+    const agentName = stringFlag(flags, "agent");
+    const agentOnly = ["policy-replace", "yolo", "agent-home", "allow-telemetry"]
+      .find((name) => flags.values[name] !== undefined);
+    if (agentName === undefined && agentOnly !== undefined) {
+      throw new UsageError(`Flag "--${agentOnly}" needs an agent: leash run --agent NAME`, "run");
+    }
+    const agent = agentName === undefined ? undefined : await agentPlan(agentName, flags, ctx);
     const command = flags.positionals;
-    if (command.length === 0) {
+    if (command.length === 0 && agent === undefined) {
       throw new UsageError("Missing COMMAND: write leash run [FLAGS] -- COMMAND [ARGS...]", "run");
     }
-    const image = stringFlag(flags, "image") ?? ctx.env("LEASH_TARGET_IMAGE");
-    if (!image) {
+    // An agent's image is its preset's (built when absent) unless --image names one.
+    const image = stringFlag(flags, "image") ?? (agent ? "" : ctx.env("LEASH_TARGET_IMAGE"));
+    if (!image && !agent) {
       throw new UsageError(
         "No target image: pass --image IMG or set LEASH_TARGET_IMAGE (leash never pulls; build or load the image first)",
         "run",
@@ -130,6 +161,14 @@ export const runCommand: Command = {
       const value = ctx.env(e);
       return value === undefined ? [] : [`${e}=${value}`];
     });
+    const keyVariable = agent?.request.preset.credentials.flatMap((c) => c.env)
+      .find((v) => env.some((e) => e.startsWith(`${v}=`)));
+    if (keyVariable !== undefined) {
+      throw new UsageError(
+        `Remove -e ${keyVariable}: it would put the key inside the container; leash injects it from the host (set it in this shell, or --secret ${keyVariable}=SOURCE)`,
+        "run",
+      );
+    }
     const user = stringFlag(flags, "user");
     if (user !== undefined && !/^\d+(:\d+)?$/.test(user)) {
       throw new UsageError(`Invalid --user "${user}": use UID or UID:GID (numbers)`, "run");
@@ -153,9 +192,17 @@ export const runCommand: Command = {
     const tty = terminal && !boolFlag(flags, "no-interactive");
     const stdinOpen = tty || !Deno.stdin.isTerminal();
     const docker = await DockerClient.connect({ env: (name) => ctx.env(name) });
+    const dirs = leashDirs((name) => ctx.env(name), Deno.uid());
+    let session: AgentSession | undefined;
+    try {
+      if (agent) session = await prepareAgentSession(agent, ctx, docker, leashCacheDir(ctx));
+    } catch (error) {
+      docker.close();
+      throw error;
+    }
     const io: RunIo = {
       docker,
-      dirs: leashDirs((name) => ctx.env(name), Deno.uid()),
+      dirs,
       cwd: Deno.cwd(),
       privateDir: ctx.env("LEASH_PRIVATE_DIR"),
       entryBinary: ctx.env("LEASH_ENTRY_BINARY"),
@@ -191,18 +238,20 @@ export const runCommand: Command = {
     };
     try {
       return await runSession({
-        image,
-        command,
-        policyFlag: stringFlag(flags, "policy"),
+        image: session?.image ?? image ?? "",
+        command: session?.command ?? command,
+        policyFlag: session ? undefined : stringFlag(flags, "policy"),
+        presetPolicy: session?.policy,
         mode: mode as typeof MODES[number],
-        env,
-        volumes,
+        env: [...session?.env ?? [], ...env],
+        volumes: [...session?.volumes ?? [], ...volumes],
         workdir: stringFlag(flags, "workdir"),
         user,
         require: required,
         allowDegraded: boolFlag(flags, "allow-degraded"),
         bootstrapTimeoutS: timeout,
-        secrets: listFlag(flags, "secret"),
+        secrets: session?.secrets ?? listFlag(flags, "secret"),
+        derivedSecrets: session?.derived,
         tty,
         disabledLayers,
         listen,
@@ -211,9 +260,49 @@ export const runCommand: Command = {
       }, io);
     } finally {
       docker.close();
+      await session?.cleanup();
     }
   },
 };
+
+/** The flags only an agent session takes (`--agent` or `leash NAME`). */
+const AGENT_FLAGS = {
+  agent: { type: "string" },
+  "policy-replace": { type: "string" },
+  yolo: { type: "boolean" },
+  "agent-home": { type: "string" },
+  "allow-telemetry": { type: "boolean" },
+} as const;
+
+/**
+ * Checks an agent session's input before anything starts: the preset exists (else a usage
+ * error listing them), the agent flags, credentials or login state.
+ */
+async function agentPlan(
+  name: string,
+  flags: ReturnType<typeof parseFlags>,
+  ctx: Parameters<Command["run"]>[1],
+): Promise<AgentPlan> {
+  const preset = presetOrUsage(name, "run");
+  if (stringFlag(flags, "policy") !== undefined && stringFlag(flags, "policy-replace")) {
+    throw new UsageError("Use --policy (add to the preset) or --policy-replace, not both", "run");
+  }
+  return await planAgent(
+    {
+      preset,
+      args: flags.positionals,
+      yolo: boolFlag(flags, "yolo"),
+      home: parseHomeMode(stringFlag(flags, "agent-home"), "run"),
+      allowTelemetry: boolFlag(flags, "allow-telemetry"),
+      policyAdd: stringFlag(flags, "policy"),
+      policyReplace: stringFlag(flags, "policy-replace"),
+      secrets: listFlag(flags, "secret"),
+      image: stringFlag(flags, "image"),
+    },
+    ctx,
+    "run",
+  );
+}
 
 /** Runs a parser of `leash run`'s input; what it throws becomes a usage error (exit 2). */
 function asUsage<T>(parse: () => T): T {

@@ -38,6 +38,11 @@ export interface ResolveSecretsOptions {
   cmdTimeoutMs?: number;
   /** Every value is registered here as soon as it is read. @default none */
   redactor?: Redactor;
+  /**
+   * Secrets made from a resolved one with a prefix, e.g. `Authorization`'s `Bearer KEY`
+   * (`{ name: "K_HEADER", from: "K", prefix: "Bearer " }`). @default none
+   */
+  derived?: readonly { name: string; from: string; prefix: string }[];
 }
 
 /** Shortest value accepted: shorter ones could not be masked reliably. */
@@ -146,6 +151,15 @@ export async function resolveSecrets(
     }
     options.redactor?.add(spec.name, value);
     values.set(spec.name, value);
+  }
+  for (const { name, from, prefix } of options.derived ?? []) {
+    const value = values.get(from);
+    if (value === undefined) {
+      throw new TypeError(`Cannot derive secret "${name}": secret "${from}" is not given`);
+    }
+    if (values.has(name)) throw new TypeError(`Cannot use secret "${name}": it is given twice`);
+    options.redactor?.add(name, prefix + value);
+    values.set(name, prefix + value);
   }
   return new SecretStore(values);
 }

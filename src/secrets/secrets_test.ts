@@ -151,3 +151,19 @@ Deno.test("resolveSecrets() redacts what a failing cmd: source printed on stderr
   assert.ok(!error.message.includes(token));
   assert.ok(!error.message.includes(VALUE));
 });
+
+Deno.test("resolveSecrets() derives a prefixed secret and masks both values", async () => {
+  const masked: [string, string][] = [];
+  const store = await resolveSecrets(["K=env:K"], {
+    env: (name) => name === "K" ? "sk-123456" : undefined,
+    derived: [{ name: "K_HEADER", from: "K", prefix: "Bearer " }],
+    redactor: { add: (name: string, value: string) => void masked.push([name, value]) } as never,
+  });
+  assert.equal(store.reveal("K_HEADER"), "Bearer sk-123456");
+  assert.equal(store.reveal("K"), "sk-123456");
+  assert.deepEqual(masked, [["K", "sk-123456"], ["K_HEADER", "Bearer sk-123456"]]);
+  await assert.rejects(
+    resolveSecrets([], { derived: [{ name: "X", from: "MISSING", prefix: "" }] }),
+    /Cannot derive secret "X": secret "MISSING" is not given/,
+  );
+});

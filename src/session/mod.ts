@@ -10,3 +10,4 @@ export { trustPolicy } from "./policy_trust.ts";
 export { parseDisabledLayers, parseRequired } from "./posture.ts";
 export { type RunIo, runSession, type SessionSignal } from "./run.ts";
 export { parseUpstreamHosts, parseUpstreamPins } from "./upstreams.ts";
+export { withWorkspace } from "./workspace_policy.ts";

@@ -55,7 +55,13 @@ export async function loadPolicy(
   policyFlag: string | undefined,
   cwd: string,
   dirs: Pick<LeashDirs, "data">,
+  preset?: RunOptions["presetPolicy"],
 ): Promise<SessionPolicy> {
+  if (preset !== undefined) {
+    const text = withWorkspace(preset.text, cwd);
+    const { ir } = compilePolicy(text, { file: preset.path ?? "preset.cedar" });
+    return { ir, label: `${preset.label} (+ ${cwd} read-write)`, text, path: preset.path };
+  }
   const choice = await choosePolicy(policyFileReader(), { flag: policyFlag, cwd });
   if (policyFlag === undefined && choice.path !== undefined) {
     await requireTrustedPolicy(dirs, choice.path, choice.text);
@@ -176,6 +182,8 @@ export interface SessionEgressOptions extends Pick<EgressOptions, "ir" | "ca" | 
   reserved: NonNullable<EgressOptions["reserved"]>;
   /** `--secret` specs, resolved now; their values register with `redactor`. */
   secrets: string[];
+  /** Secrets made from those with a prefix. @default none */
+  derived?: RunOptions["derivedSecrets"];
   redactor: Redactor;
 }
 
@@ -185,7 +193,10 @@ export async function startSessionEgress(
   io: Pick<RunIo, "upstream" | "docker">,
   options: SessionEgressOptions,
 ): Promise<Egress> {
-  const secrets = await resolveSecrets(options.secrets, { redactor: options.redactor });
+  const secrets = await resolveSecrets(options.secrets, {
+    redactor: options.redactor,
+    ...(options.derived ? { derived: options.derived } : {}),
+  });
   return await startEgress({
     ...await upstreamEgressOptions(io.upstream ?? {}),
     proxySocket: join(paths.sockets, "proxy.sock"),

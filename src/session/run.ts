@@ -165,7 +165,12 @@ class Session {
     const profile = await this.#docker.profile();
     const image = await inspectImage(this.#docker, this.#o.image);
     this.#engine = sessionEngine(profile);
-    const policy = await loadPolicy(this.#o.policyFlag, this.#io.cwd, this.#io.dirs);
+    const policy = await loadPolicy(
+      this.#o.policyFlag,
+      this.#io.cwd,
+      this.#io.dirs,
+      this.#o.presetPolicy,
+    );
     this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
     const log = await createSession(this.#paths, this.#redactor, this.#io.eventsRotation);
@@ -191,6 +196,7 @@ class Session {
       ir: policy.ir,
       ca,
       secrets: this.#o.secrets,
+      derived: this.#o.derivedSecrets,
       redactor: this.#redactor,
       events: this.#events,
       mode: this.#o.mode,

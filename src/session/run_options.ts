@@ -23,6 +23,14 @@ export interface RunOptions {
   allowDegraded?: boolean | undefined;
   bootstrapTimeoutS: number;
   secrets: string[];
+  /** Secrets made from `secrets` with a prefix (an agent's `Bearer KEY`). @default none */
+  derivedSecrets?: readonly { name: string; from: string; prefix: string }[] | undefined;
+  /**
+   * An agent preset's policy (`leash claude`): used instead of `--policy`/`./leash.cedar`/the
+   * built-in one, with the working directory added read-write. `path` is a user file it holds
+   * (kept read-only inside). @default none
+   */
+  presetPolicy?: { text: string; label: string; path?: string | undefined } | undefined;
   /** Allocate a TTY (stdin is a terminal and not `-I`). */
   tty: boolean;
   /**

@@ -296,3 +296,16 @@ Deno.test({
     assert.ok(!names.some((n) => n.includes("playwright-core")));
   },
 });
+
+Deno.test({
+  name: "release file, offline: leash agents show prints every preset's Cedar file it carries",
+  ignore: !!reason,
+  async fn() {
+    await using user = await freshUser();
+    for (const name of ["claude", "codex", "gemini", "opencode"]) {
+      const ran = await runOffline(user, ["agents", "show", name]);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, new RegExp(`^@id\\("${name}-api"\\)$`, "m"));
+    }
+  },
+});

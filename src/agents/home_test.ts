@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { agentHomeBinds, findLoginState, removeStaleCopies } from "./home.ts";
+import { CLAUDE } from "./claude.ts";
+
+async function fakeHome(): Promise<string> {
+  const home = await Deno.makeTempDir({ prefix: "leash-home-" });
+  await Deno.writeTextFile(join(home, ".claude.json"), '{"token":"t"}');
+  await Deno.mkdir(join(home, ".claude"));
+  await Deno.writeTextFile(join(home, ".claude", ".credentials.json"), "{}");
+  return home;
+}
+
+Deno.test("findLoginState() lists the preset's files that exist, with the right kind", async () => {
+  const home = await Deno.makeTempDir({ prefix: "leash-home-" });
+  try {
+    assert.deepEqual((await findLoginState(CLAUDE, home)).present, []);
+    await Deno.mkdir(join(home, ".claude.json")); // a directory where a file is expected
+    await Deno.writeTextFile(join(home, ".claude"), "x"); // and the other way round
+    assert.deepEqual((await findLoginState(CLAUDE, home)).present, []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+  const real = await fakeHome();
+  try {
+    assert.deepEqual((await findLoginState(CLAUDE, real)).present, [".claude.json", ".claude/"]);
+  } finally {
+    await Deno.remove(real, { recursive: true });
+  }
+});
+
+Deno.test("agentHomeBinds() mounts the host's files, copies them privately, or brings nothing", async () => {
+  const home = await fakeHome();
+  const scratch = await Deno.makeTempDir({ prefix: "leash-scratch-" });
+  try {
+    const state = await findLoginState(CLAUDE, home);
+    assert.deepEqual((await agentHomeBinds("none", state, scratch)).volumes, []);
+    assert.deepEqual((await agentHomeBinds("mount", state, scratch)).volumes, [
+      `${home}/.claude.json:/root/.claude.json`,
+      `${home}/.claude:/root/.claude`,
+    ]);
+    const copy = await agentHomeBinds("copy", state, scratch);
+    assert.equal(copy.volumes.length, 1);
+    const [dir, target] = copy.volumes[0]!.split(":");
+    assert.equal(target, "/root");
+    assert.equal((await Deno.stat(dir!)).mode! & 0o777, 0o700);
+    assert.equal(await Deno.readTextFile(join(dir!, ".claude.json")), '{"token":"t"}');
+    await Deno.writeTextFile(join(dir!, ".claude.json"), "changed");
+    assert.equal(await Deno.readTextFile(join(home, ".claude.json")), '{"token":"t"}');
+    await copy.cleanup();
+    await assert.rejects(Deno.stat(dir!), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+    await Deno.remove(scratch, { recursive: true });
+  }
+});
+
+Deno.test("removeStaleCopies() removes the copies of dead sessions and keeps live ones", async () => {
+  const scratch = await Deno.makeTempDir({ prefix: "leash-scratch-" });
+  try {
+    for (const name of ["home-100-aaaaaa", "home-200-bbbbbb", "other"]) {
+      await Deno.mkdir(join(scratch, name));
+      await Deno.writeTextFile(join(scratch, name, ".claude.json"), "token");
+    }
+    await removeStaleCopies(scratch, (pid) => pid === 200);
+    const left = [];
+    for await (const e of Deno.readDir(scratch)) left.push(e.name);
+    assert.deepEqual(left.sort(), ["home-200-bbbbbb", "other"]);
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
+});
