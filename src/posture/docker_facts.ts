@@ -1,6 +1,5 @@
-import { readAsset } from "../assets.ts";
 import { DockerClient, DockerConnectionError, parseDockerHost } from "../docker/mod.ts";
-import { elfArchitecture } from "../manager/mod.ts";
+import { elfArchitecture, helperFor } from "../manager/mod.ts";
 import type { DockerFacts, EngineFacts } from "./facts.ts";
 
 /** Connects to the engine named by `host` (DOCKER_HOST syntax) and reports it; never throws. */
@@ -36,7 +35,8 @@ export async function dockerFacts(host: string | undefined): Promise<DockerFacts
 async function engineFacts(client: DockerClient): Promise<EngineFacts | undefined> {
   try {
     const profile = await client.profile();
-    const helper = await readAsset("leash-helper").then(elfArchitecture, () => undefined);
+    // The helper for the engine's architecture, when leash embeds one.
+    const helper = await helperFor(profile.architecture).then(elfArchitecture, () => undefined);
     return {
       kind: profile.kind,
       product: profile.product,

@@ -58,7 +58,7 @@ export async function bootVm(casesScript: string, options: BootVmOptions): Promi
   const stage = await Deno.makeTempDir({ prefix: "leash-vm-" });
   try {
     await Deno.mkdir(`${stage}/bin`, { recursive: true });
-    await Deno.copyFile(`${ROOT}bpf/dist/leash-helper`, `${stage}/bin/leash-helper`);
+    await Deno.copyFile(`${ROOT}bpf/dist/x86_64/leash-helper`, `${stage}/bin/leash-helper`);
     await Deno.chmod(`${stage}/bin/leash-helper`, 0o755);
     await buildNetprobe(`${stage}/bin/netprobe`);
     await Deno.copyFile(casesScript, `${stage}/cases.sh`);
