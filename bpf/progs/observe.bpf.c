@@ -9,15 +9,9 @@
  * BTF tracepoints (tp_btf) need no tracefs mount. */
 #include "common.h"
 #include "path_match.h"
+#include "syscall_arch.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define NR_open 2
-#define NR_connect 42
-#define NR_execve 59
-#define NR_openat 257
-#define NR_execveat 322
-#define NR_openat2 437
 
 #define ARGV_ARGS 16
 #define ARGV_CHUNK 256
@@ -162,7 +156,7 @@ static __always_inline void observe_connect(const void *uaddr, long ret)
 
 static __always_inline bool observed(long id)
 {
-	return id == NR_open || id == NR_openat || id == NR_openat2 || id == NR_connect ||
+	return IS_NR_open(id) || id == NR_openat || id == NR_openat2 || id == NR_connect ||
 	       id == NR_execve || id == NR_execveat;
 }
 
@@ -173,8 +167,8 @@ int BPF_PROG(leash_argv, struct pt_regs *regs, long id)
 		return 0;
 	if (!in_target())
 		return 0;
-	const char *const *argv = (const char *const *)(id == NR_execve ? BPF_CORE_READ(regs, si)
-								     : BPF_CORE_READ(regs, dx));
+	const char *const *argv = (const char *const *)(id == NR_execve ? SYSCALL_ARG1(regs)
+								     : SYSCALL_ARG2(regs));
 	capture_argv(argv);
 	return 0;
 }
@@ -188,19 +182,19 @@ int BPF_PROG(leash_obs_syscall, struct pt_regs *regs, long id)
 	if (!in_target())
 		return 0;
 	struct obs_call c = { .id = (__u32)id };
-	if (id == NR_open || id == NR_execve) {
-		c.arg = BPF_CORE_READ(regs, di);
-		c.flags = (__u32)BPF_CORE_READ(regs, si);
+	if (IS_NR_open(id) || id == NR_execve) {
+		c.arg = SYSCALL_ARG0(regs);
+		c.flags = (__u32)SYSCALL_ARG1(regs);
 	} else if (id == NR_openat) {
-		c.arg = BPF_CORE_READ(regs, si);
-		c.flags = (__u32)BPF_CORE_READ(regs, dx);
+		c.arg = SYSCALL_ARG1(regs);
+		c.flags = (__u32)SYSCALL_ARG2(regs);
 	} else if (id == NR_openat2) {
 		struct open_how how = {};
-		bpf_probe_read_user(&how, sizeof(how), (void *)BPF_CORE_READ(regs, dx));
-		c.arg = BPF_CORE_READ(regs, si);
+		bpf_probe_read_user(&how, sizeof(how), (void *)SYSCALL_ARG2(regs));
+		c.arg = SYSCALL_ARG1(regs);
 		c.flags = (__u32)how.flags;
 	} else { /* connect, execveat */
-		c.arg = BPF_CORE_READ(regs, si);
+		c.arg = SYSCALL_ARG1(regs);
 	}
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&obs_calls, &tid, &c, BPF_ANY);
@@ -212,7 +206,7 @@ int BPF_PROG(leash_obs_syscall, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(leash_obs_exit, struct pt_regs *regs, long ret)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = SYSCALL_NR(regs);
 	if (!observed(id))
 		return 0;
 	if (!in_target())

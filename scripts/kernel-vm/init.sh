@@ -11,7 +11,7 @@ mkdir -p /sys/fs/cgroup
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmpfs /tmp
 ip link set lo up
-echo "LEASH-BOOT kernel=$(uname -r) lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
+echo "LEASH-BOOT kernel=$(uname -r) machine=$(uname -m) lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
 if [ -f /cases.sh ]; then
   . /cases.sh
 else

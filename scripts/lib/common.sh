@@ -40,9 +40,24 @@ ensure_packages() {
     die "Missing packages: ${missing[*]}; this is not a Debian system: install their equivalents with your package manager"
   fi
   if [ "$(id -u)" != 0 ]; then
-    die "Missing packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
+    local foreign
+    foreign=$(printf '%s\n' "${missing[@]}" | sed -n 's/.*:\(.*\)/\1/p' | sort -u | sed 's/.*/sudo dpkg --add-architecture & \&\& /' | tr -d '\n')
+    [ -z "$foreign" ] || foreign="${foreign}sudo apt-get update && "
+    die "Missing packages: ${missing[*]}; install them with: ${foreign}sudo apt-get install -y ${missing[*]}"
   fi
   say "leash: installing Debian packages: ${missing[*]}"
+  # PKG:ARCH (e.g. libbpf-dev:arm64, a cross build's libraries) needs ARCH among dpkg's architectures.
+  local arch added=0
+  for pkg in "${missing[@]}"; do
+    [[ "$pkg" == *:* ]] || continue
+    arch=${pkg##*:}
+    [ "$arch" = "$(dpkg --print-architecture)" ] && continue
+    dpkg --print-foreign-architectures | grep -qx "$arch" && continue
+    say "leash: adding the Debian architecture $arch (dpkg --add-architecture $arch)"
+    dpkg --add-architecture "$arch" || die "Cannot add the Debian architecture $arch for ${missing[*]}"
+    added=1
+  done
+  [ "$added" = 0 ] || apt-get update -qq >&2 || true
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
     apt-get update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||

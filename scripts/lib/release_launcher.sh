@@ -97,11 +97,32 @@ done
 [ -z "$tmp" ] || rm -rf "$tmp"
 trap - EXIT
 ready || fail "Cannot use the extracted leash at \"$dir\"; remove it and run again"
-# Trees of extractions that were killed: not the published one, and older than an hour (a
-# concurrent first run's tree is younger).
+# Prune the cache, on first runs only (later runs exec at once). Kept: this payload's tree and
+# the newest other published one (the previous version, by extraction time). Removed: other
+# payloads' published trees (older versions) and trees of extractions that were killed (not
+# published, older than an hour: a concurrent first run's tree is younger). Never removed: a
+# tree in use, i.e. one whose deno is a running process's executable (/proc/PID/exe; only this
+# user's processes are visible, and the cache dir is this user's).
 live=$(readlink "$dir" 2>/dev/null) || live=""
-for old in "$dir".d.*; do
-  [ -d "$old" ] && [ "${old##*/}" != "${live%/root}" ] || continue
-  [ -n "$(find "$old" -maxdepth 0 -mmin +60 2>/dev/null)" ] && rm -rf "$old"
+prev="" ifs=$IFS IFS='
+'
+for marker in $(ls -td "$base"/*/.complete 2>/dev/null); do
+  link=${marker%/.complete}
+  [ "${link##*/}" != "$payload_sha256" ] && [ -L "$link" ] || continue
+  prev=$(readlink "$link") && break
+done
+IFS=$ifs
+real=$(cd "$base" && pwd -P) || real=$base
+in_use=$(ls -l /proc/[0-9]*/exe 2>/dev/null)
+for old in "$base"/*.d.*; do
+  tree=${old##*/}
+  [ -d "$old" ] && [ "$tree" != "${live%/root}" ] && [ "$tree" != "${prev%/root}" ] || continue
+  case $in_use in *" -> $real/$tree/"*) continue ;; esac
+  link=$base/${tree%%.d.*}
+  if [ -L "$link" ] && [ "$(readlink "$link")" = "$tree/root" ]; then
+    rm -f "$link" && rm -rf "$old"
+  elif [ -n "$(find "$old" -maxdepth 0 -mmin +60 2>/dev/null)" ]; then
+    rm -rf "$old"
+  fi
 done
 run "$@"

@@ -1,14 +1,14 @@
 /**
  * Lays out the tree a release packs, from a clone: `app/` holds main.ts's local module graph
- * (from `deno info`), deno.json, deno.lock and the native assets at the same relative paths as
- * in the clone, so src/assets.ts reads them the same way; `build.json` records the build kind,
+ * (from `deno info`), deno.json, deno.lock and the native assets of every architecture at the
+ * same relative paths as in the clone, so src/assets.ts reads them the same way; `build.json` records the build kind,
  * the target and the sha256 of every npm dependency cached in `deno_dir/` (filled before by
  * `deno cache`, see scripts/release).
  *
  * Usage: deno run -A scripts/lib/release_stage.ts app ROOT STAGE
  *        deno run -A scripts/lib/release_stage.ts manifest STAGE KIND TARGET
  */
-import { ASSET_NAMES } from "../../src/assets.ts";
+import { ASSET_ARCHITECTURES, ASSET_NAMES } from "../../src/assets.ts";
 import { POLICY_DIR, PRESETS } from "../../src/agents/mod.ts";
 import { treeSha256 } from "../../src/release/mod.ts";
 
@@ -34,7 +34,8 @@ async function copyApp(root: string, stage: string): Promise<void> {
   await writeConfig(root, stage, new Set(npm));
   const rels = [
     ...files.map((s) => decodeURIComponent(s.slice(prefix.length))),
-    ...ASSET_NAMES.map((name) => `bpf/dist/${name}`),
+    // Every architecture's helper: the manager image takes the one for the engine's.
+    ...ASSET_ARCHITECTURES.flatMap((arch) => ASSET_NAMES.map((name) => `bpf/dist/${arch}/${name}`)),
     // The agent presets' Cedar files, read beside src/agents/ (not modules, so not in the graph).
     ...PRESETS.map((preset) => `${POLICY_DIR}/${preset.policyFile}`),
   ];

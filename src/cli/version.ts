@@ -1,5 +1,4 @@
-import { assetInfo, readAsset } from "../assets.ts";
-import { elfArchitecture } from "../manager/mod.ts";
+import { assetInfo } from "../assets.ts";
 import { buildInfo } from "../release/mod.ts";
 import { VERSION } from "../version.ts";
 import { parseFlags } from "./args.ts";
@@ -8,7 +7,8 @@ import { type Command, showHelp } from "./command.ts";
 /** `leash version`: the version, the build and the hashes of everything it embeds. */
 export const versionCommand: Command = {
   name: "version",
-  summary: "Print the version, the build kind and target, and the hashes of the embedded assets",
+  summary:
+    "Print the version, the build kind and target, and the hashes of the embedded assets (the helper per architecture)",
   usage: "leash version [--json]",
   help: "Flags:\n  --json  Print as JSON\n",
   async run(args, ctx) {
@@ -17,10 +17,6 @@ export const versionCommand: Command = {
     });
     if (flags.values.help) return await showHelp(this, ctx);
     const [assets, build] = await Promise.all([assetInfo(), buildInfo()]);
-    const arch = new Map<string, string | undefined>();
-    for (const a of assets) {
-      arch.set(a.name, a.sha256 ? elfArchitecture(await readAsset(a.name)) : undefined);
-    }
     if (flags.values.json) {
       const json = {
         version: VERSION,
@@ -28,7 +24,7 @@ export const versionCommand: Command = {
         build: { kind: build.kind, target: build.target },
         assets: assets.map((a) => ({
           name: a.name,
-          arch: arch.get(a.name) ?? null,
+          arch: a.arch,
           sha256: a.sha256 ?? null,
           size: a.size,
         })),
@@ -37,7 +33,7 @@ export const versionCommand: Command = {
       await ctx.out(JSON.stringify(json, null, 2) + "\n");
       return 0;
     }
-    const names = [...assets.map((a) => `${a.name} (${arch.get(a.name) ?? "?"})`)];
+    const names = assets.map((a) => `${a.name} (${a.arch})`);
     const width = Math.max(...names.map((n) => n.length), ...build.npm.map((d) => d.name.length));
     const lines = [
       `leash ${VERSION} (deno ${Deno.version.deno})`,

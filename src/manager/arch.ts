@@ -1,9 +1,9 @@
 /**
- * The manager image holds the embedded static helper, built for one architecture: an engine
- * of another architecture would fail to start it with a bare "exec format error", so the
- * engine's architecture is checked first and named in the error with the helper's.
+ * The manager image and leash-entry hold the embedded static helper, built per architecture:
+ * the engine's architecture (`docker info`) picks which one, and an engine of an architecture
+ * leash has no helper for is refused with both named (rather than a bare "exec format error").
  */
-import { readAsset } from "../assets.ts";
+import { ASSET_ARCHITECTURES, readAsset } from "../assets.ts";
 import type { DockerClient } from "../docker/mod.ts";
 
 const ELF_MACHINES: Record<number, string> = {
@@ -25,23 +25,41 @@ export function elfArchitecture(elf: Uint8Array): string | undefined {
 }
 
 /**
- * Throws `RangeError` naming both architectures when the engine's (`docker info`, kernel
- * spelling) is not the helper's.
+ * Throws `RangeError` naming the engine's architecture (kernel spelling) and the ones leash
+ * embeds a helper for when it is not one of them.
  */
-export function requireSameArchitecture(engine: string, helper: string): void {
-  if (engine === helper) return;
+export function requireSupportedArchitecture(engine: string): void {
+  if ((ASSET_ARCHITECTURES as readonly string[]).includes(engine)) return;
   throw new RangeError(
-    `Cannot use this engine: its architecture is "${engine}" but leash's embedded helper is built for "${helper}"; use the leash build for ${engine} or an engine on ${helper}`,
+    `Cannot use this engine: its architecture is "${engine}" but leash embeds a helper for ${
+      ASSET_ARCHITECTURES.join(" and ")
+    } only; use an engine on one of those`,
   );
 }
 
-/** Checks the engine's architecture against the embedded helper's (see {@linkcode requireSameArchitecture}). */
-export async function checkEngineArchitecture(client: DockerClient): Promise<void> {
-  const helper = elfArchitecture(await readAsset("leash-helper"));
-  if (helper === undefined) {
+/**
+ * The embedded helper for `arch`: throws `RangeError` for an architecture leash has no
+ * helper for, an error naming scripts/build-native when it was not built, and `TypeError`
+ * when the file is not an ELF of that architecture.
+ */
+export async function helperFor(arch: string): Promise<Uint8Array> {
+  requireSupportedArchitecture(arch);
+  const helper = await readAsset("leash-helper", arch);
+  const elf = elfArchitecture(helper);
+  if (elf !== arch) {
     throw new TypeError(
-      'Cannot read the architecture of the embedded "leash-helper": not an ELF file; run scripts/build-native',
+      `Cannot use the embedded "leash-helper" for ${arch}: it is ${
+        elf === undefined ? "not an ELF file" : `built for ${elf}`
+      }; run scripts/build-native`,
     );
   }
-  requireSameArchitecture((await client.profile()).architecture, helper);
+  return helper;
+}
+
+/** The engine's architecture (`docker info`, kernel spelling) and the embedded helper for it. */
+export async function engineHelper(
+  client: DockerClient,
+): Promise<{ architecture: string; helper: Uint8Array }> {
+  const architecture = (await client.profile()).architecture;
+  return { architecture, helper: await helperFor(architecture) };
 }

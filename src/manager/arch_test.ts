@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { readAsset } from "../assets.ts";
-import { elfArchitecture, requireSameArchitecture } from "./arch.ts";
+import { ASSET_ARCHITECTURES, readAsset } from "../assets.ts";
+import { elfArchitecture, helperFor, requireSupportedArchitecture } from "./arch.ts";
 
 function elfHeader(machine: number): Uint8Array {
   const bytes = new Uint8Array(64);
@@ -19,18 +19,30 @@ Deno.test("elfArchitecture() reads e_machine in the kernel's spelling", () => {
   );
 });
 
-Deno.test("elfArchitecture() of the embedded helper is this machine's", async () => {
-  const arch = Deno.build.arch === "x86_64" ? "x86_64" : "aarch64";
-  assert.equal(elfArchitecture(await readAsset("leash-helper")), arch);
+Deno.test("readAsset() without an architecture reads this machine's helper", async () => {
+  assert.equal(elfArchitecture(await readAsset("leash-helper")), Deno.build.arch);
 });
 
-Deno.test("requireSameArchitecture() names both architectures and the fix when they differ", () => {
-  requireSameArchitecture("x86_64", "x86_64");
+Deno.test("helperFor() gives each architecture's own helper, different files", async () => {
+  const seen = new Set<number>();
+  for (const arch of ASSET_ARCHITECTURES) {
+    const helper = await helperFor(arch);
+    assert.equal(elfArchitecture(helper), arch);
+    seen.add(helper.length);
+  }
+  assert.equal(seen.size, ASSET_ARCHITECTURES.length);
+});
+
+Deno.test("helperFor() of an architecture leash has no helper for names it and the supported ones", async () => {
+  const expected =
+    'Cannot use this engine: its architecture is "riscv64" but leash embeds a helper for x86_64 and aarch64 only; use an engine on one of those';
   assert.throws(
-    () => requireSameArchitecture("aarch64", "x86_64"),
-    (e) =>
-      e instanceof RangeError &&
-      e.message ===
-        'Cannot use this engine: its architecture is "aarch64" but leash\'s embedded helper is built for "x86_64"; use the leash build for aarch64 or an engine on x86_64',
+    () => requireSupportedArchitecture("riscv64"),
+    (e) => e instanceof RangeError && e.message === expected,
   );
+  await assert.rejects(
+    helperFor("riscv64"),
+    (e) => e instanceof RangeError && e.message === expected,
+  );
+  requireSupportedArchitecture("aarch64");
 });

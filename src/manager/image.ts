@@ -1,5 +1,5 @@
-import { ASSET_NAMES, readAsset, sha256Hex } from "../assets.ts";
-import { checkEngineArchitecture } from "./arch.ts";
+import { ASSET_NAMES, hostArchitecture, readAsset, sha256Hex } from "../assets.ts";
+import { engineHelper, helperFor } from "./arch.ts";
 import { type BuildMessage, createTar, type DockerClient, type TarEntry } from "../docker/mod.ts";
 
 /** Repository of manager images; the tag is the content hash of the embedded assets. */
@@ -31,13 +31,16 @@ export interface ManagerImage {
 }
 
 /**
- * Builds the manager's context FROM scratch from the embedded assets: `/leash-helper`
- * and `/bpf/*.o`. No base image, so it builds on air-gapped hosts.
+ * Builds the manager's context FROM scratch from the embedded assets of `arch` (the engine's;
+ * default this machine's): `/leash-helper` and `/bpf/*.o`. No base image, so it builds on
+ * air-gapped hosts; the helper's bytes make the tag differ per architecture.
  */
-export async function managerImageContext(): Promise<ManagerImageContext> {
+export async function managerImageContext(
+  arch: string = hostArchitecture(),
+): Promise<ManagerImageContext> {
   const files: { name: string; data: Uint8Array; sha256: string }[] = [];
   for (const name of ASSET_NAMES) {
-    const data = await readAsset(name);
+    const data = name === "leash-helper" ? await helperFor(arch) : await readAsset(name, arch);
     files.push({ name, data, sha256: await sha256Hex(data) });
   }
   const manifest = files.map((f) => `${f.name}\0${f.sha256}\n`).join("");
@@ -65,15 +68,16 @@ export async function managerImageContext(): Promise<ManagerImageContext> {
 }
 
 /**
- * Ensures the manager image for the embedded assets exists, building it when absent. Throws
- * `RangeError` when the engine's architecture is not the embedded helper's.
+ * Ensures the manager image for the engine's architecture exists, building it from the
+ * embedded assets of that architecture when absent. Throws `RangeError` when leash embeds no
+ * helper for the engine's architecture.
  */
 export async function ensureManagerImage(
   client: DockerClient,
   options: EnsureManagerImageOptions = {},
 ): Promise<ManagerImage> {
-  await checkEngineArchitecture(client);
-  const context = await managerImageContext();
+  const { architecture } = await engineHelper(client);
+  const context = await managerImageContext(architecture);
   if (await client.images.exists(context.tag)) return { tag: context.tag, built: false };
   await client.images.build(context.tar, {
     tag: context.tag,

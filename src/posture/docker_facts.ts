@@ -1,11 +1,10 @@
-import { readAsset } from "../assets.ts";
 import {
   DockerClient,
   DockerConnectionError,
   formatDockerHost,
   parseDockerHost,
 } from "../docker/mod.ts";
-import { elfArchitecture } from "../manager/mod.ts";
+import { elfArchitecture, helperFor } from "../manager/mod.ts";
 import type { DockerFacts, EngineFacts } from "./facts.ts";
 
 /**
@@ -53,7 +52,8 @@ export async function dockerFacts(
 async function engineFacts(client: DockerClient): Promise<EngineFacts | undefined> {
   try {
     const profile = await client.profile();
-    const helper = await readAsset("leash-helper").then(elfArchitecture, () => undefined);
+    // The helper for the engine's architecture, when leash embeds one.
+    const helper = await helperFor(profile.architecture).then(elfArchitecture, () => undefined);
     return {
       kind: profile.kind,
       product: profile.product,

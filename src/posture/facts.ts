@@ -25,7 +25,7 @@ export interface EngineFacts {
   transport: string;
   /** Containers run in a user namespace (no capability over the host kernel). */
   rootless: boolean;
-  /** The engine's architecture (kernel spelling) and the embedded helper's. */
+  /** The engine's architecture (kernel spelling) and that of the embedded helper for it (null: none). */
   architecture: string;
   helperArchitecture: string | null;
 }

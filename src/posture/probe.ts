@@ -1,4 +1,4 @@
-import { assetInfo, readAsset } from "../assets.ts";
+import { assetInfo, hostArchitecture, readAsset } from "../assets.ts";
 import { collectOutput, type DockerClient } from "../docker/mod.ts";
 import { createManagerContainer, ensureManagerImage, managerHostConfig } from "../manager/mod.ts";
 import type { ProbeFacts } from "./facts.ts";
@@ -91,7 +91,9 @@ export async function runProbeInContainer(
   client: DockerClient,
   options: ContainerProbeOptions = {},
 ): Promise<ProbeFacts> {
-  if ((await assetInfo()).some((asset) => asset.sha256 === undefined)) return NOT_BUILT;
+  // The engine's own architecture is checked (and named) by ensureManagerImage.
+  const host = (await assetInfo()).filter((asset) => asset.arch === hostArchitecture());
+  if (host.some((asset) => asset.sha256 === undefined)) return NOT_BUILT;
   let tag: string;
   try {
     let announced = false;

@@ -1,3 +1,4 @@
+import { ASSET_ARCHITECTURES } from "../assets.ts";
 import { describeEngineKind } from "../docker/mod.ts";
 import type { EngineFacts, HostFacts } from "./facts.ts";
 import { assessLayers, type LayerPosture, type LayerStatus } from "./layers.ts";
@@ -77,7 +78,9 @@ function factLines(f: HostFacts): [string, string][] {
 
 function engineLines(e: EngineFacts): [string, string][] {
   const helper = e.helperArchitecture === null
-    ? "the embedded helper is not built"
+    ? (ASSET_ARCHITECTURES as readonly string[]).includes(e.architecture)
+      ? `the embedded helper for ${e.architecture} is not built`
+      : `NO HELPER: leash embeds one for ${ASSET_ARCHITECTURES.join(" and ")} only`
     : e.helperArchitecture === e.architecture
     ? `the embedded helper's too`
     : `MISMATCH: the embedded helper is built for ${e.helperArchitecture}`;

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { BootError, STALE_MARKERS } from "../boot/mod.ts";
-import { readAsset } from "../assets.ts";
+import { hostArchitecture } from "../assets.ts";
 import { type CertificateAuthority, loadOrCreateCa } from "../ca/mod.ts";
 import {
   DropCounter,
@@ -15,7 +15,7 @@ import {
   type RotatingLogOptions,
 } from "../events/mod.ts";
 import { writeFileAtomic } from "../fs/mod.ts";
-import { ensureManagerImage } from "../manager/mod.ts";
+import { ensureManagerImage, helperFor } from "../manager/mod.ts";
 import {
   choosePolicy,
   compilePolicy,
@@ -104,6 +104,12 @@ export async function createSession(
   return { events, file, drops };
 }
 
+/** Options for {@linkcode stagePublicFiles}. */
+export interface StagePublicFilesOptions {
+  /** The engine's architecture: leash-entry is the embedded helper for it. @default this machine's */
+  architecture?: string;
+}
+
 /**
  * Puts what the target reads into the public dir: the CA certificate, leash-entry (the
  * embedded helper or `LEASH_ENTRY_BINARY`), and no BOOT markers of an earlier session.
@@ -112,12 +118,13 @@ export async function createSession(
 export async function stagePublicFiles(
   paths: SessionPaths,
   io: Pick<RunIo, "dirs" | "privateDir" | "entryBinary">,
+  options: StagePublicFilesOptions = {},
 ): Promise<CertificateAuthority> {
   const ca = await loadOrCreateCa(io.privateDir ?? join(io.dirs.data, "ca"));
   await writeFileAtomic(join(paths.public, "ca-cert.pem"), ca.certPem, { mode: 0o644 });
   const entry = io.entryBinary
     ? await Deno.readFile(io.entryBinary)
-    : await readAsset("leash-helper");
+    : await helperFor(options.architecture ?? hostArchitecture());
   await writeFileAtomic(join(paths.publicBin, "leash-entry"), entry, { mode: 0o755 });
   for (const name of STALE_MARKERS) {
     await Deno.remove(join(paths.public, name)).catch(() => {});

@@ -191,7 +191,9 @@ class Session {
     await warnOrphans(this.#io);
     this.#emit("boot.staging", `session ${this.#paths.id}, policy ${policy.label}`);
 
-    const ca = await stagePublicFiles(this.#paths, this.#io);
+    const ca = await stagePublicFiles(this.#paths, this.#io, {
+      architecture: profile.architecture,
+    });
     this.#egress = await startSessionEgress(this.#paths, this.#io, {
       ir: policy.ir,
       ca,

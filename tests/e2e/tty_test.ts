@@ -32,7 +32,8 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
  */
 async function ttyEntry(): Promise<{ env: Record<string, string>; skip?: string }> {
   const helper = Deno.env.get("LEASH_TEST_HELPER");
-  const path = helper ?? new URL("../../bpf/dist/leash-helper", import.meta.url).pathname;
+  const path = helper ??
+    new URL(`../../bpf/dist/${Deno.build.arch}/leash-helper`, import.meta.url).pathname;
   const env: Record<string, string> = helper ? { LEASH_ENTRY_BINARY: helper } : {};
   const bytes = new TextDecoder("latin1").decode(await Deno.readFile(path));
   if (bytes.includes("cannot make the command the terminal's foreground")) return { env };

@@ -11,7 +11,7 @@ import { type EnforcementActiveOptions, writeEnforcementActive } from "../../src
 import { ensureContextImage, TEST_LABELS } from "../fixtures/busybox_image.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const DIST_HELPER = join(ROOT, "bpf/dist/leash-helper");
+const DIST_HELPER = join(ROOT, "bpf/dist", Deno.build.arch, "leash-helper");
 /** Upper bound for a wait that should finish; only guards against a hang, never asserted. */
 const HANG_GUARD_MS = 60_000;
 
@@ -19,7 +19,7 @@ let helperPromise: Promise<string> | undefined;
 
 /**
  * A static leash-helper holding the entry role: `$LEASH_TEST_HELPER` when set, else
- * bpf/dist/leash-helper when it is newer than every source in bpf/helper/, else a fresh
+ * bpf/dist/<this arch>/leash-helper when it is newer than every source in bpf/helper/, else a fresh
  * `scripts/build-native --out` in a temp dir (the committed artifact is left alone).
  */
 export function entryHelper(): Promise<string> {
@@ -39,7 +39,7 @@ async function findOrBuildHelper(): Promise<string> {
   if (dist?.mtime && dist.mtime.getTime() >= newestSource) return DIST_HELPER;
   const out = await Deno.makeTempDir({ prefix: "leash-entry-helper-" });
   const build = await new Deno.Command("bash", {
-    args: [join(ROOT, "scripts/build-native"), "--out", out],
+    args: [join(ROOT, "scripts/build-native"), "--out", out, "--arch", Deno.build.arch],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -50,7 +50,7 @@ async function findOrBuildHelper(): Promise<string> {
       }`,
     );
   }
-  return join(out, "leash-helper");
+  return join(out, Deno.build.arch, "leash-helper");
 }
 
 /**

@@ -14,7 +14,7 @@ import { buildNetprobe } from "./vm_harness.ts";
 import { note } from "./note.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const HELPER = `${ROOT}bpf/dist/leash-helper`;
+const HELPER = `${ROOT}bpf/dist/${Deno.build.arch}/leash-helper`;
 
 const POLICY = `
 @id("root-read")

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
-import { bootVm, type VmRun, vmUnavailable } from "./vm_harness.ts";
+import { bootVm, VM_ARCH, type VmRun, vmUnavailable } from "./vm_harness.ts";
 import { note } from "./note.ts";
 import { mappingWorkload } from "./mapping_workload.ts";
 
@@ -81,6 +81,12 @@ function test(name: string, fn: () => Promise<void>) {
 }
 
 const DENIED = /Permission denied/;
+
+test(`VM: the kernel runs on ${VM_ARCH} (LEASH_VM_ARCH) with bpf among its LSMs`, async () => {
+  const { info } = await vm();
+  const boot = info.find((l) => l.startsWith("LEASH-BOOT "));
+  assert.match(boot ?? "", new RegExp(` machine=${VM_ARCH} lsm=\\S*\\bbpf\\b`), info.join("\n"));
+});
 
 test("VM: the helper attaches every kernel-lsm and cgroup-net program", async () => {
   const { events } = await vm();

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { compilePolicy } from "../../src/policy/compile.ts";
 import { encodeKernelMaps } from "../../src/native/kernel_maps.ts";
-import { bootVm, type VmRun, vmUnavailable } from "./vm_harness.ts";
+import { bootVm, VM_CC, type VmRun, vmUnavailable } from "./vm_harness.ts";
 import { note } from "./note.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -31,7 +31,7 @@ const skip = vmUnavailable();
 if (skip) note(`manager VM tests skipped: ${skip}`);
 
 async function buildStatic(source: string, out: string): Promise<Uint8Array> {
-  const r = await new Deno.Command("gcc", {
+  const r = await new Deno.Command(VM_CC, {
     args: ["-static", "-O2", "-o", out, `${ROOT}tests/kernel/tools/${source}`],
   }).output();
   if (!r.success) throw new Error(`Cannot build ${source}: ${new TextDecoder().decode(r.stderr)}`);

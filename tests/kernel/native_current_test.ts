@@ -1,6 +1,7 @@
 /**
- * The committed native artifacts (bpf/dist) are what scripts/build-native makes from the
- * committed sources: rebuild into a temp dir and compare every file byte for byte.
+ * The committed native artifacts (bpf/dist/x86_64 and bpf/dist/aarch64) are what
+ * scripts/build-native makes from the committed sources: rebuild both architectures into a
+ * temp dir and compare every file byte for byte.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -8,7 +9,12 @@ import { sha256Hex } from "../../src/assets.ts";
 import { note } from "./note.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const tools = ["/usr/bin/clang", "/usr/bin/gcc", "/usr/bin/llvm-strip"];
+const tools = [
+  "/usr/bin/clang",
+  "/usr/bin/gcc",
+  "/usr/bin/llvm-strip",
+  "/usr/bin/aarch64-linux-gnu-gcc",
+];
 const missing = tools.filter((t) => !existsSync(t));
 const skip = missing.length > 0 && Deno.uid() !== 0
   ? `the native toolchain is missing (${missing.join(", ")}) and installing it needs root`
@@ -16,7 +22,7 @@ const skip = missing.length > 0 && Deno.uid() !== 0
 if (skip) note(`native currency test skipped: ${skip}`);
 
 Deno.test({
-  name: "bpf/dist matches a fresh scripts/build-native byte for byte",
+  name: "bpf/dist matches a fresh scripts/build-native byte for byte, for x86_64 and aarch64",
   ignore: skip !== undefined,
   fn: async () => {
     const out = await Deno.makeTempDir({ prefix: "leash-native-" });
@@ -27,8 +33,13 @@ Deno.test({
         stderr: "piped",
       }).output();
       assert.ok(result.success, new TextDecoder().decode(result.stderr));
-      const committed = [...Deno.readDirSync(`${ROOT}bpf/dist`)].map((e) => e.name).sort();
-      const fresh = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+      const committed = listFiles(`${ROOT}bpf/dist`);
+      const fresh = listFiles(out);
+      assert.deepEqual(
+        [...new Set(committed.map((f) => f.split("/")[0]))],
+        ["aarch64", "x86_64"],
+        "one directory per architecture",
+      );
       assert.deepEqual(fresh, committed, "same artifact list");
       for (const name of committed) {
         const a = await sha256Hex(await Deno.readFile(`${ROOT}bpf/dist/${name}`));
@@ -44,3 +55,13 @@ Deno.test({
     }
   },
 });
+
+/** Files under `dir` as sorted relative paths (`x86_64/leash-helper`). */
+function listFiles(dir: string, prefix = ""): string[] {
+  const files: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${prefix}`)) {
+    if (e.isDirectory) files.push(...listFiles(dir, `${prefix}${e.name}/`));
+    else files.push(`${prefix}${e.name}`);
+  }
+  return files.sort();
+}

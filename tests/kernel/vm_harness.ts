@@ -21,9 +21,29 @@ export interface VmRun {
   seconds: number;
 }
 
+/**
+ * The VM's architecture: `LEASH_VM_ARCH` (`aarch64` in the release-only kernel-arm64 tier:
+ * Debian's arm64 kernel under qemu-system-aarch64, the aarch64 helper and cross-built tools),
+ * else x86_64.
+ */
+export const VM_ARCH: "x86_64" | "aarch64" = Deno.env.get("LEASH_VM_ARCH") === "aarch64"
+  ? "aarch64"
+  : "x86_64";
+
+/** The C compiler for the VM's programs: this machine's gcc or Debian's aarch64 cross gcc. */
+export const VM_CC = VM_ARCH === "aarch64" ? "aarch64-linux-gnu-gcc" : "gcc";
+
 /** Why the kernel VM cannot run here, or undefined when it can. */
 export function vmUnavailable(): string | undefined {
   if (Deno.uid() !== 0) return "the kernel VM tests need root (they install packages and run QEMU)";
+  if (VM_ARCH === "aarch64") {
+    for (const tool of ["qemu-system-aarch64", "qemu-aarch64-static", "aarch64-linux-gnu-gcc"]) {
+      if (!existsSync(`/usr/bin/${tool}`)) {
+        return `${tool} is not installed (scripts/test kernel-arm64 installs it)`;
+      }
+    }
+    return undefined;
+  }
   if (!existsSync("/dev/kvm") && !existsSync("/usr/bin/qemu-system-x86_64")) {
     return "qemu-system-x86_64 is not installed (scripts/test kernel installs it)";
   }
@@ -33,14 +53,14 @@ export function vmUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Builds tests/kernel/tools/netprobe.c statically into `out`. */
-export async function buildNetprobe(out: string): Promise<void> {
-  const result = await new Deno.Command("gcc", {
+/** Builds tests/kernel/tools/netprobe.c statically into `out` (with `cc`, default gcc). */
+export async function buildNetprobe(out: string, cc = "gcc"): Promise<void> {
+  const result = await new Deno.Command(cc, {
     args: ["-static", "-O2", "-o", out, `${ROOT}tests/kernel/tools/netprobe.c`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
-  if (!result.success) throw new Error("Cannot build netprobe: gcc failed");
+  if (!result.success) throw new Error(`Cannot build netprobe: ${cc} failed`);
 }
 
 /** Options for {@linkcode bootVm}. */
@@ -58,9 +78,9 @@ export async function bootVm(casesScript: string, options: BootVmOptions): Promi
   const stage = await Deno.makeTempDir({ prefix: "leash-vm-" });
   try {
     await Deno.mkdir(`${stage}/bin`, { recursive: true });
-    await Deno.copyFile(`${ROOT}bpf/dist/leash-helper`, `${stage}/bin/leash-helper`);
+    await Deno.copyFile(`${ROOT}bpf/dist/${VM_ARCH}/leash-helper`, `${stage}/bin/leash-helper`);
     await Deno.chmod(`${stage}/bin/leash-helper`, 0o755);
-    await buildNetprobe(`${stage}/bin/netprobe`);
+    await buildNetprobe(`${stage}/bin/netprobe`, VM_CC);
     await Deno.copyFile(casesScript, `${stage}/cases.sh`);
     for (const [path, content] of Object.entries(options.files)) {
       const data = typeof content === "string" ? new TextEncoder().encode(content) : content;
@@ -71,7 +91,10 @@ export async function bootVm(casesScript: string, options: BootVmOptions): Promi
     const started = performance.now();
     const result = await new Deno.Command(`${ROOT}scripts/kernel-vm/run`, {
       args: [stage, String(options.timeout ?? 900)],
-      ...(options.qemuArgs === undefined ? {} : { env: { LEASH_VM_QEMU_ARGS: options.qemuArgs } }),
+      env: {
+        LEASH_VM_ARCH: VM_ARCH,
+        ...(options.qemuArgs === undefined ? {} : { LEASH_VM_QEMU_ARGS: options.qemuArgs }),
+      },
       stdout: "piped",
       stderr: "inherit",
     }).output();

@@ -28,19 +28,30 @@ export const KIND: "compiled" | "self-extracting" = Deno.env.get("DENORT_BIN")
   ? "compiled"
   : "self-extracting";
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
 
-/** Path of the release file built from this clone (built once per test run). */
-export function releaseFile(): Promise<string> {
-  built ??= (async () => {
+/**
+ * Path of the release file for `arch` built from this clone (built once per test run; the
+ * aarch64 one always self-extracting: DENORT_BIN is this machine's denort).
+ */
+export function releaseFile(arch: "x86_64" | "aarch64" = "x86_64"): Promise<string> {
+  let file = built.get(arch);
+  if (file) return file;
+  file = (async () => {
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "lrel-build-" });
     globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-    const file = join(dir, "leash-linux-x86_64");
+    const file = join(dir, `leash-linux-${arch}`);
     // Without DENORT_BIN (unset, not empty): the self-extracting kind.
     const env = Deno.env.toObject();
-    if (KIND === "self-extracting") delete env.DENORT_BIN;
+    if (KIND === "self-extracting" || arch !== "x86_64") delete env.DENORT_BIN;
     const out = await new Deno.Command("bash", {
-      args: [join(ROOT, "scripts/release"), "--output", file],
+      args: [
+        join(ROOT, "scripts/release"),
+        "--target",
+        `${arch}-unknown-linux-gnu`,
+        "--output",
+        file,
+      ],
       clearEnv: true,
       env,
       stdout: "piped",
@@ -51,7 +62,8 @@ export function releaseFile(): Promise<string> {
     }
     return file;
   })();
-  return built;
+  built.set(arch, file);
+  return file;
 }
 
 /** A fresh user: an empty HOME and an empty dir holding nothing but a copy of the file. */
@@ -139,7 +151,7 @@ export function cacheDir(user: User): string {
   return join(user.home, ".cache", "leash", "release");
 }
 
-/** Hex SHA-256 of a file of the clone (e.g. `bpf/dist/leash-helper`). */
+/** Hex SHA-256 of a file of the clone (e.g. `bpf/dist/x86_64/leash-helper`). */
 export async function cloneSha256(rel: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(join(ROOT, rel)));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");

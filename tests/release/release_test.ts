@@ -35,8 +35,14 @@ Deno.test({
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^leash \d+\.\d+\.\d+ \(deno 2\.9\.6\)$/m);
     assert.match(text.stdout, new RegExp(`^build: ${KIND}, target linux-x86_64$`, "m"));
-    const helper = await cloneSha256("bpf/dist/leash-helper");
+    // The helper of every architecture, the engine's goes into the manager image.
+    const helper = await cloneSha256("bpf/dist/x86_64/leash-helper");
+    const armHelper = await cloneSha256("bpf/dist/aarch64/leash-helper");
     assert.match(text.stdout, new RegExp(`^ {2}leash-helper \\(x86_64\\) +sha256:${helper}$`, "m"));
+    assert.match(
+      text.stdout,
+      new RegExp(`^ {2}leash-helper \\(aarch64\\) +sha256:${armHelper}$`, "m"),
+    );
     const json = await runOffline(user, ["version", "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const v = JSON.parse(json.stdout);
@@ -47,6 +53,7 @@ Deno.test({
       ) => [a.name, a.arch, a.sha256]),
       [
         ["leash-helper", "x86_64", helper],
+        ["leash-helper", "aarch64", armHelper],
       ],
     );
     // main.ts's npm dependencies, each with a hash; the tests' playwright-core is not carried.
@@ -179,6 +186,49 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "release file: a first run removes older versions' trees but the newest previous one and one in use",
+  ignore: !!reason || !!notLauncher,
+  async fn() {
+    await using user = await freshUser();
+    const base = cacheDir(user);
+    await Deno.mkdir(base, { recursive: true });
+    // Three earlier versions as the launcher publishes them: <sha> -> <sha>.d.X/root, each
+    // extracted at another time (.complete's mtime), oldest first.
+    const olds = ["a", "b", "c"].map((c) => c.repeat(64));
+    for (const [i, sha] of olds.entries()) {
+      const root = join(base, `${sha}.d.old${i}`, "root");
+      await Deno.mkdir(root, { recursive: true });
+      await Deno.writeTextFile(join(root, ".complete"), `${sha}\n`);
+      await Deno.copyFile("/bin/sleep", join(root, "deno"));
+      await Deno.chmod(join(root, "deno"), 0o755);
+      const when = new Date(Date.now() - (3 - i) * 86400_000);
+      await Deno.utime(join(root, ".complete"), when, when);
+      await Deno.symlink(`${sha}.d.old${i}/root`, join(base, sha));
+    }
+    // The oldest but one is in use: a process runs its deno (here a copy of sleep).
+    const running = new Deno.Command(join(base, olds[1]!, "deno"), { args: ["600"] }).spawn();
+    try {
+      const r = await runOffline(user, ["version"]);
+      assert.equal(r.code, 0, r.stderr);
+      const left = new Set<string>();
+      for await (const e of Deno.readDir(base)) left.add(e.name);
+      assert.ok(!left.has(olds[0]!) && !left.has(`${olds[0]}.d.old0`), "the oldest is gone");
+      assert.ok(left.has(olds[1]!) && left.has(`${olds[1]}.d.old1`), "the one in use stays");
+      assert.ok(left.has(olds[2]!) && left.has(`${olds[2]}.d.old2`), "the previous one stays");
+      // And this version's own tree, which the next run uses without extracting.
+      const head = new TextDecoder().decode((await Deno.readFile(user.leash)).subarray(0, 4096));
+      const hash = /^payload_sha256=([0-9a-f]{64})$/m.exec(head)?.[1];
+      assert.ok(hash && left.has(hash), [...left].join(" "));
+      assert.equal(left.size, 6, [...left].join(" "));
+    } finally {
+      running.kill("SIGKILL");
+      await running.status;
+    }
+  },
+});
+
+Deno.test({
   name: "release file: a truncated file fails with one line and extracts nothing",
   ignore: !!reason || !!notLauncher,
   async fn() {
@@ -289,7 +339,15 @@ Deno.test({
     }).output();
     assert.ok(list.success);
     const names = new TextDecoder().decode(list.stdout).split("\n");
-    for (const name of ["deno", "app/main.ts", "app/build.json", "app/bpf/dist/leash-helper"]) {
+    for (
+      const name of [
+        "deno",
+        "app/main.ts",
+        "app/build.json",
+        "app/bpf/dist/x86_64/leash-helper",
+        "app/bpf/dist/aarch64/leash-helper",
+      ]
+    ) {
       assert.ok(names.includes(name), `payload has ${name}`);
     }
     assert.ok(names.some((n) => n.startsWith("deno_dir/npm/registry.npmjs.org/node-forge/1.4.3/")));

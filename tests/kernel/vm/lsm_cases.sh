@@ -78,8 +78,9 @@ case_run read_of_execonly_denied $CG cat /opt/execonly/busybox
 case_run overlong_read_outside - mapprobe deep-read /work/over "$c" 21
 case_run overlong_read_denied $CG mapprobe deep-read /work/over "$c" 21
 case_run dyn_allowed $CG /opt/allowed/dyn
-case_run loader_trick_outside - /opt/lib/ld-linux-x86-64.so.2 /work/payload
-case_run loader_trick_denied $CG /opt/lib/ld-linux-x86-64.so.2 /work/payload
+ldso=$(echo /opt/lib/ld-linux-*) # x86-64 or aarch64
+case_run loader_trick_outside - $ldso /work/payload
+case_run loader_trick_denied $CG $ldso /work/payload
 case_run preload_outside - env LD_PRELOAD=/work/preload.so /opt/allowed/dyn
 case_run preload_denied $CG env LD_PRELOAD=/work/preload.so /opt/allowed/dyn
 case_run mmap_exec_allowed $CG mapprobe mmap-exec /opt/allowed/dyn
