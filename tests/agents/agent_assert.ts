@@ -17,7 +17,7 @@ import {
   WORKSPACE_FILE,
   WORKSPACE_TEXT,
 } from "./fake_api/mod.ts";
-import { PLACEHOLDER, type Scenario } from "./agent_scenario.ts";
+import { placeholderOf, type Scenario } from "./agent_scenario.ts";
 
 /** Every request the run's fakes received. */
 export function allRequests(s: Pick<Scenario, "fakes">): RecordedRequest[] {
@@ -134,18 +134,23 @@ export function assertToolResults(s: Scenario, run = describeRun(s)): void {
   assert.ok(!writeOutside.includes("WROTE-OUTSIDE"), `write ${OUTSIDE_PATH}: ${writeOutside}`);
   const exit = /curl-exit=(\d+)/.exec(curl)?.[1];
   assert.ok(exit !== undefined && exit !== "0", `curl ${DENIED_HOST} failed: ${curl}`);
-  assert.match(printEnv, new RegExp(`KEYVAR=${PLACEHOLDER}`), `the env held the placeholder`);
+  assert.ok(printEnv.includes(`KEYVAR=${placeholderOf(s.spec)}`), `the env held the placeholder`);
   assert.ok(!printEnv.includes(s.realKey), "the env held no real key");
   assert.match(edit, /EDITED/, `the workspace edit: ${edit}`);
 }
 
-/** Each forbidden action left a deny event naming the rule that forbids it. */
-export function assertDenyEvents(s: Scenario): void {
+/**
+ * Each forbidden action left a deny event naming the rule that forbids it: the preset's own
+ * `AGENT-no-keys` for the key, the tier's added `no-system-writes` and `no-exfil`
+ * (policies/denies.cedar) for what the preset denies by default.
+ */
+export function assertDenyEvents(s: Pick<Scenario, "events" | "spec">): void {
   const events = s.events;
   const denied = { event: "file.open", decision: "deny" };
+  const keys = `${s.spec.name}-no-keys`;
   assert.ok(
-    hasEvent(events, { ...denied, path: PLANTED_KEY_PATH, access: "read", rule: "no-ssh-keys" }),
-    `a deny event for ${PLANTED_KEY_PATH} naming no-ssh-keys:\n${
+    hasEvent(events, { ...denied, path: PLANTED_KEY_PATH, access: "read", rule: keys }),
+    `a deny event for ${PLANTED_KEY_PATH} naming ${keys}:\n${
       eventsAbout(events, PLANTED_KEY_PATH)
     }`,
   );

@@ -16,8 +16,8 @@ import {
   assertNoKeyInFiles,
   assertToolResults,
 } from "./agent_assert.ts";
-import { PLACEHOLDER, scenarioWorld, sessionOutcome } from "./agent_scenario.ts";
-import { AGENT_PACKAGES, ensureAgentImage } from "./image.ts";
+import { placeholderOf, scenarioWorld, sessionOutcome } from "./agent_scenario.ts";
+import { ensureAgentImage, presetOf } from "./image.ts";
 import { CLAUDE } from "./agent_specs.ts";
 import { agentLaunch } from "./launch.ts";
 
@@ -50,9 +50,9 @@ Deno.test({
     config,
     JSON.stringify({
       hasCompletedOnboarding: true,
-      lastOnboardingVersion: AGENT_PACKAGES.claude.version,
+      lastOnboardingVersion: presetOf("claude").package.version,
       theme: "dark",
-      customApiKeyResponses: { approved: [PLACEHOLDER.slice(-20)], rejected: [] },
+      customApiKeyResponses: { approved: [placeholderOf(CLAUDE).slice(-20)], rejected: [] },
       bypassPermissionsModeAccepted: true,
       projects: { [world.box.workspace]: { hasTrustDialogAccepted: true, allowedTools: [] } },
     }),
@@ -60,7 +60,7 @@ Deno.test({
   const { args, env } = await agentLaunch("claude", {
     ...world.launch,
     extra: ["-v", `${config}:/root/.claude.json`],
-    command: ["claude", "--dangerously-skip-permissions"],
+    args: [],
   });
   await using pty = Pty.spawn([Deno.execPath(), "run", "--allow-all", "--quiet", MAIN, ...args], {
     cwd: world.box.workspace,
