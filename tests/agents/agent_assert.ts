@@ -18,6 +18,7 @@ import {
   WORKSPACE_TEXT,
 } from "./fake_api/mod.ts";
 import { placeholderOf, type Scenario } from "./agent_scenario.ts";
+import { presetOf } from "./image.ts";
 
 /** Every request the run's fakes received. */
 export function allRequests(s: Pick<Scenario, "fakes">): RecordedRequest[] {
@@ -86,6 +87,7 @@ export async function assertScenario(s: Scenario): Promise<void> {
   assertKeyOnlyOnTheWire(s, run);
   assertToolResults(s, run);
   assertDenyEvents(s);
+  assertHostsListed(s);
   await assertNoKeyInFiles(s);
   assert.equal(
     await Deno.readTextFile(join(s.box.workspace, WORKSPACE_FILE)),
@@ -164,6 +166,23 @@ export function assertDenyEvents(s: Pick<Scenario, "events" | "spec">): void {
     events.some((e) => e.host === DENIED_HOST && e.decision === "deny" && e.rule === "no-exfil"),
     `a deny event for ${DENIED_HOST} naming no-exfil:\n${eventsAbout(events, DENIED_HOST)}`,
   );
+}
+
+/**
+ * Every host the agent tried to reach is one its preset lists (api, auth, telemetry or update:
+ * what `leash agents` shows and `--allow-telemetry` lifts), besides the scripted denied host.
+ */
+export function assertHostsListed(s: Pick<Scenario, "events" | "spec">): void {
+  const listed = presetOf(s.spec.name).hosts.map((h) => h.host);
+  const covers = (host: string) =>
+    listed.some((l) => l === host || (l.startsWith("*.") && host.endsWith(l.slice(1))));
+  const contacted = new Set(
+    s.events.filter((e) => e.event === "net.connect" && typeof e.host === "string")
+      .map((e) => e.host as string),
+  );
+  contacted.delete(DENIED_HOST);
+  const unlisted = [...contacted].filter((h) => !covers(h));
+  assert.deepEqual(unlisted, [], `hosts the ${s.spec.name} preset does not list`);
 }
 
 /** No file leash wrote for the session (logs, events, public dir) holds the real key. */
