@@ -20,7 +20,12 @@ export const CODEX: AgentPreset = {
     { host: "auth.openai.com", purpose: "auth", note: "ChatGPT login and token refresh" },
     { host: "*.ingest.us.sentry.io", purpose: "telemetry", note: "Sentry crash reports" },
     { host: "ab.chatgpt.com", purpose: "telemetry", note: "usage analytics" },
-    { host: "api.github.com", purpose: "update", note: "release check (openai/codex)" },
+    { host: "api.github.com", purpose: "update", note: "release check, plugin list" },
+    {
+      host: "github.com",
+      purpose: "update",
+      note: "plugin marketplace (git fetch of openai/plugins)",
+    },
     { host: "registry.npmjs.org", purpose: "update", note: "npm version check" },
   ],
   credentials: [{

@@ -70,9 +70,9 @@ export function planCredentials(
       header: credential.header,
       source: found.source,
     });
-    for (const variable of credential.env) {
-      plan.placeholders.push(`${variable}=${placeholderFor(variable)}`);
-    }
+    // One variable only: an agent that finds two warns (Gemini CLI: "Both GOOGLE_API_KEY and
+    // GEMINI_API_KEY are set") and may pick either; the first is the one it documents.
+    plan.placeholders.push(`${name}=${placeholderFor(name)}`);
   }
   for (const [name, spec] of given) if (!used.has(name)) plan.secrets.push(spec);
   return plan;

@@ -34,10 +34,7 @@ Deno.test("planCredentials() reads a Bearer key from its second variable and der
   }]);
   assert.equal(plan.injections[0]?.secret, "OPENAI_API_KEY_HEADER");
   assert.equal(plan.injections[0]?.header, "Authorization");
-  assert.deepEqual(plan.placeholders.map((p) => p.split("=")[0]), [
-    "OPENAI_API_KEY",
-    "CODEX_API_KEY",
-  ]);
+  assert.deepEqual(plan.placeholders, [`OPENAI_API_KEY=${placeholderFor("OPENAI_API_KEY")}`]);
 });
 
 Deno.test("planCredentials() prefers --secret over the environment and keeps other secrets", () => {

@@ -22,7 +22,9 @@ export const GEMINI: AgentPreset = {
   },
   command: "gemini",
   nonInteractive: "-p PROMPT",
-  yolo: { args: ["--yolo"] },
+  // Gemini CLI overrides --yolo, and refuses -p altogether, in a folder it was not told to
+  // trust: --skip-trust trusts the workspace for the session (leash's policy is the guard).
+  yolo: { args: ["--yolo", "--skip-trust"] },
   hosts: [
     { host: "generativelanguage.googleapis.com", purpose: "api", note: "Gemini API (API key)" },
     { host: "cloudcode-pa.googleapis.com", purpose: "api", note: "Code Assist (Google login)" },

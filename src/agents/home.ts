@@ -38,13 +38,21 @@ export interface AgentHomeBinds {
 }
 
 /**
+ * Empties a copy leash cannot (what the agent, root in its container, created there belongs to
+ * root on the host); the copy itself is then removed by leash.
+ */
+export type RootRemover = (dir: string) => Promise<void>;
+
+/**
  * The binds for `mode`: the host's files themselves (`mount`), or copies in a private
- * directory under `scratch` (`copy`, mode 0700) bound as the container's whole home.
+ * directory under `scratch` (`copy`, mode 0700) bound as the container's whole home. A copy
+ * leash cannot remove (EACCES) is emptied by `asRoot` first.
  */
 export async function agentHomeBinds(
   mode: AgentHomeMode,
   state: LoginState,
   scratch: string,
+  asRoot?: RootRemover,
 ): Promise<AgentHomeBinds> {
   const none = { volumes: [], cleanup: async () => {} };
   if (mode === "none" || state.present.length === 0) return none;
@@ -61,7 +69,15 @@ export async function agentHomeBinds(
   await removeStaleCopies(scratch);
   const dir = await mkdtemp(join(scratch, `home-${Deno.pid}-`));
   await Deno.chmod(dir, 0o700);
-  const cleanup = async () => await rm(dir, { recursive: true, force: true });
+  const cleanup = async () => {
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } catch (error) {
+      if (asRoot === undefined || (error as { code?: string }).code !== "EACCES") throw error;
+      await asRoot(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
   try {
     for (const rel of state.present) {
       const path = rel.replace(/\/$/, "");

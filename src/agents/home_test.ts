@@ -70,3 +70,35 @@ Deno.test("removeStaleCopies() removes the copies of dead sessions and keeps liv
     await Deno.remove(scratch, { recursive: true });
   }
 });
+
+Deno.test({
+  name: `agentHomeBinds() copy: a copy leash cannot remove (EACCES) is emptied by asRoot first${
+    Deno.uid() === 0 ? " (as root nothing is unremovable: checks asRoot is not needed)" : ""
+  }`,
+  async fn() {
+    const home = await fakeHome();
+    const scratch = await Deno.makeTempDir({ prefix: "leash-scratch-" });
+    try {
+      const state = await findLoginState(CLAUDE, home);
+      let calls = 0;
+      const asRoot = async (dir: string) => {
+        calls++;
+        // What the removal container does for root-owned dirs: makes them removable by emptying.
+        await Deno.chmod(join(dir, ".claude", "projects"), 0o700);
+        await Deno.remove(join(dir, ".claude", "projects"), { recursive: true });
+      };
+      const binds = await agentHomeBinds("copy", state, scratch, asRoot);
+      const copy = binds.volumes[0]!.split(":")[0]!;
+      // What the agent leaves: a dir whose entries its owner cannot unlink (no write bit).
+      await Deno.mkdir(join(copy, ".claude", "projects"));
+      await Deno.writeTextFile(join(copy, ".claude", "projects", "s.jsonl"), "{}");
+      await Deno.chmod(join(copy, ".claude", "projects"), 0o500);
+      await binds.cleanup();
+      assert.deepEqual([...Deno.readDirSync(scratch)], [], "the copy is gone");
+      assert.equal(calls, Deno.uid() === 0 ? 0 : 1);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    }
+  },
+});

@@ -32,4 +32,10 @@ export {
   placeholderFor,
   planCredentials,
 } from "./credentials.ts";
-export { type AgentHomeBinds, agentHomeBinds, findLoginState, type LoginState } from "./home.ts";
+export {
+  type AgentHomeBinds,
+  agentHomeBinds,
+  findLoginState,
+  type LoginState,
+  type RootRemover,
+} from "./home.ts";

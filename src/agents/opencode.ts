@@ -5,7 +5,7 @@ import type { AgentPreset } from "./preset.ts";
  * of `opencode-linux-x64` (1.18.33 read). The preset covers its Anthropic and OpenAI providers
  * (the same headers as their SDKs: `x-api-key`, `Authorization: Bearer`); `opencode auth login`
  * keeps keys and tokens in `~/.local/share/opencode/auth.json`. Its model list comes from
- * models.dev. `--yolo` sets `OPENCODE_PERMISSION` to allow every tool (opencode reads it as
+ * models.opencode.ai (`OPENCODE_MODELS_URL`; seen in the agents tier, `GET /api.json`). `--yolo` sets `OPENCODE_PERMISSION` to allow every tool (opencode reads it as
  * its `permission` config); `opencode run --auto` is the per-run switch.
  */
 export const OPENCODE: AgentPreset = {
@@ -18,11 +18,16 @@ export const OPENCODE: AgentPreset = {
   hosts: [
     { host: "api.anthropic.com", purpose: "api", note: "Anthropic provider" },
     { host: "api.openai.com", purpose: "api", note: "OpenAI provider" },
-    { host: "models.dev", purpose: "api", note: "model catalogue" },
+    { host: "models.opencode.ai", purpose: "api", note: "model catalogue" },
     { host: "auth.openai.com", purpose: "auth", note: "ChatGPT login for the OpenAI provider" },
     { host: "opencode.ai", purpose: "update", note: "share links, updates, docs" },
     { host: "api.opencode.ai", purpose: "update", note: "share and account API" },
     { host: "registry.npmjs.org", purpose: "update", note: "provider plugins, version check" },
+    {
+      host: "github.com",
+      purpose: "update",
+      note: "ripgrep and tree-sitter grammar downloads when absent",
+    },
   ],
   credentials: [
     { env: ["ANTHROPIC_API_KEY"], host: "api.anthropic.com", header: "x-api-key" },

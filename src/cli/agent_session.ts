@@ -22,6 +22,7 @@ import {
 import type { DockerClient } from "../docker/mod.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
+import { emptyAsRoot } from "./agent_home_removal.ts";
 import { ensureAgentImageFor } from "./image_build.ts";
 
 /** What the user asked of an agent session. */
@@ -101,7 +102,7 @@ export interface AgentSession {
   volumes: string[];
   secrets: string[];
   derived: CredentialPlan["derived"];
-  /** Removes the login-state copy (`--agent-home copy`). */
+  /** Removes the login-state copy (`--agent-home copy`); uses Docker: call it before closing. */
   cleanup(): Promise<void>;
 }
 
@@ -129,7 +130,12 @@ export async function prepareAgentSession(
   const label = request.policyReplace !== undefined
     ? `${preset.name} preset replaced by ${request.policyReplace}`
     : `${preset.name} preset${extra ? ` + ${extra.label}` : ""}`;
-  const binds = await agentHomeBinds(plan.home, plan.login, join(scratch, "agent-home"));
+  const binds = await agentHomeBinds(
+    plan.home,
+    plan.login,
+    join(scratch, "agent-home"),
+    (dir) => emptyAsRoot(docker, image, dir),
+  );
   const env = [...credentials.placeholders];
   if (!request.allowTelemetry) {
     for (const [k, v] of Object.entries(preset.quietEnv ?? {})) env.push(`${k}=${v}`);

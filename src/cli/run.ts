@@ -259,8 +259,12 @@ export const runCommand: Command = {
         strict: boolFlag(flags, "strict"),
       }, io);
     } finally {
-      docker.close();
-      await session?.cleanup();
+      // The copy's cleanup may need the engine (what the agent made there is root's).
+      try {
+        await session?.cleanup();
+      } finally {
+        docker.close();
+      }
     }
   },
 };

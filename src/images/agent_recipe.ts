@@ -5,7 +5,7 @@
  * only when the recipe changes.
  */
 import { sha256Hex } from "../assets.ts";
-import type { AgentPreset } from "../agents/mod.ts";
+import { type AgentPreset, CONTAINER_HOME } from "../agents/mod.ts";
 
 /** Repository of agent images: `leash-agent-NAME:HASH`. */
 export const AGENT_IMAGE_PREFIX = "leash-agent-";
@@ -70,11 +70,27 @@ export function agentDockerfile(recipe: AgentRecipe): string {
     `RUN test "$(node -p 'require(\"${manifest}\").version')" = "${preset.package.version}" || ` +
       `{ echo "${manifest}: not version ${preset.package.version}" >&2; exit 1; }`,
     `RUN command -v ${preset.command}`,
+  );
+  const stateDirs = agentStateDirs(preset);
+  if (stateDirs.length > 0) lines.push(`RUN mkdir -p ${stateDirs.join(" ")}`);
+  lines.push(
     `LABEL ${AGENT_LABEL}="${preset.name}" leash.agent.package="${pkg}"`,
     `CMD ["${preset.command}"]`,
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * The agent's own state directories in the container's home (its login-state dirs), made in
+ * the image: where Landlock is the file layer, a preset that forbids `~/.ssh/` under a
+ * permitted home grants the home's existing children one by one, so a directory the agent
+ * would create in the home at run time could not be created.
+ */
+export function agentStateDirs(preset: AgentPreset): string[] {
+  return preset.loginState.filter((p) => p.endsWith("/")).map((p) =>
+    `${CONTAINER_HOME}/${p.slice(0, -1)}`
+  );
 }
 
 /** The content-addressed tag of `recipe`: `leash-agent-NAME:<16 hex>`. */

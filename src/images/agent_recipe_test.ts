@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CLAUDE, GEMINI } from "../agents/mod.ts";
+import { CLAUDE, GEMINI, OPENCODE } from "../agents/mod.ts";
 import { agentDockerfile, agentImageTag, type AgentRecipe } from "./agent_recipe.ts";
 
 const recipe: AgentRecipe = {
@@ -47,4 +47,11 @@ Deno.test("agentImageTag() is stable for a recipe and changes with the base, ver
   ];
   const tags = await Promise.all(others.map(agentImageTag));
   assert.equal(new Set([tag, ...tags]).size, 5);
+});
+
+Deno.test("agentDockerfile() makes the agent's state dirs in the home after the package", () => {
+  const text = agentDockerfile({ ...recipe, preset: OPENCODE });
+  assert.match(text, /^RUN mkdir -p \/root\/\.local\/share\/opencode \/root\/\.config\/opencode$/m);
+  assert.ok(text.indexOf("RUN mkdir -p /root/") > text.indexOf("npm install -g"));
+  assert.match(agentDockerfile(recipe), /^RUN mkdir -p \/root\/\.claude$/m);
 });

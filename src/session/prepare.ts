@@ -35,6 +35,7 @@ import { upstreamEgressOptions } from "./upstreams.ts";
 import type { LeashDirs, SessionPaths } from "./paths.ts";
 import { requireTrustedPolicy } from "./policy_trust.ts";
 import type { RunIo, RunOptions } from "./run_options.ts";
+import { presetSessionPolicy } from "./preset_policy.ts";
 import { withWorkspace } from "./workspace_policy.ts";
 
 /** The session's policy: compiled, its label for the banner, its text for the UI. */
@@ -47,24 +48,21 @@ export interface SessionPolicy {
 }
 
 /**
- * Chooses and compiles the policy; the built-in one gets the working directory read-write.
- * A `./leash.cedar` (found, not named by `--policy`) must be trusted in its current content
- * (`leash policy trust`), else `UntrustedPolicyError`.
+ * Chooses and compiles the policy: an agent preset's when `leash AGENT` gave one
+ * (preset_policy.ts), else `--policy`, `./leash.cedar` or the built-in one, which gets the
+ * working directory read-write. A `./leash.cedar` (found, not named by `--policy`) must be
+ * trusted in its current content (`leash policy trust`), else `UntrustedPolicyError`.
  */
 export async function loadPolicy(
-  policyFlag: string | undefined,
-  cwd: string,
-  dirs: Pick<LeashDirs, "data">,
-  preset?: RunOptions["presetPolicy"],
+  options: Pick<RunOptions, "policyFlag" | "presetPolicy">,
+  io: { cwd: string; dirs: Pick<LeashDirs, "data"> },
 ): Promise<SessionPolicy> {
-  if (preset !== undefined) {
-    const text = withWorkspace(preset.text, cwd);
-    const { ir } = compilePolicy(text, { file: preset.path ?? "preset.cedar" });
-    return { ir, label: `${preset.label} (+ ${cwd} read-write)`, text, path: preset.path };
-  }
+  const { policyFlag } = options;
+  const cwd = io.cwd;
+  if (options.presetPolicy !== undefined) return presetSessionPolicy(options.presetPolicy, cwd);
   const choice = await choosePolicy(policyFileReader(), { flag: policyFlag, cwd });
   if (policyFlag === undefined && choice.path !== undefined) {
-    await requireTrustedPolicy(dirs, choice.path, choice.text);
+    await requireTrustedPolicy(io.dirs, choice.path, choice.text);
   }
   const builtIn = choice.label === DEFAULT_POLICY_LABEL;
   const text = builtIn ? withWorkspace(choice.text, cwd) : choice.text;

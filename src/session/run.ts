@@ -165,12 +165,7 @@ class Session {
     const profile = await this.#docker.profile();
     const image = await inspectImage(this.#docker, this.#o.image);
     this.#engine = sessionEngine(profile);
-    const policy = await loadPolicy(
-      this.#o.policyFlag,
-      this.#io.cwd,
-      this.#io.dirs,
-      this.#o.presetPolicy,
-    );
+    const policy = await loadPolicy(this.#o, this.#io);
     this.#policyPath = policy.path;
     this.#paths = sessionPaths(this.#io.dirs, newSessionId());
     const log = await createSession(this.#paths, this.#redactor, this.#io.eventsRotation);

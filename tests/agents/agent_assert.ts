@@ -17,7 +17,8 @@ import {
   WORKSPACE_FILE,
   WORKSPACE_TEXT,
 } from "./fake_api/mod.ts";
-import { PLACEHOLDER, type Scenario } from "./agent_scenario.ts";
+import { placeholderOf, type Scenario } from "./agent_scenario.ts";
+import { presetOf } from "./image.ts";
 
 /** Every request the run's fakes received. */
 export function allRequests(s: Pick<Scenario, "fakes">): RecordedRequest[] {
@@ -86,6 +87,7 @@ export async function assertScenario(s: Scenario): Promise<void> {
   assertKeyOnlyOnTheWire(s, run);
   assertToolResults(s, run);
   assertDenyEvents(s);
+  assertHostsListed(s);
   await assertNoKeyInFiles(s);
   assert.equal(
     await Deno.readTextFile(join(s.box.workspace, WORKSPACE_FILE)),
@@ -134,18 +136,23 @@ export function assertToolResults(s: Scenario, run = describeRun(s)): void {
   assert.ok(!writeOutside.includes("WROTE-OUTSIDE"), `write ${OUTSIDE_PATH}: ${writeOutside}`);
   const exit = /curl-exit=(\d+)/.exec(curl)?.[1];
   assert.ok(exit !== undefined && exit !== "0", `curl ${DENIED_HOST} failed: ${curl}`);
-  assert.match(printEnv, new RegExp(`KEYVAR=${PLACEHOLDER}`), `the env held the placeholder`);
+  assert.ok(printEnv.includes(`KEYVAR=${placeholderOf(s.spec)}`), `the env held the placeholder`);
   assert.ok(!printEnv.includes(s.realKey), "the env held no real key");
   assert.match(edit, /EDITED/, `the workspace edit: ${edit}`);
 }
 
-/** Each forbidden action left a deny event naming the rule that forbids it. */
-export function assertDenyEvents(s: Scenario): void {
+/**
+ * Each forbidden action left a deny event naming the rule that forbids it: the preset's own
+ * `AGENT-no-keys` for the key, the tier's added `no-system-writes` and `no-exfil`
+ * (policies/denies.cedar) for what the preset denies by default.
+ */
+export function assertDenyEvents(s: Pick<Scenario, "events" | "spec">): void {
   const events = s.events;
   const denied = { event: "file.open", decision: "deny" };
+  const keys = `${s.spec.name}-no-keys`;
   assert.ok(
-    hasEvent(events, { ...denied, path: PLANTED_KEY_PATH, access: "read", rule: "no-ssh-keys" }),
-    `a deny event for ${PLANTED_KEY_PATH} naming no-ssh-keys:\n${
+    hasEvent(events, { ...denied, path: PLANTED_KEY_PATH, access: "read", rule: keys }),
+    `a deny event for ${PLANTED_KEY_PATH} naming ${keys}:\n${
       eventsAbout(events, PLANTED_KEY_PATH)
     }`,
   );
@@ -159,6 +166,23 @@ export function assertDenyEvents(s: Scenario): void {
     events.some((e) => e.host === DENIED_HOST && e.decision === "deny" && e.rule === "no-exfil"),
     `a deny event for ${DENIED_HOST} naming no-exfil:\n${eventsAbout(events, DENIED_HOST)}`,
   );
+}
+
+/**
+ * Every host the agent tried to reach is one its preset lists (api, auth, telemetry or update:
+ * what `leash agents` shows and `--allow-telemetry` lifts), besides the scripted denied host.
+ */
+export function assertHostsListed(s: Pick<Scenario, "events" | "spec">): void {
+  const listed = presetOf(s.spec.name).hosts.map((h) => h.host);
+  const covers = (host: string) =>
+    listed.some((l) => l === host || (l.startsWith("*.") && host.endsWith(l.slice(1))));
+  const contacted = new Set(
+    s.events.filter((e) => e.event === "net.connect" && typeof e.host === "string")
+      .map((e) => e.host as string),
+  );
+  contacted.delete(DENIED_HOST);
+  const unlisted = [...contacted].filter((h) => !covers(h));
+  assert.deepEqual(unlisted, [], `hosts the ${s.spec.name} preset does not list`);
 }
 
 /** No file leash wrote for the session (logs, events, public dir) holds the real key. */

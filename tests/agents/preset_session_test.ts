@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { placeholderFor } from "../../src/agents/mod.ts";
+import { createCa } from "../../src/ca/mod.ts";
 import { type ContainerInspect, DockerClient } from "../../src/docker/mod.ts";
 import {
   filesUnder,
@@ -16,7 +17,14 @@ import {
   sessionOf,
   spawnLeash,
 } from "../e2e/_session.ts";
-import { buildEnv, cannotBuild, fakeAnthropic, loopbackAddress } from "./preset_fixture.ts";
+import {
+  ANTHROPIC_HOST,
+  anthropicHandler,
+  FINAL_TEXT,
+  holdModelRequests,
+  startFakeApi,
+} from "./fake_api/mod.ts";
+import { buildEnv, cannotBuild } from "./preset_fixture.ts";
 
 const skip = await cannotBuild();
 /** The test's name, with the reason it is ignored here when it is. */
@@ -40,8 +48,9 @@ async function targetOf(docker: DockerClient, workspace: string) {
 }
 
 /**
- * Runs `leash claude FLAGS -- -p hi` against a fake API with a home of `files`; `whileHeld`
- * runs while the agent's model request is held (the session alive).
+ * Runs `leash claude FLAGS -- -p hi` against a fake API (the tier's fake Anthropic API, with
+ * no scripted tool steps: it answers with its closing text) with a home of `files`;
+ * `whileHeld` runs while the agent's model request is held (the session alive).
  */
 async function claudeWithHome(
   flags: string[],
@@ -52,39 +61,57 @@ async function claudeWithHome(
   const home = join(box.root, "home");
   await Deno.mkdir(join(home, ".claude"), { recursive: true });
   for (const [rel, text] of Object.entries(files)) await Deno.writeTextFile(join(home, rel), text);
-  const address = loopbackAddress();
-  const api = await fakeAnthropic(address);
-  if (!whileHeld) api.release(); // no hold: the agent is refused at once
+  const ca = await createCa({ commonName: "leash agents test upstream CA" });
+  const held = holdModelRequests(anthropicHandler([]), (r) => r.path.startsWith("/v1/messages"));
+  if (!whileHeld) held.release(); // no hold: the agent gets its answer at once
+  const api = await startFakeApi(ANTHROPIC_HOST, ca, held.handler);
   const caFile = join(box.root, "upstream-ca.pem");
-  await Deno.writeTextFile(caFile, api.caPem);
-  const child = spawnLeash(
-    box,
-    ["claude", "-I", "--listen", "", ...flags, "--", "-p", "say hi"],
-    {
-      HOME: home,
-      ANTHROPIC_API_KEY: REAL_KEY,
-      LEASH_UPSTREAM_CA: caFile,
-      LEASH_UPSTREAM_HOSTS: `api.anthropic.com=${address}`,
-      ...await buildEnv(),
-    },
-  ).spawn();
-  const output = child.output();
-  if (whileHeld) {
-    try {
-      await Promise.race([api.holding, output.then(() => {})]);
-      using docker = await DockerClient.connect();
-      const target = await targetOf(docker, box.workspace);
-      assert.ok(target, "the session's target container runs while its request is held");
-      whileHeld(target);
-    } finally {
-      api.release();
+  await Deno.writeTextFile(caFile, ca.certPem);
+  try {
+    const child = spawnLeash(
+      box,
+      ["claude", "-I", "--listen", "", ...flags, "--", "-p", "say hi"],
+      {
+        HOME: home,
+        ANTHROPIC_API_KEY: REAL_KEY,
+        LEASH_UPSTREAM_CA: caFile,
+        // A port pin: the fake listens on a free port of 127.0.0.1 (no root needed for 443).
+        LEASH_UPSTREAM_HOSTS: api.pin,
+        ...await buildEnv(),
+      },
+    ).spawn();
+    const output = child.output();
+    if (whileHeld) {
+      try {
+        await Promise.race([held.holding, output.then(() => {})]);
+        using docker = await DockerClient.connect();
+        const target = await targetOf(docker, box.workspace);
+        assert.ok(target, "the session's target container runs while its request is held");
+        whileHeld(target);
+      } finally {
+        held.release();
+      }
     }
+    const done = await output;
+    const decoder = new TextDecoder();
+    const stderr = decoder.decode(done.stderr);
+    const result = {
+      code: done.code,
+      stdout: decoder.decode(done.stdout),
+      stderr,
+      session: sessionOf(stderr),
+    };
+    const seen = api.requests.map((r) => ({ path: r.path, key: r.headers["x-api-key"] }));
+    return { box, home, result, seen };
+  } finally {
+    await api.close();
   }
-  const done = await output;
-  await api.close();
-  const stderr = new TextDecoder().decode(done.stderr);
-  const result = { code: done.code, stderr, session: sessionOf(stderr) };
-  return { box, home, result, seen: api.seen };
+}
+
+/** The agent finished its turn: exit 0 and the fake's answer printed. */
+function assertAnswered(result: { code: number; stdout: string; stderr: string }): void {
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(result.stdout.includes(FINAL_TEXT), `${result.stdout}\n${result.stderr}`);
 }
 
 Deno.test({
@@ -100,6 +127,7 @@ Deno.test({
       cmd = target.Config?.Cmd ?? [];
     });
     await using _ = box;
+    assertAnswered(result);
     assert.ok(
       env.includes(`ANTHROPIC_API_KEY=${placeholderFor("ANTHROPIC_API_KEY")}`),
       env.join("\n"),
@@ -146,6 +174,7 @@ Deno.test({
       ".claude.json": MARKER,
     });
     await using _ = box;
+    assertAnswered(result);
     assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
     assert.match(
       result.stderr,
@@ -171,6 +200,7 @@ Deno.test({
       ".claude.json": MARKER,
     });
     await using _ = box;
+    assertAnswered(result);
     assert.ok(seen.some((r) => r.path.startsWith("/v1/messages")), result.stderr);
     assert.match(
       result.stderr,
@@ -200,6 +230,7 @@ Deno.test({
       env = target.Config?.Env ?? [];
     });
     await using _ = box;
+    assertAnswered(result);
     assert.deepEqual(cmd.slice(-4), ["claude", "--dangerously-skip-permissions", "-p", "say hi"]);
     assert.ok(env.includes("IS_SANDBOX=1"), env.join("\n"));
     assert.doesNotMatch(result.stderr, /cannot be used with root/);

@@ -11,6 +11,7 @@ export {
 } from "./anthropic.ts";
 export { GEMINI_HOST, geminiHandler, geminiToolResults } from "./gemini.ts";
 export { OPENAI_HOST, openaiHandler, openaiToolResults } from "./openai.ts";
+export { type HeldHandler, holdModelRequests } from "./hold.ts";
 export { jsonBody, type RecordedRequest, recordRequest } from "./record.ts";
 export {
   DENIED_HOST,
