@@ -38,10 +38,23 @@ export interface LandlockRuleset {
   warnings: string[];
 }
 
+/**
+ * A forbidden subtree the session took out of reach with a mount (src/session/containment.ts,
+ * image_masks.ts): `hidden`, an empty read-only tmpfs or `/dev/null` (nothing to read, write or
+ * execute); otherwise a read-only bind of itself (nothing to write). The mountpoint cannot be
+ * renamed or removed, so its parent may be granted whole instead of child by child.
+ */
+export interface LandlockMask {
+  path: string;
+  hidden: boolean;
+}
+
 /** Options for {@linkcode landlockRuleset}. */
 export interface LandlockOptions {
   /** Give up enumerating after this many directory entries (then deny the rest). @default 20000 */
   maxEntries?: number;
+  /** Forbidden subtrees masked in the target. @default none */
+  masked?: readonly LandlockMask[];
 }
 
 type Access = "read" | "write" | "exec";
@@ -84,12 +97,22 @@ export async function landlockRuleset(
     if (!set) skippedLinks.set(path, set = new Set());
     set.add(access);
   };
+  const masks = options.masked ?? [];
   for (const access of ACCESSES) {
+    // A masked entry needs no carving beneath `path`. For write only directly beneath it: a
+    // write grant on a higher ancestor could rename the mask's parent away (the mount moves
+    // with it) and make the forbidden path anew.
+    const masked = (p: string, path: string) =>
+      masks.some((m) =>
+        (m.hidden || access === "write") && (p === m.path || dirCovers(`${m.path}/`, p)) &&
+        (access !== "write" || parentOf(m.path) === path)
+      );
     // Is the decision uniform below `path` (entries strictly beneath it agree with `path`'s)?
     const uniform = (path: string, allowed: boolean) =>
       entries.every((e) => {
         const p = entryPath(e);
         if (p === path || !dirCovers(path === "/" ? "/" : path + "/", p)) return true;
+        if (masked(p, path)) return true;
         return (e[access].decision === "allow") === allowed;
       });
     const visit = async (path: string): Promise<void> => {
@@ -170,6 +193,11 @@ async function linkWarnings(
     );
   }
   return warnings;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 /** Paths of the entries strictly beneath `path` with no other entry between them and `path`. */
