@@ -295,6 +295,7 @@ class Session {
       this.#drops!,
       this.#abort.signal,
       (promise, what) => this.#bounded(promise, deadline, what),
+      this.#containment?.masked,
     );
     this.#channel = channel;
     this.#emit("boot.hello", `manager ${hello.version} on kernel ${hello.kernel}`);

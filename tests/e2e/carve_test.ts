@@ -17,6 +17,7 @@ import {
   type Sandbox,
   sandbox,
   section,
+  sessionEvents,
   sessionOf,
   setup,
   spawnLeash,
@@ -155,6 +156,17 @@ Deno.test("carve: as root, ~ is usable while the forbidden ~/.ssh/id_rsa can be 
   const r = await attack(box, policy(box, "/root", FORBID_KEYS("/root")), "/root/.ssh/id_rsa", []);
   assertCarved(r, "/root");
   assert.match(r.stderr, /masked \(forbidden\): .*"\/root\/\.ssh"/);
+  // The attempt is audited as a deny naming the rule, though the mask answered ENOENT (the
+  // observe layer's event; kernel-lsm's hook never sees an open of a file that is not there).
+  const events = await sessionEvents(box, r.session);
+  assert.ok(
+    !/observe +active/.test(r.stderr) ||
+      events.some((e) =>
+        e.event === "file.open" && e.path === "/root/.ssh/id_rsa" && e.access === "read" &&
+        e.decision === "deny" && e.rule === "no-ssh"
+      ),
+    JSON.stringify(events.filter((e) => `${e.path}`.includes(".ssh"))),
+  );
   await assertNoContainers(docker, r.session);
 });
 
