@@ -56,7 +56,10 @@ export async function planLandlock(options: LandlockPlanOptions): Promise<Landlo
     options.binds,
     options.engineStat,
   );
-  const ruleset = await landlockRuleset(options.ir, fs, { masked: options.masked ?? [] });
+  const ruleset = await landlockRuleset(options.ir, fs, {
+    masked: options.masked ?? [],
+    entryLists: true,
+  });
   if (!exact && !options.engineStat) {
     ruleset.warnings.push(
       "Cannot see the target's filesystem from the host: symlinks outside bind mounts cannot be told from directories",
@@ -65,6 +68,7 @@ export async function planLandlock(options: LandlockPlanOptions): Promise<Landlo
   await writeLandlockRules(options.publicDir, {
     handle: ["read", "write", "exec"],
     rules: ruleset.rules,
+    each: ruleset.each,
   });
   return { applied: true, reason: "", warnings: ruleset.warnings };
 }

@@ -32,9 +32,18 @@ export interface LandlockRule {
   access: ("read" | "write" | "exec")[];
 }
 
+/** A rule leash-entry applies to each entry of directory `path` but `except` (it lists it). */
+export interface LandlockEachRule {
+  path: string;
+  access: ("read" | "write" | "exec")[];
+  except: string[];
+}
+
 /** The rules and what they cannot express. */
 export interface LandlockRuleset {
   rules: LandlockRule[];
+  /** Directories `fs` could not list, left to leash-entry to list. */
+  each: LandlockEachRule[];
   warnings: string[];
 }
 
@@ -55,6 +64,11 @@ export interface LandlockOptions {
   maxEntries?: number;
   /** Forbidden subtrees masked in the target. @default none */
   masked?: readonly LandlockMask[];
+  /**
+   * Where `fs` cannot list a directory, let leash-entry list it (an `each` rule) instead of
+   * denying beneath it. @default false
+   */
+  entryLists?: boolean;
 }
 
 type Access = "read" | "write" | "exec";
@@ -97,6 +111,7 @@ export async function landlockRuleset(
     if (!set) skippedLinks.set(path, set = new Set());
     set.add(access);
   };
+  const each = new Map<string, { access: Set<Access>; except: string[] }>();
   const masks = options.masked ?? [];
   for (const access of ACCESSES) {
     // A masked entry needs no carving beneath `path`. For write only directly beneath it: a
@@ -135,6 +150,18 @@ export async function landlockRuleset(
         return;
       }
       const names = await fs.readDir(path);
+      if (names === undefined && options.entryLists) {
+        // leash-entry grants each entry it finds but the ones the policy names beneath.
+        const named = childNames(entries, path);
+        const rule = each.get(path) ?? { access: new Set<Access>(), except: named };
+        each.set(path, rule);
+        rule.access.add(access);
+        warnings.push(
+          `Landlock cannot allow ${access} on "${path}" itself without its forbidden subtree: new entries created in it later are denied`,
+        );
+        for (const name of named) await visit(path === "/" ? `/${name}` : `${path}/${name}`);
+        return;
+      }
       if (names === undefined) {
         warnings.push(
           `Cannot enumerate "${path}" for ${access}: unreadable, so it is denied below`,
@@ -157,11 +184,30 @@ export async function landlockRuleset(
     };
     await visit("/");
   }
-  warnings.push(...await linkWarnings(skippedLinks, grants, fs));
+  const eachRules = [...each.entries()]
+    .map(([path, r]) => ({
+      path,
+      access: ACCESSES.filter((a) => r.access.has(a)),
+      except: r.except,
+    }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  warnings.push(...await linkWarnings(skippedLinks, grants, eachRules, fs));
   const rules = [...grants.entries()]
     .map(([path, set]) => ({ path, access: ACCESSES.filter((a) => set.has(a)) }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { rules, warnings };
+  return { rules, each: eachRules, warnings };
+}
+
+/** The names of the children of `path` that some entry lies at or beneath, sorted. */
+function childNames(entries: IrFileEntry[], path: string): string[] {
+  const prefix = path === "/" ? "/" : `${path}/`;
+  const names = new Set<string>();
+  for (const e of entries) {
+    const p = entryPath(e);
+    if (p === path || !dirCovers(prefix, p)) continue;
+    names.add(p.slice(prefix.length).split("/")[0]!);
+  }
+  return [...names].sort();
 }
 
 /**
@@ -172,9 +218,17 @@ export async function landlockRuleset(
 async function linkWarnings(
   skipped: Map<string, Set<Access>>,
   grants: Map<string, Set<Access>>,
+  each: LandlockEachRule[],
   fs: LandlockFs,
 ): Promise<string[]> {
+  const byEach = (path: string, access: Access) =>
+    each.some((r) => {
+      const prefix = r.path === "/" ? "/" : `${r.path}/`;
+      if (!r.access.includes(access) || !path.startsWith(prefix)) return false;
+      return !r.except.includes(path.slice(prefix.length).split("/")[0]!);
+    });
   const granted = (path: string, access: Access) =>
+    byEach(path, access) ||
     [...grants].some(([g, set]) => set.has(access) && dirCovers(g === "/" ? "/" : `${g}/`, path));
   const warnings: string[] = [];
   for (const [path, accesses] of [...skipped].sort(([a], [b]) => (a < b ? -1 : 1))) {

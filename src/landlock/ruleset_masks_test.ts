@@ -110,3 +110,27 @@ Deno.test("landlockRuleset() lets a read-only mask stand in for a write carve-ou
   // /w/keys is not masked: read and write of /w still need a listing, which fails closed.
   assert.deepEqual(partial.rules, []);
 });
+
+Deno.test("landlockRuleset() with entryLists leaves a directory it cannot list to leash-entry, but the names beneath it", async () => {
+  const listed: string[] = [];
+  const { ir } = compilePolicy(`
+    permit (principal, action == Action::"FileOpen", resource in Dir::"/root/");
+    forbid (principal, action == Action::"FileOpen", resource in Dir::"/root/.config/gh/");
+    permit (principal, action == Action::"ProcessExec", resource in Dir::"/bin/");
+    forbid (principal, action == Action::"ProcessExec", resource == File::"/bin/cat");
+  `);
+  const { rules, each, warnings } = await landlockRuleset(ir, unlistableFs(listed), {
+    masked: [{ path: "/root/.config/gh", hidden: true }],
+    entryLists: true,
+  });
+  assert.deepEqual(rules, [
+    { path: "/root", access: ["read"] },
+    { path: "/root/.config", access: ["write"] },
+  ]);
+  assert.deepEqual(each, [
+    { path: "/bin", access: ["exec"], except: ["cat"] },
+    { path: "/root", access: ["write"], except: [".config"] },
+  ]);
+  assert.doesNotMatch(warnings.join("\n"), /Cannot enumerate/);
+  assert.match(warnings.join("\n"), /cannot allow write on "\/root" itself/);
+});

@@ -60,7 +60,7 @@ export type PathStat = (
 /**
  * A LandlockFs that lists only bind-mounted paths; the rest reads as unreadable dirs. Other
  * paths are stat'ed through the engine when `engineStat` is given (so a symlink is never
- * granted as if it were a directory), else taken for directories.
+ * granted as if it were a directory); what it does not know is taken for a directory.
  */
 export function bindLandlockFs(binds: readonly BindMount[], engineStat?: PathStat): LandlockFs {
   const host = (path: string) => {
@@ -81,8 +81,10 @@ export function bindLandlockFs(binds: readonly BindMount[], engineStat?: PathSta
     stat: async (path) => {
       const p = host(path);
       if (p !== undefined) return await real.stat(p);
+      // The engine sees the image and binds, not what the runtime mounts (/dev, /proc, /sys):
+      // a path it does not find is left to leash-entry, which skips what is not there.
       if (!engineStat) return "dir";
-      return (await engineStat(path))?.kind ?? "missing";
+      return (await engineStat(path))?.kind ?? "dir";
     },
     readLink: async (path) => {
       const p = host(path);
