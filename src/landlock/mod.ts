@@ -7,6 +7,7 @@
 export { landlockAbi, type LandlockAnswer } from "./abi.ts";
 export {
   type LandlockFs,
+  type LandlockMask,
   type LandlockOptions,
   type LandlockRuleset as ComputedLandlockRules,
   landlockRuleset,
@@ -16,6 +17,7 @@ export {
   bindLandlockFs,
   type BindMount,
   parseBinds,
+  type PathStat,
   rootLandlockFs,
   targetLandlockFs,
 } from "./target_fs.ts";

@@ -5,8 +5,8 @@
  */
 import type { PolicyIr } from "../policy/mod.ts";
 import { landlockAbi } from "./abi.ts";
-import { landlockRuleset } from "./ruleset.ts";
-import { type BindMount, targetLandlockFs } from "./target_fs.ts";
+import { type LandlockMask, landlockRuleset } from "./ruleset.ts";
+import { type BindMount, type PathStat, targetLandlockFs } from "./target_fs.ts";
 import { writeLandlockRules } from "./write.ts";
 
 /** What the session needs to know to plan Landlock. */
@@ -18,6 +18,10 @@ export interface LandlockPlanOptions {
   /** The target's init pid on the host (for `/proc/<pid>/root`). */
   targetPid: () => Promise<number>;
   binds: readonly BindMount[];
+  /** Forbidden subtrees masked in the target (no carving needed). @default none */
+  masked?: readonly LandlockMask[] | undefined;
+  /** The engine's stat of a target path, for a host that cannot read `/proc/<pid>/root`. */
+  engineStat?: PathStat | undefined;
   /** The session's public dir (where `landlock.rules` goes). */
   publicDir: string;
 }
@@ -45,16 +49,26 @@ export async function planLandlock(options: LandlockPlanOptions): Promise<Landlo
   if (abi.abi !== null && abi.abi < 1) {
     return { applied: false, reason: `Landlock unavailable: ${abi.note}`, warnings: [] };
   }
-  const { fs, exact } = await targetLandlockFs(await options.targetPid(), options.binds);
-  const ruleset = await landlockRuleset(options.ir, fs);
-  if (!exact) {
+  // Without the target's root (not root on the host) the image's directories cannot be
+  // listed: each carve-out that needs one is denied below it and warned by the ruleset.
+  const { fs, exact } = await targetLandlockFs(
+    await options.targetPid(),
+    options.binds,
+    options.engineStat,
+  );
+  const ruleset = await landlockRuleset(options.ir, fs, {
+    masked: options.masked ?? [],
+    entryLists: true,
+  });
+  if (!exact && !options.engineStat) {
     ruleset.warnings.push(
-      "Cannot see the target's filesystem from the host: carve-outs outside bind mounts are denied",
+      "Cannot see the target's filesystem from the host: symlinks outside bind mounts cannot be told from directories",
     );
   }
   await writeLandlockRules(options.publicDir, {
     handle: ["read", "write", "exec"],
     rules: ruleset.rules,
+    each: ruleset.each,
   });
   return { applied: true, reason: "", warnings: ruleset.warnings };
 }

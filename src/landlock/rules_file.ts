@@ -4,10 +4,12 @@
  * item a line:
  *
  * ```
- * leash-landlock 1
+ * leash-landlock 2
  * handle rwx
  * rw /workspace
  * rx /usr
+ * each w /root
+ * except .ssh
  * ```
  *
  * `handle` names the access classes the ruleset governs: a governed class is denied
@@ -16,6 +18,9 @@
  * Classes: `r` read files and list dirs, `w` write, truncate, create, remove, rename and
  * device ioctl, `x` execute. leash-entry uses the rights the kernel's Landlock ABI has,
  * skips paths that do not exist (with a warning) and narrows rules on files to file rights.
+ * An `each` rule allows its classes on each entry of a directory but the names on the
+ * `except` lines after it: leash-entry lists the directory itself (as root, inside the target,
+ * before the drop), for a host that cannot (not root); it never grants a symlink.
  */
 
 /** One access class. */
@@ -27,15 +32,24 @@ export interface LandlockRule {
   access: readonly LandlockAccess[];
 }
 
+/** Allows `access` on each entry of directory `path` but those named in `except`. */
+export interface LandlockEachRule {
+  path: string;
+  access: readonly LandlockAccess[];
+  except: readonly string[];
+}
+
 /** What the host asks leash-entry to apply. */
 export interface LandlockRuleset {
   /** The classes governed; at least one. */
   handle: readonly LandlockAccess[];
   rules: readonly LandlockRule[];
+  /** Rules leash-entry expands by listing a directory. @default none */
+  each?: readonly LandlockEachRule[];
 }
 
 /** The format's header line; a new format gets a new number. */
-export const LANDLOCK_RULES_HEADER = "leash-landlock 1";
+export const LANDLOCK_RULES_HEADER = "leash-landlock 2";
 
 const LETTERS: Record<LandlockAccess, string> = { read: "r", write: "w", exec: "x" };
 const ORDER: readonly LandlockAccess[] = ["read", "write", "exec"];
@@ -66,6 +80,23 @@ export function encodeLandlockRules(ruleset: LandlockRuleset): string {
     }
     lines.push(`${allowed} ${rule.path}`);
   }
+  for (const rule of ruleset.each ?? []) {
+    const where = `rule on each entry of "${rule.path}"`;
+    const allowed = classes(where, rule.access);
+    if ([...allowed].some((letter) => !handle.includes(letter))) {
+      throw new RangeError(`Cannot encode Landlock ${where}: it allows a class not handled`);
+    }
+    if (!rule.path.startsWith("/") || /[\n\0]/.test(rule.path)) {
+      throw new RangeError(`Cannot encode Landlock ${where}: the path must be absolute, one line`);
+    }
+    lines.push(`each ${allowed} ${rule.path}`);
+    for (const name of rule.except) {
+      if (name === "" || name === "." || name === ".." || /[/\n\0]/.test(name)) {
+        throw new RangeError(`Cannot encode Landlock ${where}: bad except name "${name}"`);
+      }
+      lines.push(`except ${name}`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -79,6 +110,8 @@ export function parseLandlockRules(text: string): LandlockRuleset {
   let header = false;
   let handle: LandlockAccess[] | undefined;
   const rules: LandlockRule[] = [];
+  const each: { path: string; access: LandlockAccess[]; except: string[] }[] = [];
+  let last: "rule" | "each" = "rule";
   lines.forEach((line, index) => {
     const fail = (why: string) =>
       new SyntaxError(`Cannot parse Landlock rules: line ${index + 1}: ${why}`);
@@ -92,8 +125,24 @@ export function parseLandlockRules(text: string): LandlockRuleset {
     }
     const space = line.indexOf(" ");
     if (space < 0) throw fail('expected "CLASSES PATH" or "handle CLASSES"');
-    const head = line.slice(0, space);
-    const rest = line.slice(space + 1);
+    let head = line.slice(0, space);
+    let rest = line.slice(space + 1);
+    if (head === "except") {
+      const current = each.at(-1);
+      if (last !== "each" || !current) throw fail('"except" must follow an "each" rule');
+      if (rest === "" || rest === "." || rest === ".." || rest.includes("/")) {
+        throw fail('"except" needs a name (no "/", not "." or "..")');
+      }
+      current.except.push(rest);
+      return;
+    }
+    const isEach = head === "each";
+    if (isEach) {
+      const next = rest.indexOf(" ");
+      if (next < 0) throw fail('expected "each CLASSES PATH"');
+      head = rest.slice(0, next);
+      rest = rest.slice(next + 1);
+    }
     if (head === "handle") {
       if (handle) throw fail('"handle" given twice');
       if (rules.length > 0) throw fail('"handle" must come before the rules');
@@ -106,11 +155,13 @@ export function parseLandlockRules(text: string): LandlockRuleset {
     const access = letters(head);
     if (!access) throw fail("the classes must be a set of r, w, x");
     if (!rest.startsWith("/")) throw fail("the path must be absolute");
-    rules.push({ path: rest, access });
+    if (isEach) each.push({ path: rest, access, except: [] });
+    else rules.push({ path: rest, access });
+    last = isEach ? "each" : "rule";
   });
   if (!header) throw new SyntaxError("Cannot parse Landlock rules: the file is empty");
   if (!handle) throw new SyntaxError('Cannot parse Landlock rules: no "handle" line');
-  return { handle, rules };
+  return each.length > 0 ? { handle, rules, each } : { handle, rules };
 }
 
 /** "rwx"-style letters for a set of classes, in canonical order. */

@@ -12,7 +12,7 @@ Deno.test("encodeLandlockRules() writes the header, handle line and one line per
   });
   assert.equal(
     text,
-    'leash-landlock 1\nhandle rwx\nrw /workspace\nrx /usr\nr /data/with space/it\'s "q"\n',
+    'leash-landlock 2\nhandle rwx\nrw /workspace\nrx /usr\nr /data/with space/it\'s "q"\n',
   );
 });
 
@@ -59,24 +59,51 @@ Deno.test("encodeLandlockRules() refuses what leash-entry could not apply", () =
 });
 
 Deno.test("parseLandlockRules() names the line of each mistake", () => {
-  assert.throws(() => parseLandlockRules("leash-landlock 2\n"), /line 1: expected the header/);
-  assert.throws(() => parseLandlockRules("leash-landlock 1\nr /x\n"), /line 2: a rule before/);
+  assert.throws(() => parseLandlockRules("leash-landlock 1\n"), /line 1: expected the header/);
+  assert.throws(() => parseLandlockRules("leash-landlock 2\nr /x\n"), /line 2: a rule before/);
   assert.throws(
-    () => parseLandlockRules("leash-landlock 1\nhandle r\nr /x\nhandle w\n"),
+    () => parseLandlockRules("leash-landlock 2\nhandle r\nr /x\nhandle w\n"),
     /line 4: "handle" given twice/,
   );
   assert.throws(
-    () => parseLandlockRules("leash-landlock 1\nhandle r\nrr /x\n"),
+    () => parseLandlockRules("leash-landlock 2\nhandle r\nrr /x\n"),
     /line 3: the classes must be a set/,
   );
-  assert.throws(() => parseLandlockRules("leash-landlock 1\nhandle q\n"), /line 2: "handle" needs/);
+  assert.throws(() => parseLandlockRules("leash-landlock 2\nhandle q\n"), /line 2: "handle" needs/);
   assert.throws(() => parseLandlockRules("# only\n"), /empty/);
-  assert.throws(() => parseLandlockRules("leash-landlock 1\n"), /no "handle" line/);
+  assert.throws(() => parseLandlockRules("leash-landlock 2\n"), /no "handle" line/);
 });
 
 Deno.test("parseLandlockRules() skips comments and empty lines", () => {
-  assert.deepEqual(parseLandlockRules("# c\n\nleash-landlock 1\n# c\nhandle x\n\nx /bin\n"), {
+  assert.deepEqual(parseLandlockRules("# c\n\nleash-landlock 2\n# c\nhandle x\n\nx /bin\n"), {
     handle: ["exec"],
     rules: [{ path: "/bin", access: ["exec"] }],
   });
+});
+
+Deno.test("encodeLandlockRules() writes each-entry rules with their except names, and parses them back", () => {
+  const ruleset = {
+    handle: ["read", "write"] as ("read" | "write")[],
+    rules: [{ path: "/root", access: ["read"] as ("read" | "write")[] }],
+    each: [{ path: "/root", access: ["write"] as ("read" | "write")[], except: [".ssh", "a b"] }],
+  };
+  const text = encodeLandlockRules(ruleset);
+  assert.equal(
+    text,
+    "leash-landlock 2\nhandle rw\nr /root\neach w /root\nexcept .ssh\nexcept a b\n",
+  );
+  assert.deepEqual(parseLandlockRules(text), ruleset);
+  assert.throws(
+    () =>
+      encodeLandlockRules({
+        handle: ["write"],
+        rules: [],
+        each: [{ path: "/r", access: ["write"], except: ["x/y"] }],
+      }),
+    /bad except name "x\/y"/,
+  );
+  assert.throws(
+    () => parseLandlockRules("leash-landlock 2\nhandle w\nw /r\nexcept x\n"),
+    /line 4: "except" must follow an "each" rule/,
+  );
 });

@@ -32,16 +32,43 @@ export interface LandlockRule {
   access: ("read" | "write" | "exec")[];
 }
 
+/** A rule leash-entry applies to each entry of directory `path` but `except` (it lists it). */
+export interface LandlockEachRule {
+  path: string;
+  access: ("read" | "write" | "exec")[];
+  except: string[];
+}
+
 /** The rules and what they cannot express. */
 export interface LandlockRuleset {
   rules: LandlockRule[];
+  /** Directories `fs` could not list, left to leash-entry to list. */
+  each: LandlockEachRule[];
   warnings: string[];
+}
+
+/**
+ * A forbidden subtree the session took out of reach with a mount (src/session/containment.ts,
+ * image_masks.ts): `hidden`, an empty read-only tmpfs or `/dev/null` (nothing to read, write or
+ * execute); otherwise a read-only bind of itself (nothing to write). The mountpoint cannot be
+ * renamed or removed, so its parent may be granted whole instead of child by child.
+ */
+export interface LandlockMask {
+  path: string;
+  hidden: boolean;
 }
 
 /** Options for {@linkcode landlockRuleset}. */
 export interface LandlockOptions {
   /** Give up enumerating after this many directory entries (then deny the rest). @default 20000 */
   maxEntries?: number;
+  /** Forbidden subtrees masked in the target. @default none */
+  masked?: readonly LandlockMask[];
+  /**
+   * Where `fs` cannot list a directory, let leash-entry list it (an `each` rule) instead of
+   * denying beneath it. @default false
+   */
+  entryLists?: boolean;
 }
 
 type Access = "read" | "write" | "exec";
@@ -84,12 +111,23 @@ export async function landlockRuleset(
     if (!set) skippedLinks.set(path, set = new Set());
     set.add(access);
   };
+  const each = new Map<string, { access: Set<Access>; except: string[] }>();
+  const masks = options.masked ?? [];
   for (const access of ACCESSES) {
+    // A masked entry needs no carving beneath `path`. For write only directly beneath it: a
+    // write grant on a higher ancestor could rename the mask's parent away (the mount moves
+    // with it) and make the forbidden path anew.
+    const masked = (p: string, path: string) =>
+      masks.some((m) =>
+        (m.hidden || access === "write") && (p === m.path || dirCovers(`${m.path}/`, p)) &&
+        (access !== "write" || parentOf(m.path) === path)
+      );
     // Is the decision uniform below `path` (entries strictly beneath it agree with `path`'s)?
     const uniform = (path: string, allowed: boolean) =>
       entries.every((e) => {
         const p = entryPath(e);
         if (p === path || !dirCovers(path === "/" ? "/" : path + "/", p)) return true;
+        if (masked(p, path)) return true;
         return (e[access].decision === "allow") === allowed;
       });
     const visit = async (path: string): Promise<void> => {
@@ -112,6 +150,18 @@ export async function landlockRuleset(
         return;
       }
       const names = await fs.readDir(path);
+      if (names === undefined && options.entryLists) {
+        // leash-entry grants each entry it finds but the ones the policy names beneath.
+        const named = childNames(entries, path);
+        const rule = each.get(path) ?? { access: new Set<Access>(), except: named };
+        each.set(path, rule);
+        rule.access.add(access);
+        warnings.push(
+          `Landlock cannot allow ${access} on "${path}" itself without its forbidden subtree: new entries created in it later are denied`,
+        );
+        for (const name of named) await visit(path === "/" ? `/${name}` : `${path}/${name}`);
+        return;
+      }
       if (names === undefined) {
         warnings.push(
           `Cannot enumerate "${path}" for ${access}: unreadable, so it is denied below`,
@@ -134,11 +184,30 @@ export async function landlockRuleset(
     };
     await visit("/");
   }
-  warnings.push(...await linkWarnings(skippedLinks, grants, fs));
+  const eachRules = [...each.entries()]
+    .map(([path, r]) => ({
+      path,
+      access: ACCESSES.filter((a) => r.access.has(a)),
+      except: r.except,
+    }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  warnings.push(...await linkWarnings(skippedLinks, grants, eachRules, fs));
   const rules = [...grants.entries()]
     .map(([path, set]) => ({ path, access: ACCESSES.filter((a) => set.has(a)) }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { rules, warnings };
+  return { rules, each: eachRules, warnings };
+}
+
+/** The names of the children of `path` that some entry lies at or beneath, sorted. */
+function childNames(entries: IrFileEntry[], path: string): string[] {
+  const prefix = path === "/" ? "/" : `${path}/`;
+  const names = new Set<string>();
+  for (const e of entries) {
+    const p = entryPath(e);
+    if (p === path || !dirCovers(prefix, p)) continue;
+    names.add(p.slice(prefix.length).split("/")[0]!);
+  }
+  return [...names].sort();
 }
 
 /**
@@ -149,9 +218,17 @@ export async function landlockRuleset(
 async function linkWarnings(
   skipped: Map<string, Set<Access>>,
   grants: Map<string, Set<Access>>,
+  each: LandlockEachRule[],
   fs: LandlockFs,
 ): Promise<string[]> {
+  const byEach = (path: string, access: Access) =>
+    each.some((r) => {
+      const prefix = r.path === "/" ? "/" : `${r.path}/`;
+      if (!r.access.includes(access) || !path.startsWith(prefix)) return false;
+      return !r.except.includes(path.slice(prefix.length).split("/")[0]!);
+    });
   const granted = (path: string, access: Access) =>
+    byEach(path, access) ||
     [...grants].some(([g, set]) => set.has(access) && dirCovers(g === "/" ? "/" : `${g}/`, path));
   const warnings: string[] = [];
   for (const [path, accesses] of [...skipped].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -170,6 +247,11 @@ async function linkWarnings(
     );
   }
   return warnings;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 /** Paths of the entries strictly beneath `path` with no other entry between them and `path`. */

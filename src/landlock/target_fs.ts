@@ -52,8 +52,17 @@ export function rootLandlockFs(root: string): LandlockFs {
   };
 }
 
-/** A LandlockFs that sees only bind-mounted paths; the rest reads as unreadable dirs. */
-export function bindLandlockFs(binds: readonly BindMount[]): LandlockFs {
+/** The engine's stat of a target path: kind and symlink target; undefined when missing. */
+export type PathStat = (
+  path: string,
+) => Promise<{ kind: "dir" | "file" | "symlink"; linkTarget: string } | undefined>;
+
+/**
+ * A LandlockFs that lists only bind-mounted paths; the rest reads as unreadable dirs. Other
+ * paths are stat'ed through the engine when `engineStat` is given (so a symlink is never
+ * granted as if it were a directory); what it does not know is taken for a directory.
+ */
+export function bindLandlockFs(binds: readonly BindMount[], engineStat?: PathStat): LandlockFs {
   const host = (path: string) => {
     const sorted = [...binds].sort((a, b) => b.target.length - a.target.length);
     for (const b of sorted) {
@@ -69,13 +78,19 @@ export function bindLandlockFs(binds: readonly BindMount[]): LandlockFs {
       const p = host(path);
       return p === undefined ? Promise.resolve(undefined) : real.readDir(p);
     },
-    stat: (path) => {
+    stat: async (path) => {
       const p = host(path);
-      return p === undefined ? Promise.resolve("dir") : real.stat(p);
+      if (p !== undefined) return await real.stat(p);
+      // The engine sees the image and binds, not what the runtime mounts (/dev, /proc, /sys):
+      // a path it does not find is left to leash-entry, which skips what is not there.
+      if (!engineStat) return "dir";
+      return (await engineStat(path))?.kind ?? "dir";
     },
-    readLink: (path) => {
+    readLink: async (path) => {
       const p = host(path);
-      return p === undefined ? Promise.resolve(undefined) : real.readLink!(p);
+      if (p !== undefined) return await real.readLink!(p);
+      const info = await engineStat?.(path);
+      return info?.kind === "symlink" && info.linkTarget !== "" ? info.linkTarget : undefined;
     },
   };
 }
@@ -84,12 +99,13 @@ export function bindLandlockFs(binds: readonly BindMount[]): LandlockFs {
 export async function targetLandlockFs(
   pid: number,
   binds: readonly BindMount[],
+  engineStat?: PathStat,
 ): Promise<{ fs: LandlockFs; exact: boolean }> {
   const root = `/proc/${pid}/root`;
   try {
     for await (const _ of Deno.readDir(root)) break;
     return { fs: rootLandlockFs(root), exact: true };
   } catch {
-    return { fs: bindLandlockFs(binds), exact: false };
+    return { fs: bindLandlockFs(binds, engineStat), exact: false };
   }
 }

@@ -32,3 +32,20 @@ Deno.test("rootLandlockFs() sees paths below its root and does not follow symlin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bindLandlockFs() asks the engine about image paths: symlinks as such, unknown paths as dirs", async () => {
+  const fs = bindLandlockFs([], (path) =>
+    Promise.resolve(
+      path === "/bin"
+        ? { kind: "symlink", linkTarget: "usr/bin" }
+        : path === "/etc/passwd"
+        ? { kind: "file", linkTarget: "" }
+        : undefined,
+    ));
+  assert.equal(await fs.stat("/bin"), "symlink");
+  assert.equal(await fs.readLink?.("/bin"), "usr/bin");
+  assert.equal(await fs.stat("/etc/passwd"), "file");
+  // /dev/null exists only once the runtime mounted /dev: leash-entry skips a missing path.
+  assert.equal(await fs.stat("/dev/null"), "dir");
+  assert.equal(await fs.readDir("/etc"), undefined);
+});

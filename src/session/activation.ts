@@ -8,7 +8,7 @@ import { encodeKernelMaps } from "../native/mod.ts";
 import type { LayerName } from "../posture/mod.ts";
 import type { PolicyIr } from "../policy/mod.ts";
 import { encodeBase64 } from "../boot/mod.ts";
-import { parseBinds, planLandlock } from "../landlock/mod.ts";
+import { type LandlockMask, parseBinds, type PathStat, planLandlock } from "../landlock/mod.ts";
 import {
   MANAGER_LAYERS,
   renderSessionPosture,
@@ -62,6 +62,10 @@ export interface PostureOptions extends ActivationOptions {
   /** `-v` mounts. */
   volumes: readonly string[];
   publicDir: string;
+  /** Forbidden subtrees masked in the target (containment). @default none */
+  masked?: readonly LandlockMask[] | undefined;
+  /** The engine's stat of a target path (for a host that cannot read its root). */
+  engineStat?: PathStat | undefined;
   /** Reports one Landlock approximation. */
   warn: (message: string) => void;
 }
@@ -79,6 +83,8 @@ export async function activePosture(
       kernelLsm: active.layers["kernel-lsm"] === "ok",
       targetPid: options.targetPid,
       binds: parseBinds([`${options.cwd}:${options.cwd}`, ...options.volumes]),
+      masked: options.masked,
+      engineStat: options.engineStat,
       publicDir: options.publicDir,
     });
   for (const warning of plan.warnings) options.warn(warning);

@@ -15,6 +15,8 @@
  * Pure: the host's view of the bind sources comes in as a function.
  */
 import { dirCovers, fileDecisions, type IrFileEntry, type PolicyIr } from "../policy/mod.ts";
+import type { LandlockMask } from "../landlock/mod.ts";
+import { decideImageMasks, type ImageKind } from "./image_masks.ts";
 
 /** Capabilities the target never gets (Docker's default set minus these is what remains). */
 export const TARGET_CAP_DROP: readonly string[] = [
@@ -53,6 +55,11 @@ export interface ContainmentInput {
   binds: readonly ContainBind[];
   /** The kind of a host path (lstat); throws when it cannot tell. */
   hostKind: (path: string) => Promise<HostKind>;
+  /**
+   * The kind of a path of the image (image_masks.ts); without it, forbidden subtrees of the
+   * image are not masked (Landlock carves them out by enumeration).
+   */
+  imageKind?: ((path: string) => Promise<ImageKind>) | undefined;
 }
 
 /** One mount in Docker's `HostConfig.Mounts` shape. */
@@ -89,6 +96,8 @@ export interface Containment {
   noexecBinds: string[];
   /** Forbidden paths masked or bound read-only. */
   masked: string[];
+  /** What each mask takes out of reach, so Landlock need not carve it out (ruleset.ts). */
+  landlockMasks: LandlockMask[];
   /** Forbidden paths that could not be masked, with the reason. */
   warnings: string[];
 }
@@ -105,6 +114,7 @@ export async function decideContainment(input: ContainmentInput): Promise<Contai
     execMounts: [],
     noexecBinds: [],
     masked: [],
+    landlockMasks: [],
     warnings: [],
   };
   const enforce = input.mode === "enforce";
@@ -132,6 +142,17 @@ export async function decideContainment(input: ContainmentInput): Promise<Contai
     }
   }
   if (enforce) await addMasks(input, out);
+  if (enforce && input.imageKind) {
+    const image = await decideImageMasks({
+      ir: input.ir,
+      bindTargets,
+      imageKind: input.imageKind,
+    });
+    out.mounts.push(...image.mounts);
+    out.masked.push(...image.masked);
+    out.landlockMasks.push(...image.masked.map((path) => ({ path, hidden: true })));
+    out.warnings.push(...image.warnings);
+  }
   return out;
 }
 
@@ -203,6 +224,7 @@ async function addMasks(input: ContainmentInput, out: Containment): Promise<void
       out.mounts.push({ Type: "bind", Source: "/dev/null", Target: path, ReadOnly: true });
     }
     out.masked.push(path);
+    out.landlockMasks.push({ path, hidden: !readOnly });
   }
 }
 

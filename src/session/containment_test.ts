@@ -102,6 +102,39 @@ Deno.test("decideContainment() masks forbidden subtrees inside binds that exist 
   assert.match(c.warnings[0]!, /Cannot mask forbidden "\/home\/u\/p\/link": it is a symlink/);
 });
 
+Deno.test("decideContainment() masks the image's forbidden subtrees inside grants too, and tells Landlock what each mask covers", async () => {
+  const c = await decideContainment({
+    ir: compilePolicy(
+      BASE + `
+@id("home") permit (principal, action == Action::"FileOpen", resource in Dir::"/root/");
+@id("no-ssh") forbid (principal, action == Action::"FileOpen", resource in Dir::"/root/.ssh/");
+@id("no-secret") forbid (principal, action == Action::"FileOpen", resource in Dir::"/home/u/p/secret/");
+@id("ro-docs") forbid (principal, action == Action::"FileOpenReadWrite", resource in Dir::"/home/u/p/docs/");
+`,
+    ).ir,
+    mode: "enforce",
+    binds: containBinds("/home/u/p", []),
+    hostKind: (path) => Promise.resolve(HOST[path] ?? "missing"),
+    imageKind: (path) =>
+      Promise.resolve(path === "/root/.ssh" || path === "/root" ? "dir" : "missing"),
+  });
+  assert.deepEqual(c.masked, ["/home/u/p/docs", "/home/u/p/secret", "/root/.ssh"]);
+  assert.deepEqual(c.landlockMasks, [
+    { path: "/home/u/p/docs", hidden: false },
+    { path: "/home/u/p/secret", hidden: true },
+    { path: "/root/.ssh", hidden: true },
+  ]);
+  assert.equal(c.mounts.find((m) => m.Target === "/root/.ssh")?.Type, "tmpfs");
+  const record = await decideContainment({
+    ir: compilePolicy(BASE).ir,
+    mode: "record",
+    binds: containBinds("/home/u/p", []),
+    hostKind: () => Promise.resolve("dir"),
+    imageKind: () => Promise.reject(new Error("not asked outside enforce mode")),
+  });
+  assert.deepEqual(record.masked, []);
+});
+
 Deno.test("decideContainment() reports a host path it cannot stat instead of skipping it silently", async () => {
   const c = await decideContainment({
     ir: compilePolicy(

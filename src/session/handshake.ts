@@ -22,7 +22,7 @@ export type BoundedWait = <T>(promise: Promise<T>, what: string) => Promise<T>;
 
 /**
  * Accepts the manager's control connection (its unsolicited messages become session events,
- * its loss counts go to `drops`) and waits for its `hello`; throws `BootError` when it speaks another protocol.
+ * its loss counts go to `drops`, failed opens beneath `masked` are denies) and waits for its `hello`; throws `BootError` when it speaks another protocol.
  */
 export async function acceptManager(
   control: ControlServer,
@@ -30,9 +30,13 @@ export async function acceptManager(
   drops: DropCounter,
   signal: AbortSignal,
   bounded: BoundedWait,
+  masked: readonly string[] = [],
 ): Promise<{ channel: ControlChannel; hello: HelloMessage }> {
   const channel = await bounded(
-    control.accept({ signal, onUnsolicited: (m) => relayManagerMessage(events, m, drops) }),
+    control.accept({
+      signal,
+      onUnsolicited: (m) => relayManagerMessage(events, m, drops, masked),
+    }),
     "the manager did not connect to control.sock",
   );
   const hello = await bounded(

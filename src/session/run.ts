@@ -43,6 +43,7 @@ import { containmentReport } from "./containment_report.ts";
 import { summarizeEvents } from "./summary.ts";
 import type { SessionControl } from "./control.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
+import { ImageProbe } from "./image_probe.ts";
 import { ExitWatch } from "./exit_watch.ts";
 import { acceptManager, requestActivation } from "./handshake.ts";
 import { captureLogs, type LogCapture } from "./logs.ts";
@@ -211,12 +212,16 @@ class Session {
       events: this.#events,
     });
     await this.#transport.prepare();
-    this.#containment = await decideContainment({
-      ir: policy.ir,
-      mode: this.#o.mode,
-      binds: containBinds(this.#io.cwd, this.#o.volumes),
-      hostKind,
-    });
+    {
+      await using probe = new ImageProbe(this.#docker, this.#o.image, this.#paths.id);
+      this.#containment = await decideContainment({
+        ir: policy.ir,
+        mode: this.#o.mode,
+        binds: containBinds(this.#io.cwd, this.#o.volumes),
+        hostKind,
+        imageKind: (path) => probe.kind(path),
+      });
+    }
     for (const warning of this.#containment.warnings) await this.#warn(warning);
     return { imageUser: image.user, ir: policy.ir, managerImage };
   }
@@ -293,6 +298,7 @@ class Session {
       this.#drops!,
       this.#abort.signal,
       (promise, what) => this.#bounded(promise, deadline, what),
+      this.#containment?.masked,
     );
     this.#channel = channel;
     this.#emit("boot.hello", `manager ${hello.version} on kernel ${hello.kernel}`);
@@ -340,6 +346,8 @@ class Session {
       cwd: this.#io.cwd,
       volumes: this.#o.volumes,
       publicDir: this.#paths.public,
+      masked: this.#containment?.landlockMasks,
+      engineStat: (path) => this.#docker.containers.statPath(this.#target!, path),
       warn: (warning) => this.#emit("boot.landlock", warning, { layer: "landlock" }),
     });
     const missing = missingRequired(layers, this.#o.require);

@@ -440,13 +440,56 @@ Deno.test("leash-entry applies the host's Landlock rules before exec, also to th
   }
 });
 
+Deno.test("leash-entry lists a directory for an each-entry rule, granting every entry but the except names", async () => {
+  const { docker, image } = await setup();
+  using _ = docker;
+  const rules = encodeLandlockRules({
+    handle: ["read", "write", "exec"],
+    rules: [
+      { path: "/bin", access: ["read", "exec"] },
+      { path: "/etc", access: ["read"] },
+      { path: "/dev/null", access: ["read", "write"] },
+    ],
+    each: [{ path: "/etc", access: ["write"], except: ["passwd"] }, {
+      path: "/no/such/dir",
+      access: ["write"],
+      except: [],
+    }],
+  });
+  const probes = [
+    "echo x >> /etc/group 2>/dev/null && echo group:ok || echo group:denied",
+    "echo x >> /etc/passwd 2>/dev/null && echo passwd:ok || echo passwd:denied",
+    "touch /etc/new 2>/dev/null && echo new:ok || echo new:denied",
+  ].join("; ");
+  for (const user of ["", "nobody"]) {
+    await using run = await EntryRun.start(docker, {
+      image,
+      cmd: ["sh", "-c", probes],
+      // nobody may not write /etc by its modes: only root shows what Landlock allowed.
+      env: { LEASH_USER: user },
+      files: { "landlock.rules": rules },
+    });
+    await run.waitForFile("bootstrap.ready");
+    await run.activate(["netns", "landlock"]);
+    assert.equal(await run.exitCode(), 0);
+    const { stdout, stderr } = await run.output();
+    assert.equal(
+      stdout,
+      user === ""
+        ? "group:ok\npasswd:denied\nnew:denied\n"
+        : "group:denied\npasswd:denied\nnew:denied\n",
+    );
+    assert.match(stderr, /Landlock rule on each entry of "\/no\/such\/dir" \(line 8\) skipped/);
+  }
+});
+
 Deno.test("leash-entry refuses to start when Landlock is listed but its rules are missing or bad", async () => {
   const { docker, image } = await setup();
   using _ = docker;
   for (
     const [files, message] of [
       [{}, /Cannot apply Landlock rules "\/leash\/landlock.rules": No such file/],
-      [{ "landlock.rules": "leash-landlock 1\nrw /tmp\n" }, /line 2: a rule before "handle"/],
+      [{ "landlock.rules": "leash-landlock 2\nrw /tmp\n" }, /line 2: a rule before "handle"/],
     ] as const
   ) {
     await using run = await EntryRun.start(docker, {
