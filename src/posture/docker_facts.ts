@@ -7,6 +7,7 @@ import {
 } from "../docker/mod.ts";
 import { elfArchitecture } from "../manager/mod.ts";
 import type { DockerFacts, EngineFacts } from "./facts.ts";
+import { sessionTransportFact } from "./session_transport_fact.ts";
 
 /**
  * Connects to the engine `env` names (DOCKER_HOST and, for tcp://, the TLS variables) and
@@ -33,7 +34,7 @@ export async function dockerFacts(
       socket,
       engineVersion: version.Version,
       apiVersion: client.apiVersion,
-      engine: await engineFacts(client),
+      engine: await engineFacts(client, env),
     };
   } catch (error) {
     // The layer's own fix replaces the one the client appends after "; " for a local socket;
@@ -50,7 +51,10 @@ export async function dockerFacts(
   }
 }
 
-async function engineFacts(client: DockerClient): Promise<EngineFacts | undefined> {
+async function engineFacts(
+  client: DockerClient,
+  env: (name: string) => string | undefined,
+): Promise<EngineFacts | undefined> {
   try {
     const profile = await client.profile();
     const helper = await readAsset("leash-helper").then(elfArchitecture, () => undefined);
@@ -61,6 +65,7 @@ async function engineFacts(client: DockerClient): Promise<EngineFacts | undefine
       rootless: profile.rootless,
       architecture: profile.architecture,
       helperArchitecture: helper ?? null,
+      sessionTransport: await sessionTransportFact(client, profile.kind, env),
     };
   } catch {
     return undefined;
