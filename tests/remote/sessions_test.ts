@@ -273,8 +273,9 @@ Deno.test({
         attack(`proxy ${"0".repeat(64)}\\n${request("/attack-wrong")}`),
       );
       for (const [name, text] of [["none", none], ["wrong", wrong]]) {
-        // It reached the listener (the challenge came back) and got nothing after it.
-        assert.match(text!, /^leash-relay 1 [0-9a-f]{64}\n<<end\n$/, `${name}: ${text}`);
+        // Nothing after the challenge (which nc may not print: the listener's close can reset
+        // the connection first; the refusal events below show each reached the listener).
+        assert.match(text!, /^(leash-relay 1 [0-9a-f]{64}\n)?<<end\n$/, `${name}: ${text}`);
       }
       const paths = upstream.seen.map((s) => s.path);
       assert.ok(!paths.some((p) => p.startsWith("/attack-")), JSON.stringify(paths));
@@ -294,6 +295,8 @@ Deno.test({
     assert.ok(!urls.some((u) => u.includes("/attack-")), JSON.stringify(urls));
     const refused = events.filter((e) => e.event === "session.relay_refused");
     assert.ok(refused.length >= 2, JSON.stringify(refused));
+    // The two attackers, by their reasons: a request line where the answer belongs, a wrong MAC.
+    assert.ok(refused.some((e) => /unknown stream kind/.test(e.message)), JSON.stringify(refused));
     assert.ok(refused.some((e) => /wrong MAC for a proxy stream/.test(e.message)));
     assert.notDeepEqual(await leftovers(remote, session), [], "a killed leash left its session");
     const clean = await leashCommand(["clean"], env, w.workspace, w.root).output();
