@@ -43,7 +43,7 @@ export interface ArchiveTransportOptions {
   image: string;
   /** The working directory, copied into the workspace volume. */
   cwd: string;
-  /** `LEASH_RELAY_ADDRESS`: where leash listens and the bridge dials. @default {the engine's default bridge gateway} */
+  /** `LEASH_RELAY_ADDRESS`: where leash listens and the bridge dials. @default {relayAddress()'s choice} */
   relayAddress?: string | undefined;
   /** A relay connection that did not authenticate (an event). */
   onRefused?: (refusal: RelayRefusal) => void;
