@@ -26,6 +26,9 @@
 
 #define KINDS 3
 #define HANDSHAKE_TIMEOUT_S 10
+/* A listener address the engine's network drops packets to fails in seconds, not at the
+ * kernel's SYN retry limit (about two minutes). */
+#define CONNECT_TIMEOUT_MS 5000
 
 static const char *const KIND_NAMES[KINDS] = {"control", "proxy", "dns"};
 static volatile sig_atomic_t stop_requested;
@@ -33,6 +36,7 @@ static volatile sig_atomic_t stop_requested;
 struct target {
 	struct sockaddr_storage addr;
 	socklen_t len;
+	const char *text; /* ADDR:PORT as given, for messages */
 };
 
 static void on_signal(int sig)
@@ -63,6 +67,7 @@ static int parse_target(const char *text, struct target *t)
 	if (*end || port < 1 || port > 65535)
 		return -1;
 	memset(t, 0, sizeof(*t));
+	t->text = text;
 	size_t hl = strlen(host);
 	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&t->addr;
@@ -162,6 +167,34 @@ static int write_full(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* connect() within CONNECT_TIMEOUT_MS; 0, or -1 with errno (ETIMEDOUT when it took longer). */
+static int connect_bounded(int fd, const struct target *t)
+{
+	int flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	int rc = connect(fd, (const struct sockaddr *)&t->addr, t->len);
+	if (rc && errno == EINPROGRESS) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		int n;
+		do
+			n = poll(&p, 1, CONNECT_TIMEOUT_MS);
+		while (n < 0 && errno == EINTR);
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (n == 0)
+			err = ETIMEDOUT;
+		else if (n < 0)
+			err = errno;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+			err = errno;
+		rc = err ? -1 : 0;
+		errno = err;
+	}
+	if (rc == 0)
+		fcntl(fd, F_SETFL, flags);
+	return rc;
+}
+
 /* Connects to leash and answers its challenge; the connected fd, or -1. */
 static int dial_host(const struct target *t, const uint8_t *secret, const char *kind)
 {
@@ -175,9 +208,9 @@ static int dial_host(const struct target *t, const uint8_t *secret, const char *
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&t->addr, t->len)) {
-		fprintf(stderr, "leash-bridge: Cannot connect to leash's relay listener: %s\n",
-			strerror(errno));
+	if (connect_bounded(fd, t)) {
+		fprintf(stderr, "leash-bridge: Cannot connect to leash's relay listener %s: %s\n",
+			t->text, strerror(errno));
 		goto fail;
 	}
 	if (read_full(fd, line, sizeof(line)) || bridge_parse_challenge(line, sizeof(line), nonce)) {
@@ -237,6 +270,27 @@ static void serve(int conn, const struct target *t, const uint8_t *secret, const
 	close(conn);
 }
 
+/* One authenticated "probe" stream: the listener answers "ok\n" and closes. 0, or -1. */
+static int probe_host(const struct target *t, const uint8_t *secret)
+{
+	char ok[3];
+	int fd = dial_host(t, secret, "probe");
+	if (fd < 0) {
+		fprintf(stderr, "leash-bridge: Cannot reach leash's relay listener %s from the engine\n",
+			t->text);
+		return -1;
+	}
+	struct timeval tv = {.tv_sec = HANDSHAKE_TIMEOUT_S};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int bad = read_full(fd, ok, sizeof(ok)) || memcmp(ok, "ok\n", 3) != 0;
+	close(fd);
+	if (bad)
+		fprintf(stderr, "leash-bridge: leash's relay listener %s did not accept the bridge's "
+				"probe (another session's listener, or not leash's)\n",
+			t->text);
+	return bad ? -1 : 0;
+}
+
 int bridge_main(int argc, char **argv)
 {
 	const char *dir = NULL, *secret_path = NULL, *connect_to = NULL;
@@ -276,6 +330,12 @@ int bridge_main(int argc, char **argv)
 	for (int k = 0; k < KINDS; k++)
 		if ((fds[k] = listen_unix(dir, KIND_NAMES[k])) < 0)
 			goto cleanup;
+	/* Before the manager may connect: prove the listener is reachable from here and takes
+	 * the secret, so a wrong address is reported now, naming it, not as a bootstrap timeout. */
+	if (probe_host(&t, secret)) {
+		rc = 3;
+		goto cleanup;
+	}
 	if (write_ready(dir))
 		goto cleanup;
 	fprintf(stderr, "leash-bridge: ready in \"%s\", forwarding to %s\n", dir, connect_to);

@@ -34,7 +34,8 @@ int bridge_answer(const uint8_t *secret, size_t secret_len, const uint8_t nonce[
 	static const char hex[] = "0123456789abcdef";
 	uint8_t mac[SHA256_LEN];
 	size_t k = strlen(kind);
-	if (strcmp(kind, "control") != 0 && strcmp(kind, "proxy") != 0 && strcmp(kind, "dns") != 0)
+	if (strcmp(kind, "control") != 0 && strcmp(kind, "proxy") != 0 && strcmp(kind, "dns") != 0 &&
+	    strcmp(kind, "probe") != 0)
 		return -1;
 	if (cap < k + 1 + 2 * SHA256_LEN + 2)
 		return -1;

@@ -19,7 +19,8 @@
  * 0 with the nonce, or -1. */
 int bridge_parse_challenge(const char *line, size_t len, uint8_t nonce[BRIDGE_NONCE_LEN]);
 
-/* Writes the answer line for kind ("control", "proxy" or "dns") into out; its length, or -1
+/* Writes the answer line for kind ("control", "proxy", "dns", or "probe": the bridge's check at
+ * start that it reaches the listener, answered "ok" and closed) into out; its length, or -1
  * for another kind or too small a buffer. */
 int bridge_answer(const uint8_t *secret, size_t secret_len, const uint8_t nonce[BRIDGE_NONCE_LEN],
 		  const char *kind, char *out, size_t cap);

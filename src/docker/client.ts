@@ -122,6 +122,15 @@ export class DockerClient implements Disposable {
     return this.#profile;
   }
 
+  /**
+   * The address of this machine leash's connections to a remote engine leave from; undefined
+   * for a unix socket. Throws with the reason when it cannot be known (e.g. an ssh jump host).
+   */
+  async localAddress(): Promise<string | undefined> {
+    const transport = this.#api.transport;
+    return transport.localAddress ? await transport.localAddress() : undefined;
+  }
+
   /** Subscribes to engine events; cancel the stream or abort `signal` to stop. */
   async events(options: EventsOptions = {}): Promise<ReadableStream<DockerEvent>> {
     return await streamEvents(this.#api, options);

@@ -8,6 +8,7 @@
  */
 import { LocalBridge } from "./_bridge.ts";
 import { DockerConnectionError } from "./errors.ts";
+import { localAddressTo, sshDestination } from "./local_address.ts";
 import { errorText } from "./tcp_errors.ts";
 import { type DockerTransport, type RawConn, UnixSocketTransport } from "./transport.ts";
 
@@ -77,6 +78,27 @@ export class SshTransport implements DockerTransport {
     } catch (error) {
       throw await this.#explain(error);
     }
+  }
+
+  /** The local end of a TCP connection to where ssh connects (`ssh -G`), closed at once. */
+  async localAddress(): Promise<string> {
+    const o = this.#o;
+    const output = await new Deno.Command(o.ssh ?? "ssh", {
+      args: [
+        ...(o.configFile ? ["-F", o.configFile] : []),
+        "-G",
+        ...(o.user === undefined ? [] : ["-l", o.user]),
+        ...(o.port === undefined ? [] : ["-p", String(o.port)]),
+        "--",
+        o.hostname,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const destination = sshDestination(new TextDecoder().decode(output.stdout));
+    if ("unknown" in destination) throw new Error(destination.unknown);
+    return await localAddressTo(destination.hostname, destination.port);
   }
 
   close(): void {

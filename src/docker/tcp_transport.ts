@@ -8,6 +8,7 @@
 import { LocalBridge } from "./_bridge.ts";
 import type { TlsMaterial } from "./tcp_security.ts";
 import { tcpConnectionError } from "./tcp_errors.ts";
+import { localAddressTo } from "./local_address.ts";
 import { dialTls } from "./tls_dial.ts";
 import { type DockerTransport, type RawConn, UnixSocketTransport } from "./transport.ts";
 
@@ -95,6 +96,11 @@ export class TcpTransport implements DockerTransport {
     } catch (error) {
       throw tcpConnectionError(this.#o, error);
     }
+  }
+
+  /** The local end of a TCP connection to the engine's host and port (closed at once). */
+  localAddress(): Promise<string> {
+    return localAddressTo(this.#o.hostname, this.#o.port);
   }
 
   close(): void {

@@ -27,6 +27,11 @@ export interface DockerTransport {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Opens a raw connection for requests the engine hijacks (attach). */
   connect(): Promise<RawConn>;
+  /**
+   * The address of this machine leash's connections to the engine leave from (tcp, ssh);
+   * undefined for a unix socket. Throws with the reason when it cannot be known.
+   */
+  localAddress?(): Promise<string>;
   /** Releases pooled connections; the transport is unusable afterwards. */
   close(): void;
 }

@@ -6,6 +6,7 @@ import {
 } from "../docker/mod.ts";
 import { elfArchitecture, helperFor } from "../manager/mod.ts";
 import type { DockerFacts, EngineFacts } from "./facts.ts";
+import { sessionTransportFact } from "./session_transport_fact.ts";
 
 /**
  * Connects to the engine `env` names (DOCKER_HOST and, for tcp://, the TLS variables) and
@@ -32,7 +33,7 @@ export async function dockerFacts(
       socket,
       engineVersion: version.Version,
       apiVersion: client.apiVersion,
-      engine: await engineFacts(client),
+      engine: await engineFacts(client, env),
     };
   } catch (error) {
     // The layer's own fix replaces the one the client appends after "; " for a local socket;
@@ -49,7 +50,10 @@ export async function dockerFacts(
   }
 }
 
-async function engineFacts(client: DockerClient): Promise<EngineFacts | undefined> {
+async function engineFacts(
+  client: DockerClient,
+  env: (name: string) => string | undefined,
+): Promise<EngineFacts | undefined> {
   try {
     const profile = await client.profile();
     // The helper for the engine's architecture, when leash embeds one.
@@ -61,6 +65,7 @@ async function engineFacts(client: DockerClient): Promise<EngineFacts | undefine
       rootless: profile.rootless,
       architecture: profile.architecture,
       helperArchitecture: helper ?? null,
+      sessionTransport: await sessionTransportFact(client, profile.kind, env),
     };
   } catch {
     return undefined;

@@ -1,5 +1,6 @@
 /** What leash measured about the host: the inputs of the posture assessment. */
 import type { EngineKind } from "../docker/mod.ts";
+import type { SessionTransportFact } from "./session_transport_fact.ts";
 
 /** How cgroups are mounted: pure v2, v1 with the v2 hierarchy beside it, v1 only, or none. */
 export type CgroupLayout = "v2" | "v1-hybrid" | "v1-only" | "none";
@@ -28,6 +29,8 @@ export interface EngineFacts {
   /** The engine's architecture (kernel spelling) and that of the embedded helper for it (null: none). */
   architecture: string;
   helperArchitecture: string | null;
+  /** How `leash run` would bring files and the relay to this engine's containers. */
+  sessionTransport?: SessionTransportFact | undefined;
 }
 
 /** Result of loading and attaching real eBPF programs (leash-helper probe). */

@@ -141,11 +141,22 @@ function landlock(facts: HostFacts): LayerPosture {
     return layer(
       name,
       "degraded",
-      `Landlock ABI ${abi}: ${missing} are not governed`,
+      `Landlock ABI ${abi}: ${missing} are not governed${ofThisHost(facts)}`,
       "use Linux 6.2 or newer for Landlock ABI 3",
     );
   }
-  return layer(name, "active", `Landlock ABI ${abi}`);
+  return layer(name, "active", `Landlock ABI ${abi}${ofThisHost(facts)}`);
+}
+
+/**
+ * On an engine of another kernel the ABI leash measured is this host's, not the engine's:
+ * said so (leash-entry applies what the engine's kernel has and refuses to start without it).
+ */
+function ofThisHost(facts: HostFacts): string {
+  const engine = facts.docker.reachable ? facts.docker.engine : undefined;
+  return engine?.kind === "remote"
+    ? " on this host; the remote engine's kernel is not asked (leash-entry applies what it has there and fails closed without Landlock)"
+    : "";
 }
 
 function netns(facts: HostFacts): LayerPosture {

@@ -87,6 +87,9 @@ function engineLines(e: EngineFacts): [string, string][] {
   return [
     ["engine", `${e.kind}: ${e.product}, ${describeEngineKind(e.kind)}`],
     ["transport", e.transport],
+    ...(e.sessionTransport
+      ? [["session", e.sessionTransport.description] as [string, string]]
+      : []),
     ["arch", `${e.architecture} (${helper})`],
   ];
 }

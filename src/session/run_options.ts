@@ -63,7 +63,7 @@ export interface RunIo {
   entryBinary?: string | undefined;
   /** `LEASH_SESSION_TRANSPORT`: force bind mounts or the archive transport. @default {by engine} */
   sessionTransport?: "bind-mount" | "archive" | undefined;
-  /** `LEASH_RELAY_ADDRESS`: the archive transport's relay address. @default {bridge gateway} */
+  /** `LEASH_RELAY_ADDRESS`: the archive transport's relay address. @default {relayAddress()'s choice} */
   relayAddress?: string | undefined;
   /** `LEASH_UPSTREAM_CA` and `LEASH_UPSTREAM_HOSTS` (test/advanced). @default none */
   upstream?: UpstreamSettings | undefined;

@@ -10,9 +10,9 @@
  */
 import { join } from "node:path";
 import { MARKER_MAX_BYTES } from "../boot/mod.ts";
-import { createTar, type DockerClient, type TarEntry } from "../docker/mod.ts";
+import { collectOutput, createTar, type DockerClient, type TarEntry } from "../docker/mod.ts";
 import { readContainerFile } from "./archive_marker.ts";
-import { relayAddress } from "./relay_address.ts";
+import { type ChosenRelayAddress, relayAddress } from "./relay_address.ts";
 import { newRelaySecret } from "./relay_auth.ts";
 import { RelayListener, type RelayRefusal } from "./relay_listener.ts";
 import type { ManagerSockets, MarkerSource, SessionTransport } from "./session_transport.ts";
@@ -43,7 +43,7 @@ export interface ArchiveTransportOptions {
   image: string;
   /** The working directory, copied into the workspace volume. */
   cwd: string;
-  /** `LEASH_RELAY_ADDRESS`: where leash listens and the bridge dials. @default {the engine's default bridge gateway} */
+  /** `LEASH_RELAY_ADDRESS`: where leash listens and the bridge dials. @default {relayAddress()'s choice} */
   relayAddress?: string | undefined;
   /** A relay connection that did not authenticate (an event). */
   onRefused?: (refusal: RelayRefusal) => void;
@@ -62,6 +62,7 @@ export class ArchiveTransport implements SessionTransport {
   #bridge: string | undefined;
   #target: string | undefined;
   #listener: RelayListener | undefined;
+  #address: ChosenRelayAddress | undefined;
   #made: string[] = [];
 
   constructor(options: ArchiveTransportOptions) {
@@ -189,6 +190,7 @@ export class ArchiveTransport implements SessionTransport {
     const { docker, sessionId, socketDir } = this.#o;
     const secret = newRelaySecret();
     const address = await relayAddress(docker, this.#o.relayAddress);
+    this.#address = address;
     this.#listener = await RelayListener.listen({
       hostname: address.hostname,
       port: address.port,
@@ -245,18 +247,44 @@ export class ArchiveTransport implements SessionTransport {
       const ready = await readContainerFile(docker, this.#bridge!, "/leash-sock/bridge.ready", 64);
       if (ready !== undefined) return;
       const state = (await docker.containers.inspect(this.#bridge!)).State;
-      if (!state.Running) {
-        throw new Error(
-          `Cannot start the relay bridge: it exited with status ${state.ExitCode}; see logs/bridge.log`,
-        );
-      }
+      if (!state.Running) throw await this.#bridgeFailed(state.ExitCode);
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 250);
     }
     throw new Error(
-      `Cannot start the relay bridge: its sockets were not ready within ${
+      `Cannot start the relay bridge (relay listener ${this.#where()}): its sockets were not ready within ${
         BRIDGE_READY_MS / 1000
       } s; see logs/bridge.log`,
+    );
+  }
+
+  /** The listener's address as the bridge dials it, and where it came from. */
+  #where(): string {
+    const a = this.#address!;
+    const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
+    const from = a.source === "LEASH_RELAY_ADDRESS" ? "from " : "";
+    return `"${host}:${this.#listener?.port ?? a.port}" (${from}${a.source})`;
+  }
+
+  /**
+   * Why the bridge exited before it was ready. Status 3: its probe could not reach the relay
+   * listener (docs/remote_engines.md §3), so the address is named with the variable to change.
+   */
+  async #bridgeFailed(status: number): Promise<Error> {
+    const logs = await this.#o.docker.containers.logs(this.#bridge!, { stderr: true })
+      .then(collectOutput).then((o) =>
+        o.stderr.trim().split("\n").filter((l) => !/Cannot reach leash's relay/.test(l))
+          .slice(-1).join("")
+      )
+      .catch(() => "");
+    const said = logs ? `: ${logs}` : "";
+    if (status === 3) {
+      return new Error(
+        `Cannot reach leash's relay listener ${this.#where()} from the engine's containers${said}; set LEASH_RELAY_ADDRESS to an address of this machine they reach (ADDR or ADDR:PORT)`,
+      );
+    }
+    return new Error(
+      `Cannot start the relay bridge: it exited with status ${status}${said}; see logs/bridge.log`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { chooseTransport, parseTransportSetting } from "./choose.ts";
-import { parseRelayAddress } from "./relay_address.ts";
+import { isLoopback, parseRelayAddress } from "./relay_address.ts";
 import { refuseHostBinds } from "./workspace.ts";
 
 Deno.test("chooseTransport() gives remote engines the archive transport unless forced", () => {
@@ -47,5 +47,14 @@ Deno.test("refuseHostBinds() refuses host paths with the named-volume fix and le
         e instanceof TypeError && e.message.includes(`Cannot mount "${bind}"`) &&
         e.message.includes(`-v NAME:${bind.split(":")[1]}`),
     );
+  }
+});
+
+Deno.test("isLoopback() is true for 127/8, ::1 and mapped 127/8 only", () => {
+  for (const a of ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1"]) {
+    assert.ok(isLoopback(a), a);
+  }
+  for (const a of ["172.17.0.1", "10.0.0.1", "::", "fe80::1", "128.0.0.1"]) {
+    assert.ok(!isLoopback(a), a);
   }
 });

@@ -9,7 +9,13 @@ export { type BindMountPaths, BindMountTransport } from "./bind_mount.ts";
 export { ArchiveTransport, type ArchiveTransportOptions } from "./archive.ts";
 export { readContainerFile } from "./archive_marker.ts";
 export { chooseTransport, parseTransportSetting } from "./choose.ts";
-export { parseRelayAddress, type RelayAddress, relayAddress } from "./relay_address.ts";
+export {
+  type ChosenRelayAddress,
+  isLoopback,
+  parseRelayAddress,
+  type RelayAddress,
+  relayAddress,
+} from "./relay_address.ts";
 export * from "./relay_auth.ts";
 export { RelayListener, type RelayListenerOptions, type RelayRefusal } from "./relay_listener.ts";
 export { refuseHostBinds, WORKSPACE_MAX_BYTES, workspaceEntries } from "./workspace.ts";

@@ -33,20 +33,63 @@ export function parseRelayAddress(text: string): RelayAddress {
   return { hostname, port };
 }
 
-/** The address to use: the setting, else the default bridge network's IPv4 gateway. */
+/** A relay address and how it was chosen (for messages: "LEASH_RELAY_ADDRESS", ...). */
+export interface ChosenRelayAddress extends RelayAddress {
+  source: string;
+}
+
+/**
+ * The address to use: the setting; else, for an engine on another machine (tcp://, ssh://),
+ * the local address of leash's own connection to it (what that machine sees leash as),
+ * refused at once when that is loopback (a forwarded or published port: the engine's
+ * containers cannot dial this machine's loopback); else the default bridge network's IPv4
+ * gateway (a local engine forced to the archive transport reaches the host there).
+ */
 export async function relayAddress(
   docker: DockerClient,
   setting: string | undefined,
-): Promise<RelayAddress> {
-  if (setting !== undefined && setting !== "") return parseRelayAddress(setting);
+): Promise<ChosenRelayAddress> {
+  if (setting !== undefined && setting !== "") {
+    return { ...parseRelayAddress(setting), source: "LEASH_RELAY_ADDRESS" };
+  }
+  const fix = "set LEASH_RELAY_ADDRESS to an address of this machine the engine's containers reach";
+  let local: string | undefined;
+  try {
+    local = await docker.localAddress();
+  } catch (error) {
+    throw new Error(
+      `Cannot choose where the engine's containers reach leash's relay: ${
+        (error as Error).message
+      }; ${fix}`,
+      { cause: error },
+    );
+  }
+  if (local !== undefined) {
+    if (isLoopback(local)) {
+      throw new Error(
+        `Cannot choose where the engine's containers reach leash's relay: leash reaches the engine over loopback (${local}: a forwarded or published port), which they cannot dial; ${fix} (for an engine in a container on this machine: the gateway of that container's network)`,
+      );
+    }
+    return {
+      hostname: local,
+      port: 0,
+      source: "the local address of leash's connection to the engine",
+    };
+  }
   const network = await docker.networks.inspect("bridge").catch(() => undefined);
   const gateway = network?.IPAM?.Config?.map((c) => c.Gateway).find((g) =>
     g !== undefined && /^\d+\.\d+\.\d+\.\d+$/.test(g)
   );
   if (gateway === undefined) {
     throw new Error(
-      'Cannot find where the engine reaches this machine: its "bridge" network has no IPv4 gateway; set LEASH_RELAY_ADDRESS to an address of this machine the engine reaches',
+      `Cannot find where the engine reaches this machine: its "bridge" network has no IPv4 gateway; ${fix}`,
     );
   }
-  return { hostname: gateway, port: 0 };
+  return { hostname: gateway, port: 0, source: "the gateway of the engine's bridge network" };
+}
+
+/** Whether `address` is a loopback address (127/8, ::1, ::ffff:127/104); pure. */
+export function isLoopback(address: string): boolean {
+  const v4 = address.replace(/^::ffff:/i, "");
+  return /^127\./.test(v4) || address === "::1";
 }

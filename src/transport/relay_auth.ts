@@ -9,6 +9,12 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 /** The streams a bridge relays, one per manager socket. */
 export type RelayKind = "control" | "proxy" | "dns";
 
+/**
+ * What an answer may claim: a relayed stream, or `probe`, the bridge's check at start that it
+ * reaches the listener with the secret (answered `ok` and closed; nothing is relayed).
+ */
+export type RelayAnswerKind = RelayKind | "probe";
+
 /** Bytes of the nonce and of the session secret. */
 export const RELAY_NONCE_BYTES = 32;
 export const RELAY_SECRET_BYTES = 32;
@@ -38,24 +44,28 @@ export function challengeLine(nonce: Uint8Array): string {
 }
 
 /** HMAC-SHA256(secret, nonce || kind): what a bridge holding `secret` answers. */
-export function relayMac(secret: Uint8Array, nonce: Uint8Array, kind: RelayKind): Uint8Array {
+export function relayMac(
+  secret: Uint8Array,
+  nonce: Uint8Array,
+  kind: RelayAnswerKind,
+): Uint8Array {
   return new Uint8Array(createHmac("sha256", secret).update(nonce).update(kind).digest());
 }
 
 /** An answer line as read: the stream kind it claims and its MAC. */
 export interface RelayAnswer {
-  kind: RelayKind;
+  kind: RelayAnswerKind;
   mac: Uint8Array;
 }
 
 /**
- * Parses an answer line (without its newline): `<control|proxy|dns> <64 lowercase hex>`.
+ * Parses an answer line (without its newline): `<control|proxy|dns|probe> <64 lowercase hex>`.
  * Throws `SyntaxError` naming what is wrong.
  */
 export function parseRelayAnswer(line: string): RelayAnswer {
   const space = line.indexOf(" ");
   const kind = space < 0 ? line : line.slice(0, space);
-  if (kind !== "control" && kind !== "proxy" && kind !== "dns") {
+  if (kind !== "control" && kind !== "proxy" && kind !== "dns" && kind !== "probe") {
     throw new SyntaxError(
       `Invalid relay answer: unknown stream kind ${JSON.stringify(kind.slice(0, 16))}`,
     );

@@ -44,6 +44,8 @@ export class RelayListener {
   refused = 0;
   /** Streams that authenticated and were handed on. */
   accepted = 0;
+  /** Authenticated probes (the bridge's reachability check at start), answered `ok`. */
+  probes = 0;
   #server: net.Server;
   #sockets = new Set<net.Socket>();
 
@@ -127,6 +129,14 @@ export class RelayListener {
       }
       done = true;
       clearTimeout(timer);
+      if (answer.kind === "probe") {
+        // The bridge checking, before the manager starts, that it reaches this listener.
+        this.probes++;
+        socket.removeAllListeners("end");
+        socket.end("ok\n");
+        socket.resume(); // read the bridge's FIN so the socket closes
+        return;
+      }
       this.accepted++;
       this.#forward(socket, options.sockets[answer.kind], buffered.subarray(newline + 1));
     };

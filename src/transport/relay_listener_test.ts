@@ -103,3 +103,18 @@ Deno.test("RelayListener closes a wrong MAC, another kind's MAC, a replayed answ
   ]);
   assert.match(w.refusals[0]!.peer, /^127\.0\.0\.1:\d+$/);
 });
+
+Deno.test("RelayListener answers an authenticated probe with ok and forwards nothing; a probe with a wrong MAC is refused", async () => {
+  await using w = await world();
+  const back = await exchange(
+    w.listener.port,
+    (nonce) => `probe ${hex(relayMac(w.secret, nonce, "probe"))}\nGET / HTTP/1.1\r\n\r\n`,
+  );
+  assert.equal(back, "ok\n");
+  assert.equal(w.listener.probes, 1);
+  assert.equal(await exchange(w.listener.port, () => `probe ${"0".repeat(64)}\n`), "");
+  assert.equal(w.listener.probes, 1);
+  assert.equal(w.echo.connections(), 0);
+  assert.equal(w.listener.accepted, 0);
+  assert.deepEqual(w.refusals.map((r) => r.reason), ["wrong MAC for a probe stream"]);
+});

@@ -6,13 +6,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { assertNoContainers, leash, sandbox, setup } from "./_session.ts";
+import { localEngineOnly } from "./_remote.ts";
+
+const COPIED = localEngineOnly(
+  "reads what the command wrote in the workspace back on this host; on a remote engine the workspace is a copy that is not copied back",
+);
 
 const { docker, image } = await setup();
 globalThis.addEventListener("unload", () => docker.close());
 
 const NO_LANDLOCK = { LEASH_DISABLE_LAYERS: "landlock" };
 
-Deno.test("leash run: refuses to start when no layer enforces file/exec rules, runs with --allow-degraded", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("leash run: refuses to start when no layer enforces file/exec rules, runs with --allow-degraded", COPIED, async () => {
   await using box = await sandbox();
   const witness = join(box.workspace, "ran");
   const refused = await leash(box, ["run", "--image", image, "--", "touch", witness], NO_LANDLOCK);

@@ -33,6 +33,11 @@ import {
   sessionEvents,
   setup,
 } from "./_session.ts";
+import { localEngineOnly } from "./_remote.ts";
+
+const HOST_PROBE = localEngineOnly(
+  "mounts netprobe from this host with -v and dials IP upstreams in a container on the engine's bridge network, which this host's proxy cannot reach on a remote engine (tests/remote/sessions_test.ts covers egress there)",
+);
 
 const { docker, image } = await setup(ensureDebianImage);
 globalThis.addEventListener("unload", () => docker.close());
@@ -145,7 +150,8 @@ function hasEvent(
   return log.some((e) => Object.entries(match).every(([k, v]) => e[k] === v));
 }
 
-Deno.test("egress: HTTP and HTTPS, explicit and transparent (a client that ignores the proxy variables), HTTP/2 end to end, WebSocket, streaming, DNS", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("egress: HTTP and HTTPS, explicit and transparent (a client that ignores the proxy variables), HTTP/2 end to end, WebSocket, streaming, DNS", HOST_PROBE, async () => {
   await using w = await world();
   const r = await runSh(
     w,
@@ -226,7 +232,8 @@ echo 'node>>'`,
   await assertNoContainers(docker, r.session);
 });
 
-Deno.test("egress: a connect to an address no rule and no answer of leash's DNS named fails at once with EPERM; a name leash's DNS answered and an IP a rule permits connect", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("egress: a connect to an address no rule and no answer of leash's DNS named fails at once with EPERM; a name leash's DNS answered and an IP a rule permits connect", HOST_PROBE, async () => {
   await using w = await world();
   const r = await runSh(
     w,
@@ -276,7 +283,8 @@ echo 'rule>>'`,
   await assertNoContainers(docker, r.session);
 });
 
-Deno.test("egress: 100 MB download (HTTP/2) and upload (HTTP/1.1) through leash arrive with matching checksums", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("egress: 100 MB download (HTTP/2) and upload (HTTP/1.1) through leash arrive with matching checksums", HOST_PROBE, async () => {
   await using w = await world();
   const n = 100 * 1024 * 1024;
   const r = await runSh(
@@ -307,6 +315,7 @@ rm -f /tmp/up; echo 'upload>>'`,
 Deno.test({
   name:
     "egress: IP literal and CIDR rules, non-HTTP TCP, direct UDP and raw sockets in the kernel and the proxy",
+  ...HOST_PROBE,
 }, async () => {
   await using w = await world();
   const ip = w.ip;
@@ -378,7 +387,8 @@ echo '<<raw'; netprobe raw; netprobe packet; echo 'raw>>'`,
   await assertNoContainers(docker, r.session);
 });
 
-Deno.test("egress: without cgroup-net (LEASH_DISABLE_LAYERS) a client that ignores the proxy variables is refused; --require cgroup-net refuses to start", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("egress: without cgroup-net (LEASH_DISABLE_LAYERS) a client that ignores the proxy variables is refused; --require cgroup-net refuses to start", HOST_PROBE, async () => {
   await using w = await world();
   const disable = { LEASH_DISABLE_LAYERS: "cgroup-net" };
   const r = await runSh(
@@ -416,7 +426,8 @@ echo '<<udp'; netprobe udp-send 198.51.100.1 9999; echo 'udp>>'`,
   await assertNoContainers(docker, required.session);
 });
 
-Deno.test("egress: a request whose Host and TLS server name disagree is refused (421) and no secret leaves; an upstream with an untrusted certificate is refused", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("egress: a request whose Host and TLS server name disagree is refused (421) and no secret leaves; an upstream with an untrusted certificate is refused", HOST_PROBE, async () => {
   await using w = await world();
   const value = `lk-${crypto.randomUUID()}`;
   const status = (label: string, curlArgs: string) =>

@@ -17,6 +17,17 @@ import {
   setup,
   spawnLeash,
 } from "./_session.ts";
+import { localEngineOnly } from "./_remote.ts";
+
+const HOST_DIR = localEngineOnly(
+  "mounts a host directory with -v, which a remote engine cannot see (refused by design)",
+);
+const TWO = localEngineOnly(
+  "counts the session's containers as 2; the archive transport adds its stage and bridge (4)",
+);
+const STAGING = localEngineOnly(
+  "SIGINT lands in the archive transport's staging phase (volumes, workspace copy), which the test does not name",
+);
 
 const { docker, image } = await setup();
 globalThis.addEventListener("unload", () => docker.close());
@@ -60,7 +71,8 @@ Deno.test("leash run: exit status, stdout/stderr apart, argv untouched, cwd moun
   assert.ok((await Deno.stat(join(logs, "manager.log"))).isFile);
 });
 
-Deno.test("leash run: the command's first instruction is already enforced (Landlock on this VM)", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("leash run: the command's first instruction is already enforced (Landlock on this VM)", HOST_DIR, async () => {
   await using box = await sandbox();
   const outside = join(box.root, "outside");
   await Deno.mkdir(outside);
@@ -231,7 +243,8 @@ async function startLong(box: Awaited<ReturnType<typeof sandbox>>, env = {}) {
   return { child, session: sessionOf(stderr)!, rest, stderr };
 }
 
-Deno.test("leash run: SIGTERM to leash tears the session down; the control UI stops listening", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("leash run: SIGTERM to leash tears the session down; the control UI stops listening", TWO, async () => {
   await using box = await sandbox();
   const { child, session, rest, stderr } = await startLong(box);
   assert.equal((await sessionContainers(docker, session)).length, 2);
@@ -250,7 +263,8 @@ Deno.test("leash run: SIGTERM to leash tears the session down; the control UI st
   await assert.rejects(Deno.stat(sockets), Deno.errors.NotFound);
 });
 
-Deno.test("leash run: SIGINT during boot tears down and says where it stopped", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("leash run: SIGINT during boot tears down and says where it stopped", STAGING, async () => {
   await using box = await sandbox();
   const stuck = await box.script(
     "stuck-entry",

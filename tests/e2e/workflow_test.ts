@@ -11,6 +11,11 @@ import { DEFAULT_POLICY } from "../../src/policy/mod.ts";
 import { withWorkspace } from "../../src/session/workspace_policy.ts";
 import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { assertNoContainers, leash, type Sandbox, sandbox, setup } from "./_session.ts";
+import { localEngineOnly } from "./_remote.ts";
+
+const COPIED = localEngineOnly(
+  "reads what the command wrote in the workspace back on this host; on a remote engine the workspace is a copy that is not copied back",
+);
 
 const { docker, image } = await setup(ensureDebianImage);
 globalThis.addEventListener("unload", () => docker.close());
@@ -43,7 +48,8 @@ async function run(box: Sandbox, extra: string, script: string) {
   return await leash(box, ["run", "--image", image, "--policy", policy, "--", "sh", "-c", script]);
 }
 
-Deno.test("workflow: with exec granted in the workspace the agent edits, tests with node and the project's script, and builds", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("workflow: with exec granted in the workspace the agent edits, tests with node and the project's script, and builds", COPIED, async () => {
   await using box = await sandbox();
   await project(box);
   const r = await run(
@@ -62,7 +68,8 @@ permit (principal, action == Action::"ProcessExec", resource in Dir::"${box.work
   await assertNoContainers(docker, r.session);
 });
 
-Deno.test("workflow: without exec in the workspace its script cannot run as a program, and node still works", async () => {
+// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
+Deno.test("workflow: without exec in the workspace its script cannot run as a program, and node still works", COPIED, async () => {
   await using box = await sandbox();
   await project(box);
   const r = await run(

@@ -104,6 +104,13 @@ export interface RemoteEngine extends AsyncDisposable {
   sshEnv: Record<string, string>;
   /** The outer container (on the host's engine). */
   container: string;
+  /**
+   * The address of this machine the engine's containers reach: the gateway of the outer
+   * container's network on the host's engine (the inner engine's containers leave through the
+   * outer container's NAT; measured: a listener on it sees their connections). Not loopback,
+   * which is where the engine's API ports are published and what leash's default would be.
+   */
+  hostAddress: string;
   /** Images loaded into the engine. */
   images: string[];
   /** Stops the engine and removes its container, data root and files. */
@@ -166,7 +173,9 @@ export async function startRemoteEngine(options: RemoteEngineOptions = {}): Prom
       ]),
     );
     await host.containers.start(container);
-    const ports = (await host.containers.inspect(container)).NetworkSettings.Ports as Record<
+    const settings = (await host.containers.inspect(container)).NetworkSettings;
+    const hostAddress = String((settings as { Gateway?: string }).Gateway ?? "");
+    const ports = settings.Ports as Record<
       string,
       { HostPort: string }[] | null
     >;
@@ -217,6 +226,7 @@ export async function startRemoteEngine(options: RemoteEngineOptions = {}): Prom
       tlsEnv,
       sshEnv,
       container: id,
+      hostAddress,
       images,
       close,
       [Symbol.asyncDispose]: close,

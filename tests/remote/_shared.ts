@@ -54,29 +54,42 @@ export interface Result {
 
 /** Runs leash from source with `env` and none of this process's Docker or leash variables. */
 export async function leash(args: string[], env: Record<string, string>): Promise<Result> {
-  const main = new URL("../../main.ts", import.meta.url).pathname;
   const home = await Deno.makeTempDir({ prefix: "leash-remote-home-" });
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", main, ...args],
-      cwd: home,
-      clearEnv: true,
-      env: {
-        ...inherited(),
-        XDG_STATE_HOME: `${home}/state`,
-        XDG_RUNTIME_DIR: home,
-        NO_COLOR: "1",
-        ...env,
-      },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const output = await leashCommand(args, env, home).output();
     const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
     return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+}
+
+/**
+ * The command that runs leash from source in `cwd` with `env`; leash's state and runtime dirs
+ * under `home` (default `cwd`), stdin closed, output piped.
+ */
+export function leashCommand(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  home = cwd,
+): Deno.Command {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", main, ...args],
+    cwd,
+    clearEnv: true,
+    env: {
+      ...inherited(),
+      XDG_STATE_HOME: `${home}/state`,
+      XDG_RUNTIME_DIR: home,
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
 }
 
 /** This process's environment without DOCKER_* and LEASH_* (HOME and Deno's cache stay). */

@@ -2,7 +2,8 @@
  * What a user sees when the remote engine cannot or must not be used: the wrong CA, a client
  * certificate the engine does not trust, a missing certificate file, plain tcp (refused before
  * any byte is sent, judged by a listener that must see no connection), a port nobody listens
- * on, ssh that cannot log in; and `leash doctor` / `leash run` against the real remote engine.
+ * on, ssh that cannot log in; and `leash doctor` against the real remote engine (sessions on it:
+ * sessions_test.ts).
  */
 import assert from "node:assert/strict";
 import { clientFor, leash, MISSING, remoteEngine, stopRemoteEngine } from "./_shared.ts";
@@ -187,29 +188,6 @@ for (const way of ["tcp+tls", "ssh"] as const) {
     },
   });
 }
-
-Deno.test({
-  name:
-    "leash run against the remote engine refuses with one line naming it, and creates nothing there",
-  ...options,
-  async fn() {
-    const engine = await remoteEngine();
-    using remote = await clientFor(engine.tlsEnv);
-    const product = (await remote.profile()).product;
-    const result = await leash(["run", "--image", engine.busybox, "--", "true"], engine.tlsEnv);
-    assert.equal(result.code, 1, result.stderr);
-    const port = new URL(engine.tcpHost).port;
-    assert.equal(
-      result.stderr,
-      `error: Cannot run a session on the remote engine "tcp+tls 127.0.0.1:${port}" (${product}): its filesystem is not this host's and leash cannot yet stage its files and relay through the Engine API (the archive session transport is not built); use an engine on this host (unset DOCKER_HOST, or DOCKER_HOST=unix:///path/to/docker.sock); leash doctor works against it\n`,
-    );
-    const containers = await remote.containers.list({
-      all: true,
-      filters: { label: ["leash.session"] },
-    });
-    assert.deepEqual(containers, []);
-  },
-});
 
 Deno.test({
   name: "remote tier: the refusals test engine is removed",

@@ -403,6 +403,7 @@ static void test_bridge_auth(void)
 	CHECK(strcmp(answer, "control 89c5456138ca23d9152f283369abb6b32fd41954bfa0e703fcbb854f40a72b64\n") == 0);
 	CHECK(bridge_answer(secret, 32, nonce, "dns", answer, sizeof(answer)) == 69);
 	CHECK(strcmp(answer, "dns 0a0aab87a7d14da9a707406ccb613fd52c094004eb87868ef316e4afee54267c\n") == 0);
+	CHECK(bridge_answer(secret, 32, nonce, "probe", answer, sizeof(answer)) == 71);
 	CHECK(bridge_answer(secret, 32, nonce, "shell", answer, sizeof(answer)) == -1);
 	CHECK(bridge_answer(secret, 32, nonce, "proxy", answer, 20) == -1);
 	/* Uppercase hex, a short line, another version, no newline: refused. */
