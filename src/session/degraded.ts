@@ -3,8 +3,8 @@
  * layer enforces (neither kernel-lsm nor Landlock) does not start unless the user says so with
  * `--allow-degraded`; the banner alone saying "off" is too easy to miss.
  */
-import { BootError } from "../boot/mod.ts";
-import type { SessionLayer } from "./posture.ts";
+import { BootError, requiredMissing } from "../boot/mod.ts";
+import { missingRequired, type SessionLayer } from "./posture.ts";
 
 /** The layers that can enforce the policy's file and exec rules. */
 export const FILE_EXEC_LAYERS = ["kernel-lsm", "landlock"] as const;
@@ -30,4 +30,22 @@ export function degradedRefused(off: readonly SessionLayer[]): BootError {
     }); run on a kernel with BPF LSM ("bpf" in lsm=) or Landlock (see leash doctor), or pass --allow-degraded to run with only the network enforced`,
     "activation",
   );
+}
+
+/** What the session's options refuse in a measured posture. */
+export interface PostureDemands {
+  require: Parameters<typeof missingRequired>[1];
+  mode: "record" | "shadow" | "enforce";
+  allowDegraded?: boolean | undefined;
+}
+
+/** Throws when a required layer is missing or, without --allow-degraded, no file/exec layer enforces. */
+export function refuseUnwantedPosture(
+  layers: readonly SessionLayer[],
+  demands: PostureDemands,
+): void {
+  const missing = missingRequired(layers, demands.require);
+  if (missing.length > 0) throw requiredMissing(missing);
+  const unenforced = unenforcedFileExec(layers, demands.mode);
+  if (unenforced.length > 0 && !demands.allowDegraded) throw degradedRefused(unenforced);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
+import { degradedRefused, refuseUnwantedPosture, unenforcedFileExec } from "./degraded.ts";
 import type { SessionLayer } from "./posture.ts";
 
 const layer = (name: SessionLayer["name"], status: SessionLayer["status"]): SessionLayer => ({
@@ -40,4 +40,22 @@ Deno.test("unenforcedFileExec() is empty in record and shadow mode, which enforc
   const layers = [layer("kernel-lsm", "off"), layer("landlock", "off"), ...NET];
   assert.deepEqual(unenforcedFileExec(layers, "record"), []);
   assert.deepEqual(unenforcedFileExec(layers, "shadow"), []);
+});
+
+Deno.test("refuseUnwantedPosture() refuses a missing --require layer first, then a degraded session unless allowed", () => {
+  const off = [layer("kernel-lsm", "off"), layer("landlock", "off"), ...NET];
+  assert.throws(
+    () => refuseUnwantedPosture(off, { require: ["kernel-lsm"], mode: "enforce" }),
+    /kernel-lsm/,
+  );
+  assert.throws(
+    () => refuseUnwantedPosture(off, { require: [], mode: "enforce" }),
+    /--allow-degraded/,
+  );
+  refuseUnwantedPosture(off, { require: [], mode: "enforce", allowDegraded: true });
+  refuseUnwantedPosture(off, { require: [], mode: "record" });
+  refuseUnwantedPosture([layer("kernel-lsm", "off"), layer("landlock", "active"), ...NET], {
+    require: ["landlock"],
+    mode: "enforce",
+  });
 });

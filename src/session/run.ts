@@ -21,7 +21,6 @@ import {
   raceDeadline,
   readCgroupPath,
   requireContainerCgroup,
-  requiredMissing,
   TargetExit,
   waitBootstrapReady,
   waitEntryReady,
@@ -37,20 +36,18 @@ import type { ControlUi } from "../ui/mod.ts";
 import { activateMessage, activePosture, postureBanner, requestedLayers } from "./activation.ts";
 import { containerNames, targetConfig } from "./containers.ts";
 import { targetInput } from "./target_input.ts";
-import { containBinds, type Containment, decideContainment } from "./containment.ts";
-import { hostKind } from "./containment_host.ts";
+import type { Containment } from "./containment.ts";
+import { sessionContainment } from "./containment_host.ts";
 import { containmentReport } from "./containment_report.ts";
 import { summarizeEvents } from "./summary.ts";
 import type { SessionControl } from "./control.ts";
 import { inspectImage, resolveImageUser } from "./image.ts";
-import { ImageProbe } from "./image_probe.ts";
 import { ExitWatch } from "./exit_watch.ts";
 import { acceptManager, requestActivation } from "./handshake.ts";
 import { captureLogs, type LogCapture } from "./logs.ts";
 import { createManager, startManager } from "./manager_start.ts";
 import { newSessionId, type SessionPaths, sessionPaths } from "./paths.ts";
-import { missingRequired } from "./posture.ts";
-import { degradedRefused, unenforcedFileExec } from "./degraded.ts";
+import { refuseUnwantedPosture } from "./degraded.ts";
 import {
   buildManagerImage,
   createSession,
@@ -212,16 +209,11 @@ class Session {
       events: this.#events,
     });
     await this.#transport.prepare();
-    {
-      await using probe = new ImageProbe(this.#docker, this.#o.image, this.#paths.id);
-      this.#containment = await decideContainment({
-        ir: policy.ir,
-        mode: this.#o.mode,
-        binds: containBinds(this.#io.cwd, this.#o.volumes),
-        hostKind,
-        imageKind: (path) => probe.kind(path),
-      });
-    }
+    this.#containment = await sessionContainment(this.#docker, this.#o, {
+      ir: policy.ir,
+      cwd: this.#io.cwd,
+      sessionId: this.#paths.id,
+    });
     for (const warning of this.#containment.warnings) await this.#warn(warning);
     return { imageUser: image.user, ir: policy.ir, managerImage };
   }
@@ -350,10 +342,7 @@ class Session {
       engineStat: (path) => this.#docker.containers.statPath(this.#target!, path),
       warn: (warning) => this.#emit("boot.landlock", warning, { layer: "landlock" }),
     });
-    const missing = missingRequired(layers, this.#o.require);
-    if (missing.length > 0) throw requiredMissing(missing);
-    const unenforced = unenforcedFileExec(layers, this.#o.mode);
-    if (unenforced.length > 0 && !this.#o.allowDegraded) throw degradedRefused(unenforced);
+    refuseUnwantedPosture(layers, this.#o);
     // Before the command runs: every DNS answer names its addresses in the kernel first.
     const permits = new DestinationPermits(channel);
     this.#egress!.permitAnswers((addrs, ttlS) => permits.permit(addrs, ttlS));
