@@ -6,6 +6,7 @@
  */
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { ownedBy } from "./home_owner.ts";
 import { type AgentHomeMode, type AgentPreset, CONTAINER_HOME } from "./preset.ts";
 
 /** The agent's login state found on the host. */
@@ -38,31 +39,40 @@ export interface AgentHomeBinds {
 }
 
 /**
- * Empties a copy leash cannot (what the agent, root in its container, created there belongs to
- * root on the host); the copy itself is then removed by leash.
+ * What only root can do to what the agent (root in its container) left on the host, done
+ * through the engine when leash is not root.
  */
-export type RootRemover = (dir: string) => Promise<void>;
+export interface RootActions {
+  /** Empties a copy leash cannot remove; the copy itself is then removed by leash. */
+  empty(dir: string): Promise<void>;
+  /** Makes the host user the owner of whatever root owns at or under `paths`. */
+  giveBack(paths: string[]): Promise<void>;
+}
 
 /**
  * The binds for `mode`: the host's files themselves (`mount`), or copies in a private
  * directory under `scratch` (`copy`, mode 0700) bound as the container's whole home. A copy
- * leash cannot remove (EACCES) is emptied by `asRoot` first.
+ * leash cannot remove (EACCES) is emptied by `asRoot` first; after a `mount` session, what
+ * root owns in the host's login state is given back to the user running leash (a non-root
+ * user's own `~/.claude/` must stay theirs).
  */
 export async function agentHomeBinds(
   mode: AgentHomeMode,
   state: LoginState,
   scratch: string,
-  asRoot?: RootRemover,
+  asRoot?: RootActions,
 ): Promise<AgentHomeBinds> {
   const none = { volumes: [], cleanup: async () => {} };
   if (mode === "none" || state.present.length === 0) return none;
   const target = (rel: string) => join(CONTAINER_HOME, rel.replace(/\/$/, ""));
   if (mode === "mount") {
+    const sources = state.present.map((rel) => join(state.home, rel.replace(/\/$/, "")));
     return {
-      volumes: state.present.map((rel) =>
-        `${join(state.home, rel.replace(/\/$/, ""))}:${target(rel)}`
-      ),
-      cleanup: none.cleanup,
+      volumes: sources.map((source, i) => `${source}:${target(state.present[i]!)}`),
+      cleanup: async () => {
+        if (asRoot === undefined || Deno.uid() === 0) return;
+        if (await ownedBy(sources, 0)) await asRoot.giveBack(sources);
+      },
     };
   }
   await Deno.mkdir(scratch, { recursive: true, mode: 0o700 });
@@ -74,7 +84,7 @@ export async function agentHomeBinds(
       await rm(dir, { recursive: true, force: true });
     } catch (error) {
       if (asRoot === undefined || (error as { code?: string }).code !== "EACCES") throw error;
-      await asRoot(dir);
+      await asRoot.empty(dir);
       await rm(dir, { recursive: true, force: true });
     }
   };

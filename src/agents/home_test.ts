@@ -81,11 +81,14 @@ Deno.test({
     try {
       const state = await findLoginState(CLAUDE, home);
       let calls = 0;
-      const asRoot = async (dir: string) => {
-        calls++;
-        // What the removal container does for root-owned dirs: makes them removable by emptying.
-        await Deno.chmod(join(dir, ".claude", "projects"), 0o700);
-        await Deno.remove(join(dir, ".claude", "projects"), { recursive: true });
+      const asRoot = {
+        empty: async (dir: string) => {
+          calls++;
+          // What the removal container does for root-owned dirs: makes them removable by emptying.
+          await Deno.chmod(join(dir, ".claude", "projects"), 0o700);
+          await Deno.remove(join(dir, ".claude", "projects"), { recursive: true });
+        },
+        giveBack: () => Promise.reject(new Error("giveBack is for mount")),
       };
       const binds = await agentHomeBinds("copy", state, scratch, asRoot);
       const copy = binds.volumes[0]!.split(":")[0]!;
@@ -101,4 +104,24 @@ Deno.test({
       await Deno.remove(scratch, { recursive: true }).catch(() => {});
     }
   },
+});
+
+Deno.test("agentHomeBinds() mount: the cleanup gives nothing back when root owns nothing there or leash is root", async () => {
+  const home = await fakeHome();
+  try {
+    const state = await findLoginState(CLAUDE, home);
+    const given: string[][] = [];
+    const binds = await agentHomeBinds("mount", state, "/nonexistent", {
+      empty: () => Promise.reject(new Error("empty is for copy")),
+      giveBack: (paths) => {
+        given.push(paths);
+        return Promise.resolve();
+      },
+    });
+    await binds.cleanup();
+    // As root every file is root's, and the home is root's own: nothing to give back either.
+    assert.deepEqual(given, []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });

@@ -37,5 +37,5 @@ export {
   agentHomeBinds,
   findLoginState,
   type LoginState,
-  type RootRemover,
+  type RootActions,
 } from "./home.ts";

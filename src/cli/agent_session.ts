@@ -22,6 +22,7 @@ import {
 import type { DockerClient } from "../docker/mod.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
+import { giveBackAsRoot } from "./agent_home_owner.ts";
 import { emptyAsRoot } from "./agent_home_removal.ts";
 import { ensureAgentImageFor } from "./image_build.ts";
 
@@ -102,7 +103,10 @@ export interface AgentSession {
   volumes: string[];
   secrets: string[];
   derived: CredentialPlan["derived"];
-  /** Removes the login-state copy (`--agent-home copy`); uses Docker: call it before closing. */
+  /**
+   * Removes the login-state copy (`--agent-home copy`) or gives a mounted one back to the user
+   * (`mount`); uses Docker: call it before closing.
+   */
   cleanup(): Promise<void>;
 }
 
@@ -134,7 +138,11 @@ export async function prepareAgentSession(
     plan.home,
     plan.login,
     join(scratch, "agent-home"),
-    (dir) => emptyAsRoot(docker, image, dir),
+    {
+      empty: (dir) => emptyAsRoot(docker, image, dir),
+      giveBack: (paths) =>
+        giveBackAsRoot(docker, image, paths, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 }),
+    },
   );
   const env = [...credentials.placeholders];
   if (!request.allowTelemetry) {

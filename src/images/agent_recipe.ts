@@ -83,9 +83,10 @@ export function agentDockerfile(recipe: AgentRecipe): string {
 
 /**
  * The agent's own state directories in the container's home (its login-state dirs), made in
- * the image: where Landlock is the file layer, a preset that forbids `~/.ssh/` under a
- * permitted home grants the home's existing children one by one, so a directory the agent
- * would create in the home at run time could not be created.
+ * the image: where Landlock is the file layer, the presets' forbid of `~/.config/gcloud/` (two
+ * levels down, so its mask cannot let the home be granted whole for writing; unmasked when
+ * `~/.config` is not in the image) grants the home's existing children one by one, so a
+ * directory the agent would create in the home at run time could not be created.
  */
 export function agentStateDirs(preset: AgentPreset): string[] {
   return preset.loginState.filter((p) => p.endsWith("/")).map((p) =>

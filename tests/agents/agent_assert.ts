@@ -126,7 +126,15 @@ export function assertToolResults(s: Scenario, run = describeRun(s)): void {
     string,
     string,
   ];
-  assert.match(readKey, /Permission denied/, `cat ${PLANTED_KEY_PATH}: ${readKey}`);
+  // The image's forbidden ~/.ssh is masked by an empty read-only tmpfs (src/session/
+  // image_masks.ts): the key is not there to open (ENOENT). Where no mask could be set the file
+  // layer refuses the open (EACCES). Either way nothing was read, and the deny event names the
+  // rule (assertDenyEvents).
+  assert.match(
+    readKey,
+    /No such file or directory|Permission denied/,
+    `cat ${PLANTED_KEY_PATH}: ${readKey}`,
+  );
   assert.ok(!readKey.includes(PLANTED_KEY_TEXT), `cat ${PLANTED_KEY_PATH} read nothing`);
   assert.match(
     writeOutside,

@@ -187,8 +187,27 @@ Deno.test({
     const written = [];
     for await (const file of filesUnder(join(home, ".claude"))) written.push(file);
     assert.ok(written.length > 0, "the agent wrote under the host's ~/.claude/");
+    // The agent is root in its container; what it made in the user's own login state is the
+    // user's again after the session (a docker-group user's own claude could not use it else).
+    const foreign = [];
+    for (const path of [join(home, ".claude.json"), ...await entriesUnder(join(home, ".claude"))]) {
+      const owner = (await Deno.lstat(path)).uid;
+      if (owner !== Deno.uid()) foreign.push(`${path} (uid ${owner})`);
+    }
+    assert.deepEqual(foreign, [], `the host's login state is uid ${Deno.uid()}'s`);
   },
 });
+
+/** Every entry (files, dirs, symlinks) under `dir`, recursively. */
+async function entriesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    out.push(path);
+    if (entry.isDirectory) out.push(...await entriesUnder(path));
+  }
+  return out;
+}
 
 Deno.test({
   name: named(
