@@ -36,28 +36,28 @@ export async function readUntrustedFile(
     throw new Error(`Cannot inspect "${path}"`, { cause: error });
   });
   if (before === undefined) return undefined;
-  if (!before.isFile()) throw refused(path, kind(before));
+  if (!before.isFile()) throw untrustedNotRegular(path, kind(before));
   let handle;
   try {
     handle = await open(path, FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw refused(path, "a symbolic link");
+    if (code === "ELOOP") throw untrustedNotRegular(path, "a symbolic link");
     throw new Error(`Cannot open "${path}"`, { cause: error });
   }
   try {
     const stat = await handle.stat();
     // Swapped between lstat and open: judge what was really opened.
-    if (!stat.isFile()) throw refused(path, kind(stat));
-    if (stat.size > max) throw tooLarge(path, max);
+    if (!stat.isFile()) throw untrustedNotRegular(path, kind(stat));
+    if (stat.size > max) throw untrustedTooLarge(path, max);
     const buffer = new Uint8Array(max + 1);
     let used = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, used, buffer.length - used, null);
       if (bytesRead === 0) break;
       used += bytesRead;
-      if (used > max) throw tooLarge(path, max);
+      if (used > max) throw untrustedTooLarge(path, max);
     }
     return new TextDecoder().decode(buffer.subarray(0, used));
   } finally {
@@ -72,13 +72,15 @@ function kind(stat: { isSymbolicLink(): boolean; isDirectory(): boolean; isFIFO(
   return "a device or socket";
 }
 
-function refused(path: string, what: string): UntrustedFileError {
+/** The refusal of an untrusted `path` that is `what` ("a FIFO"...), not a regular file. */
+export function untrustedNotRegular(path: string, what: string): UntrustedFileError {
   return new UntrustedFileError(
     `Refusing to read "${path}": it is ${what}, not a regular file (written from inside the target)`,
   );
 }
 
-function tooLarge(path: string, max: number): UntrustedFileError {
+/** The refusal of an untrusted `path` larger than `max` bytes. */
+export function untrustedTooLarge(path: string, max: number): UntrustedFileError {
   return new UntrustedFileError(
     `Refusing to read "${path}": larger than ${max} bytes (written from inside the target)`,
   );

@@ -4,7 +4,7 @@
  * symlink, FIFO or device as such instead of following or opening it), bounded in size.
  */
 import { DockerApiError, type DockerClient, readTar, type TarReadEntry } from "../docker/mod.ts";
-import { UntrustedFileError } from "../fs/mod.ts";
+import { untrustedNotRegular, untrustedTooLarge } from "../fs/mod.ts";
 
 /** Tar overhead accepted on top of the file's bytes (headers, PAX records, padding). */
 const TAR_SLACK = 8 * 1024;
@@ -24,13 +24,13 @@ export async function readContainerFile(
     archive = await docker.containers.getArchive(id, path, { maxBytes: maxBytes + TAR_SLACK });
   } catch (error) {
     if (error instanceof DockerApiError && error.status === 404) return undefined;
-    if (error instanceof RangeError) throw tooLarge(path, maxBytes);
+    if (error instanceof RangeError) throw untrustedTooLarge(path, maxBytes);
     throw error;
   }
   const [entry] = readTar(archive);
-  if (entry === undefined) throw refused(path, "empty (no entry in its archive)");
-  if (entry.type !== "file") throw refused(path, kind(entry));
-  if (entry.data.length > maxBytes) throw tooLarge(path, maxBytes);
+  if (entry === undefined) throw untrustedNotRegular(path, "empty (no entry in its archive)");
+  if (entry.type !== "file") throw untrustedNotRegular(path, kind(entry));
+  if (entry.data.length > maxBytes) throw untrustedTooLarge(path, maxBytes);
   return new TextDecoder().decode(entry.data);
 }
 
@@ -41,16 +41,4 @@ function kind(entry: TarReadEntry): string {
   if (entry.type === "hardlink") return "a hard link";
   if (entry.typeflag === "6") return "a FIFO";
   return "a device or socket";
-}
-
-function refused(path: string, what: string): UntrustedFileError {
-  return new UntrustedFileError(
-    `Refusing to read "${path}": it is ${what}, not a regular file (written from inside the target)`,
-  );
-}
-
-function tooLarge(path: string, max: number): UntrustedFileError {
-  return new UntrustedFileError(
-    `Refusing to read "${path}": larger than ${max} bytes (written from inside the target)`,
-  );
 }
