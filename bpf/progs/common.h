@@ -105,9 +105,14 @@ struct {
  * target's absolute level (exact outside a cgroup namespace, so the first try matches there). */
 static __always_inline bool in_target(void)
 {
-	for (__u32 i = 0; i <= NS_DEPTH_MAX; i++)
-		if (bpf_get_current_ancestor_cgroup_id(target_level + i) == target_cgroup)
+	for (__u32 i = 0; i <= NS_DEPTH_MAX; i++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(target_level + i);
+
+		if (id == target_cgroup)
 			return true;
+		if (id == 0) /* deeper than the task's own cgroup: no further level can match */
+			return false;
+	}
 	return false;
 }
 
