@@ -57,7 +57,9 @@ int kern_open_cgroup(struct kern_state *st, const char *path, char *err, size_t 
 		snprintf(err, errlen, "Cannot use target cgroup \"%s\": not a cgroup v2 directory", path);
 		goto cleanup;
 	}
-	/* Level = directories between the target and the root of the cgroup2 mount. */
+	/* Level = directories between the target and the root of the cgroup2 mount: the target's
+	 * absolute level when that mount shows the real root, a lower bound when this manager runs
+	 * in a private cgroup namespace (the programs search from it: in_target, bpf/progs/common.h). */
 	dir = realpath(path, NULL);
 	if (!dir) {
 		snprintf(err, errlen, "Cannot resolve target cgroup \"%s\": %s", path, strerror(errno));

@@ -96,9 +96,24 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+/* How many levels the cgroup v2 mount the loader counted from may lie below the real root:
+ * a manager in a private cgroup namespace (e.g. a docker-in-docker engine) sees its
+ * namespace's root as "/", but bpf_get_current_ancestor_cgroup_id counts from the real root. */
+#define NS_DEPTH_MAX 8
+
+/* The current task is in the target cgroup or below it. target_level is a lower bound of the
+ * target's absolute level (exact outside a cgroup namespace, so the first try matches there). */
 static __always_inline bool in_target(void)
 {
-	return bpf_get_current_ancestor_cgroup_id(target_level) == target_cgroup;
+	for (__u32 i = 0; i <= NS_DEPTH_MAX; i++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(target_level + i);
+
+		if (id == target_cgroup)
+			return true;
+		if (id == 0) /* deeper than the task's own cgroup: no further level can match */
+			return false;
+	}
+	return false;
 }
 
 static __always_inline struct leash_config *get_config(void)

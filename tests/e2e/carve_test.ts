@@ -152,16 +152,12 @@ function assertCarved(r: Run, home: string): void {
   assert.doesNotMatch(r.stderr, /landlock +degraded/, r.stderr);
 }
 
-const EVENTS = localEngineOnly(
-  "the observe layer reports active on the dind engine but its file events do not arrive (as in drops_test.ts: not investigated); the non-root test below checks the mask there",
-);
 const COPIED = localEngineOnly(
   "reads what the command wrote in the workspace back on this host; on a remote engine the workspace is a copy that is not copied back",
 );
 
 Deno.test(
   "carve: as root, ~ is usable while the forbidden ~/.ssh/id_rsa can be neither read nor replaced",
-  EVENTS,
   async () => {
     await using box = await sandbox();
     const r = await attack(

@@ -11,11 +11,6 @@ import { ensureDebianImage } from "../fixtures/debian_image.ts";
 import { note } from "../kernel/note.ts";
 import { debianSandbox, leashSh } from "./_debian.ts";
 import { assertNoContainers, sessionDir, setup } from "./_session.ts";
-import { localEngineOnly } from "./_remote.ts";
-
-const ROTATION = localEngineOnly(
-  "events.ndjson does not rotate on the dind engine (fewer events arrive than locally: not investigated)",
-);
 
 const { docker, image } = await setup(ensureDebianImage);
 globalThis.addEventListener("unload", () => docker.close());
@@ -30,8 +25,7 @@ for (let i = 0; i < ${OPENS}; i++) {
 }
 console.log("refused " + refused);`;
 
-// deno-fmt-ignore: one line of options added for remote engines; the body stays as it was
-Deno.test("drops: 200,000 denied opens are each in events.ndjson (rotated at 2 MiB) or counted as lost, and the summary says how many", ROTATION, async () => {
+Deno.test("drops: 200,000 denied opens are each in events.ndjson (rotated at 2 MiB) or counted as lost, and the summary says how many", async () => {
   const w = await debianSandbox({ image, names: [], netRules: "" });
   try {
     const r = await leashSh(w, `node -e "$1"`, {
