@@ -15,13 +15,13 @@ import { AGENT, ensureCarveImage, PLANTED_KEY, PLANTED_TOKEN } from "./_carve_im
 import { localEngineOnly } from "./_remote.ts";
 import {
   assertNoContainers,
+  leash,
   type Sandbox,
   sandbox,
   section,
   sessionEvents,
   sessionOf,
   setup,
-  spawnLeash,
 } from "./_session.ts";
 
 const { docker, image } = await setup(ensureCarveImage);
@@ -209,7 +209,7 @@ echo "<<read"; cat ~/.config/gh/hosts.yml; echo "read>>"
 echo "<<rename"; mv ~/.config ~/c2; cat ~/c2/gh/hosts.yml; mkdir -p ~/.config/gh; echo EVIL-GH > ~/.config/gh/hosts.yml; cat ~/.config/gh/hosts.yml; echo "rename>>"
 echo "<<sibling"; echo ok > ~/.config/other && cat ~/.config/other; echo "sibling>>"
 `;
-  const child = spawnLeash(box, [
+  const { code, stdout, stderr } = await leash(box, [
     "run",
     "--image",
     image,
@@ -220,10 +220,7 @@ echo "<<sibling"; echo ok > ~/.config/other && cat ~/.config/other; echo "siblin
     "-c",
     script,
   ]);
-  const out = await child.output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
+  assert.equal(code, 0, stderr);
   assert.ok(!stdout.includes(PLANTED_TOKEN), stdout);
   assert.ok(!/^EVIL-GH$/m.test(section(stdout, "rename")), section(stdout, "rename"));
   assert.match(stderr, /masked \(forbidden\): .*"\/root\/\.config\/gh"/);
@@ -254,7 +251,7 @@ echo "<<rename"; mv sub sub2; cat sub2/secret/token; mkdir -p sub/secret; echo E
 echo "<<inner"; mv sub/secret sub/s2; rm -rf sub/secret; echo EVIL-WS > sub/secret/token; cat sub/secret/token; echo "inner>>"
 echo "<<sibling"; echo more >> sub/notes.txt && echo ok > sub/new.txt && cat sub/new.txt; echo "sibling>>"
 `;
-    const child = spawnLeash(box, [
+    const { code, stdout, stderr } = await leash(box, [
       "run",
       "--image",
       image,
@@ -265,10 +262,7 @@ echo "<<sibling"; echo more >> sub/notes.txt && echo ok > sub/new.txt && cat sub
       "-c",
       script,
     ]);
-    const out = await child.output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
+    assert.equal(code, 0, stderr);
     assert.ok(!stdout.includes(PLANTED_TOKEN), stdout);
     for (const name of ["rename", "inner"]) {
       assert.ok(!/^EVIL-WS$/m.test(section(stdout, name)), section(stdout, name));

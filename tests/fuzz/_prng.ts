@@ -1,18 +1,20 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same fuzz inputs on every machine. */
+import { Rng } from "../../src/policy/request_gen.ts";
+
+/**
+ * A small seeded PRNG (the policy generator's mulberry32 {@linkcode Rng}): the same seed gives the
+ * same fuzz inputs on every machine.
+ */
 export class Prng {
-  #state: number;
+  #rng: Rng;
 
   /** Creates a generator from a 32-bit seed. */
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#rng = new Rng(seed);
   }
 
-  /** The next 32-bit unsigned value. */
+  /** The next 32-bit unsigned value (exact: Rng's float is that value over 2^32). */
   next(): number {
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.#rng.next() * 4294967296;
   }
 
   /** An integer in [0, n) (0 when n <= 0). */
