@@ -239,7 +239,16 @@ class Session {
     transport.setTarget(this.#target);
     // The manager is created while the target is attached and started (it joins the target's
     // netns only when it starts).
-    const managerCreated = this.#createManager(managerImage, names.manager);
+    const sockets = transport.managerSockets();
+    const managerCreated = createManager(this.#docker, {
+      image: managerImage,
+      name: names.manager,
+      sessionId: this.#paths.id,
+      target: this.#target,
+      socketDir: sockets.source,
+      ownerFromDir: sockets.ownerFromDir,
+      rootless: this.#engine.rootless,
+    }).then((id) => void (this.#manager = id));
     this.#managerPending = managerCreated;
     managerCreated.catch(() => {}); // awaited below, or by teardown
     const attach = await this.#docker.containers.attach(this.#target, {
@@ -261,7 +270,13 @@ class Session {
     );
 
     // The manager starts while leash-entry gets ready: it only needs the target's netns.
-    const managerStarted = managerCreated.then(() => this.#startManager());
+    const managerLog = join(this.#paths.logs, "manager.log");
+    const managerStarted = managerCreated
+      .then(() => startManager(this.#docker, this.#manager!, managerLog, this.#redactor))
+      .then(({ capture, watch }) => {
+        this.#captures.push(capture);
+        this.#managerWatch = watch;
+      });
     this.#managerPending = managerStarted;
     managerStarted.catch(() => {}); // awaited by #hello, or by teardown
     return { attach, pump };
@@ -462,31 +477,6 @@ class Session {
       return;
     }
     if (this.#target) forwardSignal(this.#docker, this.#target, signal);
-  }
-
-  /** Creates the manager container (to run in the target's netns). */
-  async #createManager(image: string, name: string): Promise<void> {
-    this.#manager = await createManager(this.#docker, {
-      image,
-      name,
-      sessionId: this.#paths.id,
-      target: this.#target!,
-      socketDir: this.#transport!.managerSockets().source,
-      ownerFromDir: this.#transport!.managerSockets().ownerFromDir,
-      rootless: this.#engine.rootless,
-    });
-  }
-
-  /** Starts the manager container, its logs and exit watched. */
-  async #startManager(): Promise<void> {
-    const { capture, watch } = await startManager(
-      this.#docker,
-      this.#manager!,
-      join(this.#paths.logs, "manager.log"),
-      this.#redactor,
-    );
-    this.#captures.push(capture);
-    this.#managerWatch = watch;
   }
 
   async #resize(): Promise<void> {
